@@ -1,0 +1,39 @@
+# Two set-up commands: `make run` and `make test`. Everything else is optional.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+DEV_ENV := PEERKIT_DEV=1 SESSION_COOKIE_SECURE=0 FLASK_APP=wsgi
+
+.PHONY: run test bench load clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.app-installed: $(BIN)/activate pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test-installed: $(VENV)/.app-installed pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+## Serve the demo on http://127.0.0.1:$(PORT) (SQLite under instance/).
+run: $(VENV)/.app-installed
+	$(DEV_ENV) $(BIN)/flask db upgrade
+	$(DEV_ENV) $(BIN)/flask peerkit load-demo --if-empty
+	$(DEV_ENV) $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+## The whole suite against SQLite and a throwaway PostgreSQL, browser tests in Chromium.
+test: $(VENV)/.test-installed
+	.ci/system-deps
+	PATH=$(abspath $(BIN)):$$PATH .ci/with-postgres $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Benchmarks: print figures and ratios measured side by side.
+bench: $(VENV)/.test-installed
+	.ci/system-deps
+	PATH=$(abspath $(BIN)):$$PATH .ci/with-postgres $(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) instance/peerkit.db* .pytest_cache

@@ -1,0 +1,56 @@
+"""PeerKit: offline-first take-home naloxone distribution records."""
+from pathlib import Path
+
+from flask import Flask
+
+from . import config as config_module
+from .extensions import csrf, db, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app. `test_config` replaces the environment-derived settings entirely."""
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=None,
+    )
+    app.config.from_object(config_module.BaseConfig)
+    if test_config is None:
+        app.config.update(config_module.from_environment(Path(app.instance_path)))
+    else:
+        app.config.update(test_config)
+        app.config.setdefault("DEVICE_TOKEN_KEYS", [app.config["SECRET_KEY"]])
+        app.config["SQLALCHEMY_DATABASE_URI"] = config_module.database_url(
+            app.config["SQLALCHEMY_DATABASE_URI"]
+        )
+
+    register_extensions(app)
+    register_blueprints(app)
+
+    from . import cli, database, errors
+
+    database.configure_sqlite(app)
+    errors.register(app)
+    cli.register(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the module-level extensions to this app."""
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    from .auth import access  # noqa: F401  (registers the user loader)
+
+
+def register_blueprints(app: Flask) -> None:
+    """One blueprint per area of the product."""
+    from .auth import bp as auth_bp
+    from .field import bp as field_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(field_bp)

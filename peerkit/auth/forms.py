@@ -1,0 +1,20 @@
+"""Sign-in forms (Flask-WTF: every form carries a CSRF token)."""
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length
+
+
+class LoginForm(FlaskForm):
+    """Username and password."""
+
+    username = StringField("Username", validators=[DataRequired(), Length(max=80)],
+                           render_kw={"autocomplete": "username", "autocapitalize": "none"})
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)],
+                             render_kw={"autocomplete": "current-password"})
+    submit = SubmitField("Sign in")
+
+
+class LogoutForm(FlaskForm):
+    """Signing out is a POST with a CSRF token, so a link on another site cannot do it."""
+
+    submit = SubmitField("Sign out")

@@ -1,0 +1,70 @@
+"""`flask peerkit ...` commands for operators and for `make run`."""
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from . import demo
+from .extensions import db
+from .models import Organisation, User
+from .vocab import ROLES
+
+peerkit_cli = AppGroup("peerkit", help="PeerKit operations.")
+
+
+@peerkit_cli.command("load-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing if the database has data.")
+def load_demo(if_empty: bool) -> None:
+    """Load the Northbridge demo area and print its logins."""
+    if db.session.scalar(select(Organisation.id).limit(1)) is not None:
+        if if_empty:
+            click.echo("Demo data already loaded.")
+            _print_logins([(u.username, u.role) for u in db.session.scalars(
+                select(User).where(User.username.in_(["admin", "commissioner", "coordinator",
+                                                      "peer1", "pharmacy1"])))])
+            return
+        raise click.ClickException("The database is not empty; demo data goes in an empty one.")
+    _print_logins(demo.load())
+
+
+def _print_logins(logins) -> None:
+    click.echo("\nDemo logins (password for all: %s)" % demo.DEMO_PASSWORD)
+    for username, role in logins:
+        click.echo(f"  {username:<14} {ROLES[role]}")
+    click.echo("")
+
+
+@peerkit_cli.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice(list(ROLES)), required=True)
+@click.option("--organisation", "organisation_name", required=True)
+@click.option("--name", "display_name", default=None)
+@click.password_option()
+def create_user(username, role, organisation_name, display_name, password) -> None:
+    """Create an account in an existing organisation (for the first admin of a deployment)."""
+    org = db.session.scalar(select(Organisation).where(Organisation.name == organisation_name))
+    if org is None:
+        raise click.ClickException(f"No organisation named {organisation_name!r}.")
+    user = User(username=username, display_name=display_name or username, role=role,
+                organisation=org)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"Created {username} ({role}).")
+
+
+@peerkit_cli.command("create-area")
+@click.argument("name")
+def create_area(name) -> None:
+    """Create a commissioning area, the root organisation of a new deployment."""
+    area = Organisation(name=name, kind="commissioning_area")
+    db.session.add(area)
+    db.session.flush()
+    area.area_id = area.id
+    db.session.commit()
+    click.echo(f"Created commissioning area {name!r}.")
+
+
+def register(app: Flask) -> None:
+    """Attach the command group to `app`."""
+    app.cli.add_command(peerkit_cli)

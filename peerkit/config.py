@@ -1,0 +1,75 @@
+"""Settings, read from environment variables with safe defaults.
+
+Production needs only `DATABASE_URL` and `SECRET_KEY` (and `DEVICE_TOKEN_KEYS` if device
+tokens should survive a `SECRET_KEY` rotation). `PEERKIT_DEV=1` (set by `make run`) allows a
+generated secret key kept under instance/ and cookies over plain http on loopback.
+"""
+import datetime as dt
+import os
+import secrets
+from pathlib import Path
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def database_url(raw: str) -> str:
+    """Point plain postgres URLs at the psycopg 3 driver this project installs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix):]
+    return raw
+
+
+def _dev_secret_key(instance_path: Path) -> str:
+    """A random key kept in instance/, so a developer's sessions survive restarts."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def from_environment(instance_path: Path) -> dict:
+    """Build the Flask config mapping from the environment."""
+    dev = _flag("PEERKIT_DEV", False)
+    secret_key = os.environ.get("SECRET_KEY")
+    if not secret_key:
+        if not dev:
+            raise RuntimeError(
+                "SECRET_KEY is not set. Set it to a long random value in production, "
+                "or PEERKIT_DEV=1 for a local development server."
+            )
+        secret_key = _dev_secret_key(instance_path)
+    default_db = "sqlite:///" + str(instance_path / "peerkit.db")
+    # Old keys stay valid for verification after a rotation: newest last, comma-separated.
+    device_keys = [k for k in os.environ.get("DEVICE_TOKEN_KEYS", "").split(",") if k]
+    return {
+        "SECRET_KEY": secret_key,
+        "DEVICE_TOKEN_KEYS": device_keys or [secret_key],
+        "SQLALCHEMY_DATABASE_URI": database_url(os.environ.get("DATABASE_URL", default_db)),
+        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", not dev),
+        "PEERKIT_DEV": dev,
+    }
+
+
+class BaseConfig:
+    """Defaults that hold everywhere; the environment and tests override on top."""
+
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_NAME = "peerkit_session"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = dt.timedelta(hours=8)
+    WTF_CSRF_TIME_LIMIT = 3600
+    # Sync API limits (see docs/API.md).
+    SYNC_MAX_BATCH = 500
+    SYNC_MAX_BODY_BYTES = 2 * 1024 * 1024
+    PULL_PAGE_SIZE = 500

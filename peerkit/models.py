@@ -1,0 +1,403 @@
+"""The data model: organisations, people, devices, field records, stock and the audit log.
+
+Field records (training sessions, consents, kit supplies, use reports, field stock
+movements) are identified by a UUID the phone makes, so a resend can be recognised. They
+carry the device and user that made them, when the phone made them (`client_created_at`)
+and when the server stored them (`received_at`), plus the organisation that owns them,
+which is what every scoped query filters on.
+
+Privacy: no recipient names, phone numbers or full postcodes anywhere. A recipient is at
+most a pseudonymous code derived on the phone; an area is a postcode district.
+
+All timestamps are naive UTC (see `utcnow`), so SQLite and PostgreSQL behave alike.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .extensions import db
+
+
+def utcnow() -> dt.datetime:
+    """The current time as naive UTC, the one convention for every stored timestamp."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def new_uuid() -> str:
+    """A fresh record identity for rows the server itself creates."""
+    return str(uuid.uuid4())
+
+
+class Organisation(db.Model):
+    """A commissioning area, drug service, pharmacy, peer group or partner agency.
+
+    `area_id` points at the commissioning area the organisation sits in (a commissioning
+    area points at itself), which is how a commissioner's view spans organisations.
+    `managed_by_id` is the drug service whose coordinators run this organisation's people
+    and stock (peer groups, pharmacies and partner agencies in the programme).
+    """
+
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    managed_by_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    area: Mapped[Organisation | None] = relationship(
+        remote_side=[id], foreign_keys=[area_id]
+    )
+    managed_by: Mapped[Organisation | None] = relationship(
+        remote_side=[id], foreign_keys=[managed_by_id]
+    )
+    sites: Mapped[list[Site]] = relationship(back_populates="organisation")
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.id} {self.kind}>"
+
+
+class Site(db.Model):
+    """A place where kits are held or handed out: a service base, a pharmacy counter."""
+
+    __tablename__ = "site"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    site_type: Mapped[str] = mapped_column(String(40))
+    postcode_district: Mapped[str] = mapped_column(String(8))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="sites")
+
+
+class User(UserMixin, db.Model):
+    """A person who signs in. Exactly one role; belongs to one organisation.
+
+    A commissioner belongs to a commissioning-area organisation, and sees that area.
+    `session_version` is bumped to end every session of the user at once.
+    """
+
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(20))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+
+    def set_password(self, password: str) -> None:
+        """Store a salted scrypt hash of `password` (never the password)."""
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        """True when `password` matches the stored hash."""
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return bool(self.active)
+
+    def get_id(self) -> str:
+        # The session version is part of the id, so bumping it logs every session out.
+        return f"{self.id}:{self.session_version}"
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"
+
+
+class SupplierSignOff(db.Model):
+    """A coordinator's sign-off of a peer's or pharmacist's supplier training and competency.
+
+    Supplies are accepted from a peer or pharmacy user only while a sign-off covers the
+    day of supply (see `peerkit.rules.supplier_authorised`).
+    """
+
+    __tablename__ = "supplier_sign_off"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    assessed_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    trained_on: Mapped[dt.date] = mapped_column(Date)
+    assessed_on: Mapped[dt.date] = mapped_column(Date)
+    refresher_due: Mapped[dt.date] = mapped_column(Date)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    assessed_by: Mapped[User] = relationship(foreign_keys=[assessed_by_id])
+
+
+class Device(db.Model):
+    """An enrolled phone or tablet. Its token is only valid while this row says so."""
+
+    __tablename__ = "device"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    label: Mapped[str] = mapped_column(String(80), default="")
+    token_version: Mapped[int] = mapped_column(Integer, default=1)
+    enrolled_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_sync_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    records_waiting: Mapped[int | None] = mapped_column(Integer)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    revoked_reason: Mapped[str | None] = mapped_column(String(200))
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class Product(db.Model):
+    """A naloxone product (Prenoxad, Nyxoid, other)."""
+
+    __tablename__ = "product"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    route: Mapped[str] = mapped_column(String(10))
+    description: Mapped[str] = mapped_column(String(200), default="")
+    min_age: Mapped[int | None] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class StockBatch(db.Model):
+    """A manufacturer's batch of one product, received by a drug service."""
+
+    __tablename__ = "stock_batch"
+    __table_args__ = (UniqueConstraint("product_id", "batch_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    batch_number: Mapped[str] = mapped_column(String(40))
+    expiry_date: Mapped[dt.date] = mapped_column(Date)
+    recalled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    recall_reason: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    product: Mapped[Product] = relationship()
+
+
+class FieldRecordMixin:
+    """Columns every record made on a phone carries (see the module docstring)."""
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    device_id: Mapped[str | None] = mapped_column(ForeignKey("device.id"), index=True)
+    client_created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    # A digest of the payload as sent, to tell a harmless resend from a conflicting one.
+    payload_digest: Mapped[str | None] = mapped_column(String(64))
+
+
+class TrainingSession(FieldRecordMixin, db.Model):
+    """Overdose-awareness or supplier training given by a peer, pharmacist or worker."""
+
+    __tablename__ = "training_session"
+    __table_args__ = (
+        CheckConstraint(
+            "attendees_at_risk >= 0 AND attendees_family >= 0 AND attendees_worker >= 0"
+            " AND attendees_unknown >= 0 AND kits_taken >= 0",
+            name="non_negative",
+        ),
+    )
+
+    session_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"))
+    mode: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(32))
+    topics: Mapped[list] = mapped_column(JSON, default=list)
+    attendees_at_risk: Mapped[int] = mapped_column(Integer, default=0)
+    attendees_family: Mapped[int] = mapped_column(Integer, default=0)
+    attendees_worker: Mapped[int] = mapped_column(Integer, default=0)
+    attendees_unknown: Mapped[int] = mapped_column(Integer, default=0)
+    kits_taken: Mapped[int] = mapped_column(Integer, default=0)
+    # For supplier training / train-the-trainer: the account trained, for the peer cascade.
+    trainee_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    @property
+    def attendees_total(self) -> int:
+        """Everyone trained in the session, whatever their category."""
+        return (
+            self.attendees_at_risk
+            + self.attendees_family
+            + self.attendees_worker
+            + self.attendees_unknown
+        )
+
+
+class Consent(FieldRecordMixin, db.Model):
+    """A recipient's consent to record the supply and to share pseudonymised data.
+
+    Never a condition of getting a kit: a supply may have no consent at all.
+    """
+
+    __tablename__ = "consent"
+
+    recipient_code: Mapped[str | None] = mapped_column(String(64), index=True)
+    consent_to_record: Mapped[bool] = mapped_column(Boolean)
+    consent_to_share: Mapped[bool] = mapped_column(Boolean)
+    method: Mapped[str] = mapped_column(String(10))
+    privacy_notice_version: Mapped[str] = mapped_column(String(20))
+    given_on: Mapped[dt.date] = mapped_column(Date)
+    withdrawn_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class KitSupply(FieldRecordMixin, db.Model):
+    """One handing-out of naloxone kits to a recipient: the core event."""
+
+    __tablename__ = "kit_supply"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="positive_quantity"),
+        CheckConstraint(
+            "(supply_type = 'repeat' AND repeat_reason IS NOT NULL)"
+            " OR (supply_type = 'first' AND repeat_reason IS NULL)",
+            name="repeat_reason_only_on_repeat",
+        ),
+    )
+
+    supplied_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20), index=True)
+    recipient_category: Mapped[str] = mapped_column(String(32))
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    batch_id: Mapped[int] = mapped_column(ForeignKey("stock_batch.id"), index=True)
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    supply_type: Mapped[str] = mapped_column(String(10))
+    repeat_reason: Mapped[str | None] = mapped_column(String(32))
+    training: Mapped[str] = mapped_column(String(20))
+    training_session_id: Mapped[str | None] = mapped_column(ForeignKey("training_session.id"))
+    area: Mapped[str] = mapped_column(String(8))
+    referral_offered: Mapped[bool] = mapped_column(Boolean, default=False)
+    referral_accepted: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_id: Mapped[str | None] = mapped_column(ForeignKey("consent.id"))
+    recipient_code: Mapped[str | None] = mapped_column(String(64), index=True)
+
+    site: Mapped[Site] = relationship()
+    product: Mapped[Product] = relationship()
+    batch: Mapped[StockBatch] = relationship()
+    consent: Mapped[Consent | None] = relationship()
+    training_session: Mapped[TrainingSession | None] = relationship()
+
+
+class NaloxoneUseReport(FieldRecordMixin, db.Model):
+    """A report that naloxone was given to someone in an overdose."""
+
+    __tablename__ = "naloxone_use_report"
+    __table_args__ = (CheckConstraint("doses >= 1", name="at_least_one_dose"),)
+
+    used_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    place_type: Mapped[str] = mapped_column(String(20))
+    area: Mapped[str] = mapped_column(String(8))
+    administered_by: Mapped[str] = mapped_column(String(20))
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id"))
+    doses: Mapped[int] = mapped_column(Integer)
+    route: Mapped[str] = mapped_column(String(10))
+    called_999: Mapped[bool] = mapped_column(Boolean)
+    stayed_with_person: Mapped[bool] = mapped_column(Boolean)
+    outcome: Mapped[str] = mapped_column(String(20))
+
+
+class StockMovement(FieldRecordMixin, db.Model):
+    """Kits of one batch moving between holders, or leaving stock.
+
+    A holder is a site or a person (a peer carries kits). Received stock has no source;
+    issued, expired, destroyed and recalled kits have no destination.
+    Server-made movements (a coordinator's transfer) have no device.
+    """
+
+    __tablename__ = "stock_movement"
+    __table_args__ = (CheckConstraint("quantity > 0", name="positive_quantity"),)
+
+    kind: Mapped[str] = mapped_column(String(20))
+    moved_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("stock_batch.id"), index=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+    from_site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"), index=True)
+    from_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    to_site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"), index=True)
+    to_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    kit_supply_id: Mapped[str | None] = mapped_column(ForeignKey("kit_supply.id"))
+
+    batch: Mapped[StockBatch] = relationship()
+    kit_supply: Mapped[KitSupply | None] = relationship()
+
+
+class DrugAlert(db.Model):
+    """A local drug-information warning, pushed down to phones until it expires."""
+
+    __tablename__ = "drug_alert"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    area_description: Mapped[str] = mapped_column(String(200))
+    substance: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text)
+    advice: Mapped[str] = mapped_column(Text)
+    grading: Mapped[str] = mapped_column(String(10))
+    issued_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+
+
+class CoverageEstimate(db.Model):
+    """The commissioner's estimate of opiate users in an area: the coverage denominator."""
+
+    __tablename__ = "coverage_estimate"
+    __table_args__ = (UniqueConstraint("area_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    estimated_opiate_users: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(200), default="")
+
+
+class AuditEvent(db.Model):
+    """Who did what, when. Holds ids and codes, never personal or health details."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    object_type: Mapped[str | None] = mapped_column(String(40))
+    object_id: Mapped[str | None] = mapped_column(String(40))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    user: Mapped[User | None] = relationship()
+
+
+FIELD_RECORD_MODELS = (TrainingSession, Consent, KitSupply, NaloxoneUseReport, StockMovement)

@@ -1,0 +1,157 @@
+"""Controlled vocabularies from the domain (see docs/DOMAIN.md and ../shared/DOMAIN.md).
+
+Each vocabulary maps a stable code (stored and sent over the API) to the plain-language
+label people see. Codes never change once data exists; labels may.
+"""
+
+ROLES = {
+    "peer": "Peer volunteer",
+    "pharmacy": "Pharmacy staff",
+    "coordinator": "Service coordinator",
+    "commissioner": "Commissioner",
+    "admin": "Administrator",
+}
+
+ORGANISATION_KINDS = {
+    "commissioning_area": "Commissioning area",
+    "drug_service": "Drug service",
+    "pharmacy": "Pharmacy",
+    "peer_group": "Peer group",
+    "partner_agency": "Partner agency",
+}
+
+RECIPIENT_CATEGORIES = {
+    "person_at_risk": "Person at risk",
+    "family_friend_carer": "Family, friend or carer",
+    "worker": "Worker",
+    "unknown": "Unknown",
+}
+
+CHANNELS = {
+    "peer": "Peer",
+    "drug_service": "Drug service",
+    "pharmacy": "Pharmacy",
+    "outreach": "Outreach",
+    "prison_release": "Prison release",
+    "hospital": "Hospital",
+    "ambulance": "Ambulance",
+    "police": "Police",
+    "mail": "Mail",
+}
+
+PRODUCT_ROUTES = {"im": "Intramuscular injection", "nasal": "Nasal spray", "other": "Other"}
+
+SUPPLY_TYPES = {"first": "First supply", "repeat": "Repeat supply"}
+
+REPEAT_REASONS = {
+    "used_on_self": "Used on self",
+    "used_on_someone_else": "Used on someone else",
+    "lost": "Lost",
+    "stolen": "Stolen",
+    "confiscated": "Confiscated",
+    "expired": "Expired",
+    "damaged": "Damaged",
+    "unknown": "Unknown",
+}
+
+# Repeat reasons that mean the previous kit was used: the proxy for overdoses reversed.
+USED_REPEAT_REASONS = ("used_on_self", "used_on_someone_else")
+
+SITE_TYPES = {
+    "drug_service": "Drug service",
+    "needle_syringe_programme": "Needle and syringe programme",
+    "community_pharmacy": "Community pharmacy",
+    "peer_group": "Peer group",
+    "outreach": "Outreach",
+    "prison": "Prison",
+    "police": "Police",
+    "probation": "Probation",
+    "hospital": "Hospital",
+    "ambulance": "Ambulance",
+    "homelessness_service": "Homelessness service",
+}
+
+TRAINING_MODES = {"one_to_one": "One-to-one", "group": "Group", "remote": "Remote"}
+
+TRAINING_KINDS = {
+    "overdose_awareness": "Recipient overdose awareness",
+    "supplier_training": "Supplier training",
+    "train_the_trainer": "Train-the-trainer",
+    "refresher": "Refresher",
+}
+
+TRAINING_TOPICS = {
+    "risk_times": "Overdose causes and risk times (prison release, detox, relapse)",
+    "signs_and_myths": "Signs of overdose and myths",
+    "call_999": "Calling 999",
+    "recovery_position": "Recovery position",
+    "cpr": "CPR",
+    "giving_naloxone": "Giving naloxone (0.4 ml IM, repeat every 2–3 min; nasal)",
+    "stay_with_person": "Naloxone wears off: stay with the person",
+}
+
+SUPPLY_TRAINING = {
+    "given": "Training given",
+    "already_trained": "Already trained",
+    "declined": "Training declined",
+}
+
+CONSENT_METHODS = {"verbal": "Verbal", "written": "Written"}
+
+USE_PLACE_TYPES = {
+    "own_home": "Own home",
+    "friends_home": "Friend's home",
+    "public_place": "Public place",
+    "hostel": "Hostel",
+    "other": "Other",
+}
+
+USE_ADMINISTERED_BY = {
+    "peer": "Peer volunteer",
+    "family_friend": "Family or friend",
+    "worker": "Worker",
+    "self": "The person themself",
+    "other": "Someone else",
+}
+
+USE_OUTCOMES = {
+    "survived": "Survived",
+    "died": "Died",
+    "unknown": "Unknown",
+}
+
+STOCK_MOVEMENT_KINDS = {
+    "received": "Received from supplier",
+    "transferred": "Transferred",
+    "issued": "Issued to a recipient",
+    "expired": "Expired",
+    "destroyed": "Destroyed",
+    "returned": "Returned",
+    "recalled": "Recalled",
+}
+
+ALERT_GRADINGS = {"red": "Red: immediate danger", "amber": "Amber: caution", "info": "Information"}
+
+# Area is a postcode district ("M14", "SW1A") or this code when no fixed abode / unknown.
+AREA_UNKNOWN = "UNKNOWN"
+
+ALL = {
+    "roles": ROLES,
+    "organisation_kinds": ORGANISATION_KINDS,
+    "recipient_categories": RECIPIENT_CATEGORIES,
+    "channels": CHANNELS,
+    "product_routes": PRODUCT_ROUTES,
+    "supply_types": SUPPLY_TYPES,
+    "repeat_reasons": REPEAT_REASONS,
+    "site_types": SITE_TYPES,
+    "training_modes": TRAINING_MODES,
+    "training_kinds": TRAINING_KINDS,
+    "training_topics": TRAINING_TOPICS,
+    "supply_training": SUPPLY_TRAINING,
+    "consent_methods": CONSENT_METHODS,
+    "use_place_types": USE_PLACE_TYPES,
+    "use_administered_by": USE_ADMINISTERED_BY,
+    "use_outcomes": USE_OUTCOMES,
+    "stock_movement_kinds": STOCK_MOVEMENT_KINDS,
+    "alert_gradings": ALERT_GRADINGS,
+}
