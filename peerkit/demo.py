@@ -178,7 +178,7 @@ def load(today: dt.date | None = None) -> list[tuple[str, str]]:
         repeat = rng.random() < 0.27
         batch = rng.choice(batches)
         category = rng.choice(categories)
-        record = stamp(KitSupply(
+        stamp(KitSupply(
             supplied_on=day, site_id=site.id, channel=channel_for(org), product_id=batch.product_id,
             batch_id=batch.id, quantity=1, recipient_category=category,
             supply_type="repeat" if repeat else "first",
@@ -190,9 +190,6 @@ def load(today: dt.date | None = None) -> list[tuple[str, str]]:
             referral_offered=category == "person_at_risk",
             referral_accepted=category == "person_at_risk" and rng.random() < 0.3,
         ), user, day, org)
-        holder = {"from_user_id": user.id} if user.role == "peer" else {"from_site_id": site.id}
-        stamp(StockMovement(kind="issued", moved_on=day, batch_id=batch.id, quantity=1,
-                            kit_supply=record, **holder), user, day, org)
 
     for week in range(WEEKS):
         week_start = start + dt.timedelta(weeks=week)

@@ -19,6 +19,7 @@ import uuid
 from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -43,6 +44,13 @@ def utcnow() -> dt.datetime:
 def new_uuid() -> str:
     """A fresh record identity for rows the server itself creates."""
     return str(uuid.uuid4())
+
+
+class Synced:
+    """Rows phones pull. `sync_seq` is stamped from the sync counter on every change
+    (see `peerkit.sync_feed`), in commit order, so a pull cursor never skips a row."""
+
+    sync_seq: Mapped[int | None] = mapped_column(BigInteger, index=True)
 
 
 class Organisation(db.Model):
@@ -76,7 +84,7 @@ class Organisation(db.Model):
         return f"<Organisation {self.id} {self.kind}>"
 
 
-class Site(db.Model):
+class Site(Synced, db.Model):
     """A place where kits are held or handed out: a service base, a pharmacy counter."""
 
     __tablename__ = "site"
@@ -174,7 +182,7 @@ class Device(db.Model):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 
-class Product(db.Model):
+class Product(Synced, db.Model):
     """A naloxone product (Prenoxad, Nyxoid, other)."""
 
     __tablename__ = "product"
@@ -188,7 +196,7 @@ class Product(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
-class StockBatch(db.Model):
+class StockBatch(Synced, db.Model):
     """A manufacturer's batch of one product, received by a drug service."""
 
     __tablename__ = "stock_batch"
@@ -206,7 +214,7 @@ class StockBatch(db.Model):
     product: Mapped[Product] = relationship()
 
 
-class FieldRecordMixin:
+class FieldRecordMixin(Synced):
     """Columns every record made on a phone carries (see the module docstring)."""
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
@@ -352,7 +360,7 @@ class StockMovement(FieldRecordMixin, db.Model):
     kit_supply: Mapped[KitSupply | None] = relationship()
 
 
-class DrugAlert(db.Model):
+class DrugAlert(Synced, db.Model):
     """A local drug-information warning, pushed down to phones until it expires."""
 
     __tablename__ = "drug_alert"
@@ -398,6 +406,33 @@ class AuditEvent(db.Model):
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
 
     user: Mapped[User | None] = relationship()
+
+
+class SyncCounter(db.Model):
+    """A single row whose value hands out sync sequence numbers.
+
+    Bumping it inside the writing transaction holds its row lock until commit, so numbers
+    are handed out in commit order: a reader that has seen number n has seen every row
+    numbered below n that will ever commit.
+    """
+
+    __tablename__ = "sync_counter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class SyncTombstone(db.Model):
+    """A deleted row that phones must forget, numbered like any other change."""
+
+    __tablename__ = "sync_tombstone"
+
+    sync_seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str] = mapped_column(String(40))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    deleted_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 FIELD_RECORD_MODELS = (TrainingSession, Consent, KitSupply, NaloxoneUseReport, StockMovement)

@@ -1,0 +1,62 @@
+"""Stock arithmetic: kits in hand per holder (a person or a site) and batch.
+
+Stock is never stored as a number that could drift: it is movements in, less movements
+out, less kits supplied. A peer carries kits personally, so a peer's supplies draw on the
+peer's own stock; anyone else's supplies draw on the stock of the site where they supply.
+"""
+from sqlalchemy import case, func, or_, select, union_all
+
+from .extensions import db
+from .models import KitSupply, StockBatch, StockMovement, User
+
+
+def in_hand(*, user_id: int | None = None, site_id: int | None = None) -> dict[int, int]:
+    """{batch_id: kits} held by one person or one site."""
+    if (user_id is None) == (site_id is None):
+        raise ValueError("Give exactly one holder: user_id or site_id.")
+    if user_id is not None:
+        inbound = StockMovement.to_user_id == user_id
+        outbound = StockMovement.from_user_id == user_id
+        supplied = (KitSupply.user_id == user_id) & (User.role == "peer")
+    else:
+        inbound = StockMovement.to_site_id == site_id
+        outbound = StockMovement.from_site_id == site_id
+        supplied = (KitSupply.site_id == site_id) & (User.role != "peer")
+    movements = (
+        select(StockMovement.batch_id.label("batch_id"),
+               case((inbound, StockMovement.quantity), else_=-StockMovement.quantity).label("qty"))
+        .where(or_(inbound, outbound))
+    )
+    supplies = (
+        select(KitSupply.batch_id.label("batch_id"), (-KitSupply.quantity).label("qty"))
+        .join(User, User.id == KitSupply.user_id)
+        .where(supplied)
+    )
+    both = union_all(movements, supplies).subquery()
+    rows = db.session.execute(
+        select(both.c.batch_id, func.sum(both.c.qty)).group_by(both.c.batch_id)
+    ).all()
+    return {batch_id: int(total) for batch_id, total in rows if total}
+
+
+def in_hand_detail(**holder) -> list[dict]:
+    """Kits in hand with their batch, product and expiry, soonest expiry first."""
+    amounts = in_hand(**holder)
+    if not amounts:
+        return []
+    batches = db.session.scalars(select(StockBatch).where(StockBatch.id.in_(amounts))).all()
+    return sorted(
+        (
+            {
+                "batch_id": b.id,
+                "product_id": b.product_id,
+                "product_name": b.product.name,
+                "batch_number": b.batch_number,
+                "expiry_date": b.expiry_date.isoformat(),
+                "recalled": b.recalled_at is not None,
+                "quantity": amounts[b.id],
+            }
+            for b in batches
+        ),
+        key=lambda row: (row["expiry_date"], row["batch_number"]),
+    )
