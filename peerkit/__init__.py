@@ -49,8 +49,10 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per area of the product."""
+    from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .field import bp as field_bp
 
+    app.register_blueprint(api_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(field_bp)

@@ -65,6 +65,25 @@ def create_area(name) -> None:
     click.echo(f"Created commissioning area {name!r}.")
 
 
+@peerkit_cli.command("enrol-device")
+@click.argument("username")
+@click.option("--label", default="Provisioned from the command line")
+def enrol_device_command(username: str, label: str) -> None:
+    """Enrol a device for USERNAME and print its token (scripted provisioning, tests)."""
+    from .api.auth import FIELD_ROLES
+    from .devices import enrol_device
+    from .signing import make_device_token
+
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active:
+        raise click.ClickException(f"No active account {username!r}.")
+    if user.role not in FIELD_ROLES:
+        raise click.ClickException("Only peer, pharmacy and coordinator accounts sync.")
+    device = enrol_device(user, label)
+    db.session.commit()
+    click.echo(make_device_token(device))
+
+
 def register(app: Flask) -> None:
     """Attach the command group to `app`."""
     app.cli.add_command(peerkit_cli)

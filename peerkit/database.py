@@ -7,10 +7,13 @@ from .extensions import db
 
 
 def configure_sqlite(app: Flask) -> None:
-    """Turn on foreign keys and WAL for SQLite, which has both off by default.
+    """Make SQLite safe for concurrent requests; it is the embedded default.
 
-    WAL lets the monitoring view read while a sync writes; the busy timeout makes a
-    second writer wait instead of failing at once.
+    - foreign keys on (SQLite has them off by default);
+    - WAL, so readers do not block the writer;
+    - every transaction starts with BEGIN IMMEDIATE: a transaction that reads and then
+      writes would otherwise fail at once with "database is locked" when another writer
+      committed in between, instead of waiting its turn (busy_timeout).
     """
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
@@ -19,8 +22,13 @@ def configure_sqlite(app: Flask) -> None:
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" event emits BEGIN
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA busy_timeout=15000")
         cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

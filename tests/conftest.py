@@ -14,6 +14,7 @@ from types import SimpleNamespace
 import flask_migrate
 import psycopg
 import pytest
+from flask import has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import text
 from werkzeug.security import generate_password_hash
@@ -60,10 +61,13 @@ class IsolatedClient(FlaskClient):
 
     Tests hold an app context to use the database; without this, requests would reuse it
     and share `g` (where Flask-WTF keeps the CSRF token) and the test's database session,
-    which no real request ever does.
+    which no real request ever does. The test's own transaction is ended first, as another
+    process's would be: on SQLite an open one would hold the write lock the request needs.
     """
 
     def open(self, *args, **kwargs):
+        if has_app_context():
+            db.session.commit()
         with self.application.app_context():
             return super().open(*args, **kwargs)
 

@@ -1,0 +1,150 @@
+"""What a phone pulls: changed reference data and its own records, by cursor; a snapshot.
+
+The cursor is the highest sync number the phone has seen. Numbers are handed out in
+commit order (peerkit/sync_feed.py), and the page of changes is chosen in ONE statement
+(a UNION over every source), which sees one consistent snapshot. Together these mean a
+row numbered below the cursor can never appear after the phone has moved past it.
+"""
+import datetime as dt
+
+from sqlalchemy import String, cast, literal, or_, select, true, union_all
+
+from .. import vocab
+from ..extensions import db
+from ..models import (
+    Consent,
+    DrugAlert,
+    KitSupply,
+    NaloxoneUseReport,
+    Product,
+    Site,
+    StockBatch,
+    SyncTombstone,
+    TrainingSession,
+    User,
+    utcnow,
+)
+from ..rules import current_sign_off, supplier_authorised
+from ..signing import recipient_code_salt
+from ..stock import in_hand_detail
+from . import schemas
+
+# A phone keeps its own records of the last 90 days, e.g. after being set up again.
+OWN_RECORDS_DAYS = 90
+
+# entity key in the answer -> (model, output schema)
+ENTITIES = {
+    "products": (Product, schemas.ProductOutSchema),
+    "sites": (Site, schemas.SiteOutSchema),
+    "batches": (StockBatch, schemas.BatchOutSchema),
+    "alerts": (DrugAlert, schemas.AlertOutSchema),
+    "training_sessions": (TrainingSession, schemas.TrainingSessionOutSchema),
+    "consents": (Consent, schemas.ConsentOutSchema),
+    "kit_supplies": (KitSupply, schemas.KitSupplyOutSchema),
+    "naloxone_use_reports": (NaloxoneUseReport, schemas.NaloxoneUseReportOutSchema),
+}
+TABLE_TO_ENTITY = {model.__tablename__: key for key, (model, _) in ENTITIES.items()}
+
+
+def stock_holder_organisations(user: User) -> list[int]:
+    """The user's organisation and the drug service that supplies its kits."""
+    org = user.organisation
+    return [org.id] + ([org.managed_by_id] if org.managed_by_id else [])
+
+
+def _visibility(user: User) -> dict:
+    holders = stock_holder_organisations(user)
+    since = utcnow() - dt.timedelta(days=OWN_RECORDS_DAYS)
+    own = {key: (ENTITIES[key][0].user_id == user.id) & (ENTITIES[key][0].received_at >= since)
+           for key in ("training_sessions", "consents", "kit_supplies", "naloxone_use_reports")}
+    return {
+        "products": true(),
+        "sites": Site.organisation_id == user.organisation_id,
+        "batches": StockBatch.organisation_id.in_(holders),
+        "alerts": DrugAlert.organisation_id.in_(holders),
+        **own,
+    }
+
+
+def _page_of_changes(user: User, cursor: int, limit: int) -> list[tuple[str, str, int]]:
+    """(entity, id, seq) of the next `limit` + 1 changes after `cursor`, in one statement."""
+    branches = []
+    for key, condition in _visibility(user).items():
+        model = ENTITIES[key][0]
+        branches.append(select(
+            literal(key).label("entity"), cast(model.id, String).label("id"),
+            model.sync_seq.label("seq"),
+        ).where(model.sync_seq > cursor, condition).order_by(model.sync_seq)
+            .limit(limit + 1).subquery().select())
+    branches.append(select(
+        (literal("tombstone:") + SyncTombstone.entity).label("entity"),
+        SyncTombstone.entity_id.label("id"), SyncTombstone.sync_seq.label("seq"),
+    ).where(
+        SyncTombstone.sync_seq > cursor,
+        SyncTombstone.entity.in_(list(TABLE_TO_ENTITY)),
+        or_(SyncTombstone.organisation_id.in_(stock_holder_organisations(user)),
+            SyncTombstone.user_id == user.id, SyncTombstone.organisation_id.is_(None)),
+    ).order_by(SyncTombstone.sync_seq).limit(limit + 1).subquery().select())
+    everything = union_all(*branches).subquery()
+    return db.session.execute(
+        select(everything.c.entity, everything.c.id, everything.c.seq)
+        .order_by(everything.c.seq).limit(limit + 1)
+    ).all()
+
+
+def _load(changes) -> tuple[dict, list]:
+    wanted: dict[str, list[str]] = {key: [] for key in ENTITIES}
+    tombstones = []
+    for entity, entity_id, _seq in changes:
+        if entity.startswith("tombstone:"):
+            table = entity.split(":", 1)[1]
+            tombstones.append({"entity": TABLE_TO_ENTITY[table], "id": entity_id})
+        else:
+            wanted[entity].append(entity_id)
+    out = {}
+    for key, ids in wanted.items():
+        model, schema = ENTITIES[key]
+        if not ids:
+            out[key] = []
+            continue
+        id_type = model.id.type.python_type
+        rows = db.session.scalars(select(model).where(model.id.in_([id_type(i) for i in ids])))
+        out[key] = schema(many=True).dump(sorted(rows, key=lambda r: r.sync_seq or 0))
+    return out, tombstones
+
+
+def snapshot(user: User) -> dict:
+    """What the phone needs whatever its cursor: small, so sent whole each time."""
+    today = dt.datetime.now(dt.timezone.utc).date()
+    authorised, reason = supplier_authorised(user, today)
+    sign_off = current_sign_off(user, today)
+    if user.role == "peer":
+        stock = [dict(row, site_id=None) for row in in_hand_detail(user_id=user.id)]
+    else:
+        stock = [dict(row, site_id=site.id) for site in user.organisation.sites
+                 for row in in_hand_detail(site_id=site.id)]
+    return schemas.SnapshotSchema().dump({
+        "user": user,
+        "supplier": {"authorised": authorised, "reason": reason,
+                     "refresher_due": sign_off.refresher_due if sign_off else None},
+        "stock_in_hand": stock,
+        "vocabularies": vocab.ALL,
+        "recipient_code_salt": recipient_code_salt(user.organisation.area_id
+                                                   or user.organisation_id),
+        "server_time": utcnow(),
+    })
+
+
+def pull(user: User, cursor: int, limit: int) -> dict:
+    """One page of changes after `cursor`, plus the snapshot."""
+    page = _page_of_changes(user, cursor, limit)
+    more = len(page) > limit
+    page = page[:limit]
+    changes, tombstones = _load(page)
+    return {
+        "cursor": page[-1][2] if page else cursor,
+        "more": more,
+        "changes": changes,
+        "tombstones": tombstones,
+        "snapshot": snapshot(user),
+    }

@@ -1,0 +1,427 @@
+"""Marshmallow schemas for the sync API: one per record kind, plus envelopes and answers.
+
+They validate what phones send (field by field, so every error names its field), shape
+what the server answers, and generate the OpenAPI document (peerkit/api/openapi.py).
+Rules that need the database (is this site yours? is this batch expired?) live in
+peerkit/api/push.py.
+"""
+import datetime as dt
+
+from marshmallow import (
+    EXCLUDE,
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    validate,
+    validates,
+    validates_schema,
+)
+
+from .. import vocab
+from ..rules import normalise_area
+
+EARLIEST_DATE = dt.date(2015, 1, 1)
+# Phones' clocks and time zones differ from the server's: allow a day ahead, no more.
+CLOCK_SLACK = dt.timedelta(days=1)
+MAX_PUSH_RECORDS = 500
+
+
+def _choice(vocabulary: dict, **kwargs) -> fields.String:
+    return fields.String(validate=validate.OneOf(list(vocabulary)), **kwargs)
+
+
+def _count(**kwargs) -> fields.Integer:
+    return fields.Integer(strict=True, validate=validate.Range(min=0, max=10_000), **kwargs)
+
+
+def _check_event_date(value: dt.date) -> None:
+    today = dt.datetime.now(dt.timezone.utc).date()
+    if value < EARLIEST_DATE:
+        raise ValidationError("Dates before 2015 are not accepted: check the year.")
+    if value > today + CLOCK_SLACK:
+        raise ValidationError("This date is in the future: check the phone's date.")
+
+
+def EventDate(**kwargs) -> fields.Date:  # noqa: N802  (reads like a field class)
+    """A date an event happened: not before 2015 and not in the future."""
+    return fields.Date(required=True, validate=_check_event_date, **kwargs)
+
+
+class Area(fields.String):
+    """A postcode district or UNKNOWN; a full postcode is refused with a reason."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return normalise_area(text[:20])
+        except ValueError as error:
+            raise ValidationError(str(error)) from error
+
+
+class RecordSchema(Schema):
+    """Fields every field record carries in its `data`."""
+
+    class Meta:
+        unknown = RAISE
+        ordered = True
+
+    client_created_at = fields.AwareDateTime(
+        required=True, default_timezone=dt.timezone.utc,
+        metadata={"description": "When the phone saved the record (ISO 8601)."})
+
+    @validates("client_created_at")
+    def _created_not_in_future(self, value, **_kwargs):
+        now = dt.datetime.now(dt.timezone.utc)
+        if value > now + CLOCK_SLACK:
+            raise ValidationError("This time is in the future: check the phone's clock.")
+        if value.date() < EARLIEST_DATE:
+            raise ValidationError("Times before 2015 are not accepted: check the phone's clock.")
+
+
+class TrainingSessionSchema(RecordSchema):
+    """Overdose-awareness or supplier training the user gave."""
+
+    session_date = EventDate()
+    site_id = fields.Integer(strict=True, allow_none=True, load_default=None)
+    mode = _choice(vocab.TRAINING_MODES, required=True)
+    kind = _choice(vocab.TRAINING_KINDS, required=True)
+    topics = fields.List(_choice(vocab.TRAINING_TOPICS), required=True,
+                         validate=validate.Length(max=len(vocab.TRAINING_TOPICS)))
+    attendees_at_risk = _count(load_default=0)
+    attendees_family = _count(load_default=0)
+    attendees_worker = _count(load_default=0)
+    attendees_unknown = _count(load_default=0)
+    kits_taken = _count(load_default=0)
+
+    @validates_schema
+    def _people_and_kits(self, data, **_kwargs):
+        total = sum(data.get(k, 0) for k in ("attendees_at_risk", "attendees_family",
+                                             "attendees_worker", "attendees_unknown"))
+        if total == 0:
+            raise ValidationError("Record at least one person trained.", "attendees_at_risk")
+        if data.get("kits_taken", 0) > total * 10:
+            raise ValidationError("More kits than people can carry: check the number.",
+                                  "kits_taken")
+
+
+class ConsentSchema(RecordSchema):
+    """A recipient's consent. Never a condition of getting a kit."""
+
+    recipient_code = fields.String(allow_none=True, load_default=None,
+                                   validate=validate.Regexp(r"^[A-Za-z0-9_-]{6,64}$"))
+    consent_to_record = fields.Boolean(required=True)
+    consent_to_share = fields.Boolean(required=True)
+    method = _choice(vocab.CONSENT_METHODS, required=True)
+    privacy_notice_version = fields.String(required=True, validate=validate.Length(1, 20))
+    given_on = EventDate()
+
+
+class ConsentWithdrawalSchema(RecordSchema):
+    """A recipient withdrawing a consent recorded earlier."""
+
+    consent_id = fields.UUID(required=True)
+    withdrawn_on = EventDate()
+
+
+class KitSupplySchema(RecordSchema):
+    """Naloxone kits handed to a recipient: the core event."""
+
+    supplied_on = EventDate()
+    site_id = fields.Integer(strict=True, required=True)
+    channel = _choice(vocab.CHANNELS, allow_none=True, load_default=None,
+                      metadata={"description": "Defaults from the supplier's organisation."})
+    recipient_category = _choice(vocab.RECIPIENT_CATEGORIES, required=True)
+    batch_id = fields.Integer(strict=True, required=True)
+    quantity = fields.Integer(strict=True, load_default=1, validate=validate.Range(min=1, max=10))
+    supply_type = _choice(vocab.SUPPLY_TYPES, required=True)
+    repeat_reason = _choice(vocab.REPEAT_REASONS, allow_none=True, load_default=None)
+    training = _choice(vocab.SUPPLY_TRAINING, required=True)
+    training_session_id = fields.UUID(allow_none=True, load_default=None)
+    area = Area(required=True, metadata={"description": "Postcode district (M14) or UNKNOWN."})
+    referral_offered = fields.Boolean(required=True)
+    referral_accepted = fields.Boolean(required=True)
+    consent_id = fields.UUID(allow_none=True, load_default=None)
+    recipient_code = fields.String(allow_none=True, load_default=None,
+                                   validate=validate.Regexp(r"^[A-Za-z0-9_-]{6,64}$"))
+
+    @validates_schema
+    def _repeat_and_referral(self, data, **_kwargs):
+        if data.get("supply_type") == "repeat" and not data.get("repeat_reason"):
+            raise ValidationError("Say why a repeat supply was needed.", "repeat_reason")
+        if data.get("supply_type") == "first" and data.get("repeat_reason"):
+            raise ValidationError("A first supply has no repeat reason.", "repeat_reason")
+        if data.get("referral_accepted") and not data.get("referral_offered"):
+            raise ValidationError("A referral can only be accepted if it was offered.",
+                                  "referral_accepted")
+
+
+class NaloxoneUseReportSchema(RecordSchema):
+    """Naloxone given to someone in an overdose."""
+
+    used_on = EventDate()
+    place_type = _choice(vocab.USE_PLACE_TYPES, required=True)
+    area = Area(required=True)
+    administered_by = _choice(vocab.USE_ADMINISTERED_BY, required=True)
+    product_id = fields.Integer(strict=True, allow_none=True, load_default=None)
+    doses = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=20))
+    route = _choice(vocab.PRODUCT_ROUTES, required=True)
+    called_999 = fields.Boolean(required=True)
+    stayed_with_person = fields.Boolean(required=True)
+    outcome = _choice(vocab.USE_OUTCOMES, required=True)
+
+
+# Stock leaves a phone user's hands only these ways; transfers are the coordinator's.
+FIELD_STOCK_KINDS = {k: vocab.STOCK_MOVEMENT_KINDS[k] for k in ("returned", "expired", "destroyed")}
+
+
+class StockMovementSchema(RecordSchema):
+    """Kits returned, expired or destroyed, out of the user's stock (or a site's)."""
+
+    kind = _choice(FIELD_STOCK_KINDS, required=True)
+    moved_on = EventDate()
+    batch_id = fields.Integer(strict=True, required=True)
+    quantity = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=500))
+    site_id = fields.Integer(strict=True, allow_none=True, load_default=None,
+                             metadata={"description": "For pharmacy staff: the site's stock."})
+
+
+RECORD_SCHEMAS = {
+    "training_session": TrainingSessionSchema,
+    "consent": ConsentSchema,
+    "consent_withdrawal": ConsentWithdrawalSchema,
+    "kit_supply": KitSupplySchema,
+    "naloxone_use_report": NaloxoneUseReportSchema,
+    "stock_movement": StockMovementSchema,
+}
+
+
+class PushRecordSchema(Schema):
+    """One record in a push: its kind, its phone-made id, its fields."""
+
+    class Meta:
+        unknown = RAISE
+
+    kind = fields.String(required=True, validate=validate.OneOf(list(RECORD_SCHEMAS)))
+    id = fields.UUID(required=True, metadata={"description": "Made on the phone (UUID v4)."})
+    data = fields.Dict(required=True, keys=fields.String(), metadata={
+        "description": "The record's fields, by kind: see the *Data schemas."})
+
+
+class PushRequestSchema(Schema):
+    """A batch of records from one phone."""
+
+    class Meta:
+        unknown = RAISE
+
+    records = fields.List(fields.Dict(), required=True, validate=validate.Length(max=MAX_PUSH_RECORDS),
+                          metadata={"description": "PushRecord objects, at most 500."})
+    records_waiting = fields.Integer(strict=True, allow_none=True, load_default=None,
+                                     validate=validate.Range(min=0, max=1_000_000))
+
+
+class PushResultSchema(Schema):
+    """The answer for one record."""
+
+    id = fields.String(allow_none=True)
+    kind = fields.String(allow_none=True)
+    status = fields.String(required=True, validate=validate.OneOf(
+        ["stored", "duplicate", "conflict", "invalid", "forbidden"]))
+    errors = fields.Dict(keys=fields.String(), values=fields.Raw())
+    message = fields.String()
+
+
+class PushResponseSchema(Schema):
+    """Answers in the order the records were sent."""
+
+    results = fields.List(fields.Nested(PushResultSchema), required=True)
+    server_time = fields.DateTime(required=True)
+
+
+class ErrorBodySchema(Schema):
+    """What went wrong, in a code for the app and words for the person."""
+
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    fields_ = fields.Dict(data_key="fields", keys=fields.String(), values=fields.Raw())
+    wipe = fields.Boolean(metadata={"description": "device_revoked only: delete local data."})
+
+
+class ErrorSchema(Schema):
+    """The one error shape of the API."""
+
+    error = fields.Nested(ErrorBodySchema, required=True)
+
+
+class EnrolRequestSchema(Schema):
+    """Enrolling the phone in hand for the signed-in account."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    label = fields.String(load_default="", validate=validate.Length(max=80))
+
+
+class UserOutSchema(Schema):
+    """The signed-in account, as the phone shows it."""
+
+    id = fields.Integer()
+    username = fields.String()
+    display_name = fields.String()
+    role = fields.String()
+    organisation_id = fields.Integer()
+    organisation_name = fields.String(attribute="organisation.name")
+
+
+class EnrolResponseSchema(Schema):
+    """The device token: keep it in the phone's storage; send it as a Bearer token."""
+
+    device_id = fields.String(required=True)
+    token = fields.String(required=True)
+    user = fields.Nested(UserOutSchema, required=True)
+
+
+class PullQuerySchema(Schema):
+    """Where the phone's last pull ended, and how many changes it wants."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    cursor = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**62))
+    limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=1000))
+
+
+class UtcDateTime(fields.DateTime):
+    """Naive-UTC database times, sent with their Z so phones read them right."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return value.replace(microsecond=0).isoformat() + "Z"
+
+
+class ProductOutSchema(Schema):
+    """A naloxone product."""
+
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+    route = fields.String()
+    description = fields.String()
+    min_age = fields.Integer(allow_none=True)
+    active = fields.Boolean()
+
+
+class SiteOutSchema(Schema):
+    """A site of the user's organisation."""
+
+    id = fields.Integer()
+    organisation_id = fields.Integer()
+    name = fields.String()
+    site_type = fields.String()
+    postcode_district = fields.String()
+    active = fields.Boolean()
+
+
+class BatchOutSchema(Schema):
+    """A product batch the user's service holds."""
+
+    id = fields.Integer()
+    product_id = fields.Integer()
+    batch_number = fields.String()
+    expiry_date = fields.Date()
+    recalled = fields.Function(lambda b: b.recalled_at is not None)
+    recall_reason = fields.String(allow_none=True)
+
+
+class AlertOutSchema(Schema):
+    """A drug alert to show until it expires."""
+
+    id = fields.Integer()
+    area_description = fields.String()
+    substance = fields.String()
+    description = fields.String()
+    advice = fields.String()
+    grading = fields.String()
+    issued_at = UtcDateTime()
+    expires_at = UtcDateTime()
+    withdrawn = fields.Function(lambda a: a.withdrawn_at is not None)
+
+
+def _own_record_schema(name: str, record_schema: type[Schema]) -> type[Schema]:
+    """The output form of one of the user's own records: its input fields plus identity."""
+    own = {
+        "id": fields.String(),
+        "received_at": UtcDateTime(),
+        "client_created_at": UtcDateTime(),
+    }
+    declared = {k: v for k, v in record_schema._declared_fields.items() if k not in own}
+    return Schema.from_dict({**declared, **own}, name=name)
+
+
+TrainingSessionOutSchema = _own_record_schema("TrainingSessionOut", TrainingSessionSchema)
+ConsentOutSchema = _own_record_schema("ConsentOut", ConsentSchema)
+KitSupplyOutSchema = _own_record_schema("KitSupplyOut", KitSupplySchema)
+NaloxoneUseReportOutSchema = _own_record_schema("NaloxoneUseReportOut", NaloxoneUseReportSchema)
+
+
+class StockInHandSchema(Schema):
+    """Kits of one batch in the user's hands (or, for site staff, at one of their sites)."""
+
+    site_id = fields.Integer(allow_none=True)
+    batch_id = fields.Integer()
+    product_id = fields.Integer()
+    product_name = fields.String()
+    batch_number = fields.String()
+    expiry_date = fields.String()
+    recalled = fields.Boolean()
+    quantity = fields.Integer()
+
+
+class SupplierStatusSchema(Schema):
+    """Whether the user may record supplies today, and why not."""
+
+    authorised = fields.Boolean()
+    reason = fields.String(allow_none=True)
+    refresher_due = fields.Date(allow_none=True)
+
+
+class SnapshotSchema(Schema):
+    """Small, always complete: what the phone needs whatever its cursor."""
+
+    user = fields.Nested(UserOutSchema)
+    supplier = fields.Nested(SupplierStatusSchema)
+    stock_in_hand = fields.List(fields.Nested(StockInHandSchema))
+    vocabularies = fields.Dict(keys=fields.String(), values=fields.Dict())
+    recipient_code_salt = fields.String()
+    server_time = UtcDateTime()
+
+
+class ChangesSchema(Schema):
+    """Rows changed after the cursor, by entity."""
+
+    products = fields.List(fields.Nested(ProductOutSchema))
+    sites = fields.List(fields.Nested(SiteOutSchema))
+    batches = fields.List(fields.Nested(BatchOutSchema))
+    alerts = fields.List(fields.Nested(AlertOutSchema))
+    training_sessions = fields.List(fields.Nested(TrainingSessionOutSchema))
+    consents = fields.List(fields.Nested(ConsentOutSchema))
+    kit_supplies = fields.List(fields.Nested(KitSupplyOutSchema))
+    naloxone_use_reports = fields.List(fields.Nested(NaloxoneUseReportOutSchema))
+
+
+class TombstoneSchema(Schema):
+    """A row the phone must forget."""
+
+    entity = fields.String()
+    id = fields.String()
+
+
+class PullResponseSchema(Schema):
+    """One page of changes; call again with `cursor` while `more` is true."""
+
+    cursor = fields.Integer(required=True)
+    more = fields.Boolean(required=True)
+    changes = fields.Nested(ChangesSchema, required=True)
+    tombstones = fields.List(fields.Nested(TombstoneSchema), required=True)
+    snapshot = fields.Nested(SnapshotSchema, required=True)

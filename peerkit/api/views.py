@@ -1,0 +1,118 @@
+"""Sync API routes. Thin: parse, authorise, call push/pull, commit once, answer."""
+import json
+
+from flask import current_app, g, jsonify, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError, validate_csrf
+from marshmallow import ValidationError
+from wtforms import ValidationError as WTFValidationError
+
+from ..extensions import csrf, db
+from ..devices import enrol_device
+from ..models import utcnow
+from ..signing import make_device_token
+from . import bp, errors
+from .auth import FIELD_ROLES, device_required
+from .errors import ApiError
+from .openapi import openapi_document
+from .pull import pull
+from .push import push_records
+from .schemas import (
+    EnrolRequestSchema,
+    EnrolResponseSchema,
+    PullQuerySchema,
+    PullResponseSchema,
+    PushRequestSchema,
+    PushResponseSchema,
+)
+
+# Bearer-token endpoints carry no cookies a forger could ride on; enrolment checks CSRF itself.
+csrf.exempt(bp)
+bp.register_error_handler(ApiError, errors.render)
+
+
+def _json_body(max_bytes: int):
+    """The request's JSON, refusing oversized or malformed bodies with a clear error."""
+    if request.content_length is not None and request.content_length > max_bytes:
+        raise ApiError(413, "body_too_large",
+                       f"The request is larger than {max_bytes // 1024} KiB: send fewer records.")
+    raw = request.stream.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise ApiError(413, "body_too_large",
+                       f"The request is larger than {max_bytes // 1024} KiB: send fewer records.")
+    if not request.mimetype or request.mimetype != "application/json":
+        raise ApiError(415, "unsupported_media_type", "Send JSON (Content-Type: application/json).")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "malformed_json", "The request body is not valid JSON.") from None
+
+
+def _load(schema, data):
+    try:
+        return schema.load(data)
+    except ValidationError as error:
+        messages = error.normalized_messages()
+        if not isinstance(messages, dict):
+            messages = {"_body": messages}
+        raise ApiError(400, "invalid_request", "Some fields are wrong: see 'fields'.",
+                       messages) from None
+
+
+@bp.post("/devices")
+def enrol():
+    """Enrol the phone in hand for the signed-in account and give it a device token."""
+    if not current_user.is_authenticated:
+        raise ApiError(401, "not_authenticated", "Sign in first, then enrol this phone.")
+    try:
+        validate_csrf(request.headers.get("X-CSRFToken"))
+    except (CSRFError, WTFValidationError):
+        raise ApiError(400, "csrf_failed",
+                       "The page has expired: reload it and try again.") from None
+    if current_user.role not in FIELD_ROLES:
+        raise ApiError(403, "forbidden", "Only peer, pharmacy and service accounts enrol phones.")
+    body = _load(EnrolRequestSchema(), _json_body(4096))
+    device = enrol_device(current_user, body["label"])
+    db.session.commit()
+    answer = {"device_id": device.id, "token": make_device_token(device), "user": current_user}
+    return jsonify(EnrolResponseSchema().dump(answer)), 201
+
+
+@bp.post("/sync/push")
+@device_required
+def sync_push():
+    """Store a batch of records; answer each one. Committed before the answer is sent."""
+    config = current_app.config
+    body = _json_body(config["SYNC_MAX_BODY_BYTES"])
+    if isinstance(body, dict) and isinstance(body.get("records"), list) \
+            and len(body["records"]) > config["SYNC_MAX_BATCH"]:
+        raise ApiError(413, "batch_too_large",
+                       f"At most {config['SYNC_MAX_BATCH']} records a request: send the rest next.")
+    envelope = _load(PushRequestSchema(), body)
+    results = push_records(g.user, g.device, envelope["records"])
+    now = utcnow()
+    g.device.last_seen_at = g.device.last_sync_at = now
+    if envelope["records_waiting"] is not None:
+        g.device.records_waiting = envelope["records_waiting"]
+    db.session.commit()
+    stored = sum(r["status"] == "stored" for r in results)
+    current_app.logger.info("push device=%s records=%d stored=%d", g.device.id,
+                            len(results), stored)
+    return jsonify(PushResponseSchema().dump({"results": results, "server_time": now}))
+
+
+@bp.get("/sync/pull")
+@device_required
+def sync_pull():
+    """Changes after the cursor, one page at a time, and the snapshot."""
+    query = _load(PullQuerySchema(), request.args)
+    answer = pull(g.user, query["cursor"], query["limit"])
+    g.device.last_seen_at = g.device.last_sync_at = utcnow()
+    db.session.commit()
+    return jsonify(PullResponseSchema().dump(answer))
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    """The OpenAPI 3 document, generated from the schemas above."""
+    return jsonify(openapi_document())
