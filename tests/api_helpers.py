@@ -13,8 +13,9 @@ NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 def token_for(user) -> str:
     """Enrol a device for `user` and return its bearer token."""
     device = enrol_device(user, "test phone")
+    token = make_device_token(device)
     db.session.commit()
-    return make_device_token(device)
+    return token
 
 
 def bearer(token: str) -> dict:

@@ -245,3 +245,18 @@ def make_area(app, make_user):
 def two_areas(make_area):
     """Two separate commissioning areas, for proving nobody sees across them."""
     return SimpleNamespace(north=make_area("north"), south=make_area("south"))
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served by a real threaded HTTP server on a free loopback port."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)

@@ -27,23 +27,22 @@ from ..models import (
 from ..rules import current_sign_off, supplier_authorised
 from ..signing import recipient_code_salt
 from ..stock import in_hand_detail
-from . import schemas
 
 # A phone keeps its own records of the last 90 days, e.g. after being set up again.
 OWN_RECORDS_DAYS = 90
 
-# entity key in the answer -> (model, output schema)
+# entity key in the answer (see schemas.ChangesSchema) -> model
 ENTITIES = {
-    "products": (Product, schemas.ProductOutSchema),
-    "sites": (Site, schemas.SiteOutSchema),
-    "batches": (StockBatch, schemas.BatchOutSchema),
-    "alerts": (DrugAlert, schemas.AlertOutSchema),
-    "training_sessions": (TrainingSession, schemas.TrainingSessionOutSchema),
-    "consents": (Consent, schemas.ConsentOutSchema),
-    "kit_supplies": (KitSupply, schemas.KitSupplyOutSchema),
-    "naloxone_use_reports": (NaloxoneUseReport, schemas.NaloxoneUseReportOutSchema),
+    "products": Product,
+    "sites": Site,
+    "batches": StockBatch,
+    "alerts": DrugAlert,
+    "training_sessions": TrainingSession,
+    "consents": Consent,
+    "kit_supplies": KitSupply,
+    "naloxone_use_reports": NaloxoneUseReport,
 }
-TABLE_TO_ENTITY = {model.__tablename__: key for key, (model, _) in ENTITIES.items()}
+TABLE_TO_ENTITY = {model.__tablename__: key for key, model in ENTITIES.items()}
 
 
 def stock_holder_organisations(user: User) -> list[int]:
@@ -55,7 +54,7 @@ def stock_holder_organisations(user: User) -> list[int]:
 def _visibility(user: User) -> dict:
     holders = stock_holder_organisations(user)
     since = utcnow() - dt.timedelta(days=OWN_RECORDS_DAYS)
-    own = {key: (ENTITIES[key][0].user_id == user.id) & (ENTITIES[key][0].received_at >= since)
+    own = {key: (ENTITIES[key].user_id == user.id) & (ENTITIES[key].received_at >= since)
            for key in ("training_sessions", "consents", "kit_supplies", "naloxone_use_reports")}
     return {
         "products": true(),
@@ -70,7 +69,7 @@ def _page_of_changes(user: User, cursor: int, limit: int) -> list[tuple[str, str
     """(entity, id, seq) of the next `limit` + 1 changes after `cursor`, in one statement."""
     branches = []
     for key, condition in _visibility(user).items():
-        model = ENTITIES[key][0]
+        model = ENTITIES[key]
         branches.append(select(
             literal(key).label("entity"), cast(model.id, String).label("id"),
             model.sync_seq.label("seq"),
@@ -103,13 +102,13 @@ def _load(changes) -> tuple[dict, list]:
             wanted[entity].append(entity_id)
     out = {}
     for key, ids in wanted.items():
-        model, schema = ENTITIES[key]
+        model = ENTITIES[key]
         if not ids:
             out[key] = []
             continue
         id_type = model.id.type.python_type
         rows = db.session.scalars(select(model).where(model.id.in_([id_type(i) for i in ids])))
-        out[key] = schema(many=True).dump(sorted(rows, key=lambda r: r.sync_seq or 0))
+        out[key] = sorted(rows, key=lambda r: r.sync_seq or 0)
     return out, tombstones
 
 
@@ -123,7 +122,7 @@ def snapshot(user: User) -> dict:
     else:
         stock = [dict(row, site_id=site.id) for site in user.organisation.sites
                  for row in in_hand_detail(site_id=site.id)]
-    return schemas.SnapshotSchema().dump({
+    return {
         "user": user,
         "supplier": {"authorised": authorised, "reason": reason,
                      "refresher_due": sign_off.refresher_due if sign_off else None},
@@ -132,11 +131,12 @@ def snapshot(user: User) -> dict:
         "recipient_code_salt": recipient_code_salt(user.organisation.area_id
                                                    or user.organisation_id),
         "server_time": utcnow(),
-    })
+    }
 
 
 def pull(user: User, cursor: int, limit: int) -> dict:
-    """One page of changes after `cursor`, plus the snapshot."""
+    """One page of changes after `cursor`, plus the snapshot (objects: the view dumps them
+    with schemas.PullResponseSchema)."""
     page = _page_of_changes(user, cursor, limit)
     more = len(page) > limit
     page = page[:limit]

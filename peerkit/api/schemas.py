@@ -220,6 +220,15 @@ class PushRequestSchema(Schema):
                                      validate=validate.Range(min=0, max=1_000_000))
 
 
+class UtcDateTime(fields.DateTime):
+    """Naive-UTC database times, sent with their Z so phones read them right."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return value.replace(microsecond=0).isoformat() + "Z"
+
+
 class PushResultSchema(Schema):
     """The answer for one record."""
 
@@ -235,7 +244,7 @@ class PushResponseSchema(Schema):
     """Answers in the order the records were sent."""
 
     results = fields.List(fields.Nested(PushResultSchema), required=True)
-    server_time = fields.DateTime(required=True)
+    server_time = UtcDateTime(required=True)
 
 
 class ErrorBodySchema(Schema):
@@ -289,15 +298,6 @@ class PullQuerySchema(Schema):
 
     cursor = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**62))
     limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=1000))
-
-
-class UtcDateTime(fields.DateTime):
-    """Naive-UTC database times, sent with their Z so phones read them right."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        if value is None:
-            return None
-        return value.replace(microsecond=0).isoformat() + "Z"
 
 
 class ProductOutSchema(Schema):
