@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass, field
 
 from marshmallow import ValidationError
-from sqlalchemy import select
+from sqlalchemy import literal, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
@@ -185,12 +185,15 @@ def _insert_skipping_stored(model, rows: list[dict]) -> set[str]:
 
 def _classify_existing(candidates: list[Candidate], results: list) -> None:
     """Answer records whose id is already stored: same content duplicate, else conflict."""
+    if not candidates:
+        return
     ids = [c.id for c in candidates]
-    stored: dict[str, tuple[str, str | None]] = {}
-    for kind, model in MODELS.items():
-        for rid, digest in db.session.execute(
-                select(model.id, model.payload_digest).where(model.id.in_(ids))):
-            stored[rid] = (kind, digest)
+    # One statement over every kind: an id reused for another kind is a conflict too.
+    lookup = union_all(*(
+        select(literal(kind).label("kind"), model.id.label("id"),
+               model.payload_digest.label("digest")).where(model.id.in_(ids))
+        for kind, model in MODELS.items()))
+    stored = {rid: (kind, digest) for kind, rid, digest in db.session.execute(lookup)}
     for c in candidates:
         if c.id not in stored:
             continue
@@ -259,13 +262,16 @@ def push_records(user: User, device: Device, records: list) -> list[dict]:
     """Validate, de-duplicate and store `records`; return one answer per record, in order."""
     results: list[dict | None] = [None] * len(records)
     candidates: list[Candidate] = []
+    # Building a schema copies all its fields: build each once per batch, not per record.
+    envelope_schema = PushRecordSchema()
+    data_schemas = {kind: schema() for kind, schema in RECORD_SCHEMAS.items()}
     for index, raw in enumerate(records):
         raw_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
         raw_kind = raw.get("kind") if isinstance(raw, dict) and isinstance(raw.get("kind"), str) else None
         try:
-            envelope = PushRecordSchema().load(raw if isinstance(raw, dict) else {})
+            envelope = envelope_schema.load(raw if isinstance(raw, dict) else {})
             kind, record_id = envelope["kind"], str(envelope["id"])
-            data = RECORD_SCHEMAS[kind]().load(envelope["data"])
+            data = data_schemas[kind].load(envelope["data"])
         except ValidationError as error:
             results[index] = _result(raw_id and raw_id[:64], raw_kind and raw_kind[:40],
                                      "invalid", error.normalized_messages())
