@@ -10,8 +10,9 @@ from alembic import context
 from flask import current_app
 
 config = context.config
-if config.config_file_name is not None:
-    # Keep the app's own loggers alive: fileConfig would otherwise silence them.
+if config.config_file_name is not None and not logging.getLogger().handlers:
+    # Only when nothing set up logging yet (the `flask db` command): inside a server or a
+    # test run, fileConfig would replace the handlers already in place.
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 

@@ -30,10 +30,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
 
-    from . import cli, database, errors, sync_feed  # noqa: F401  (sync_feed: flush hook)
+    from . import cli, database, errors, security, sync_feed  # noqa: F401  (sync_feed: flush hook)
 
     database.configure_sqlite(app)
     errors.register(app)
+    security.register(app)
     cli.register(app)
     return app
 

@@ -260,3 +260,30 @@ def live_server(app):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=10)
+
+
+# Values the tests send that are personal or health data: none may reach a log line.
+PERSONAL_MARKERS = (
+    PASSWORD,
+    "rc_abcdef123456",          # a recipient code (tests/api_helpers.py)
+    "M14 5AB",                  # a full postcode (refused, but must not be logged either)
+    "Test peer", "Test pharmacy", "Test coordinator", "Test commissioner",  # staff names
+    "north-peer", "south-peer", "north-pharmacist",                          # usernames
+)
+
+
+def personal_data_in(log_text: str) -> list[str]:
+    """The personal markers that appear in `log_text`."""
+    return [marker for marker in PERSONAL_MARKERS if marker in log_text]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail the run if any log record of it carries personal data."""
+    log_file = session.config.getini("log_file")
+    path = session.config.rootpath / log_file if log_file else None
+    if path is None or not path.exists():
+        return
+    found = personal_data_in(path.read_text(errors="replace"))
+    if found:
+        print(f"\nPersonal data found in the test run's logs ({path}): {found}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
