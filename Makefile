@@ -35,5 +35,10 @@ bench: $(VENV)/.test-installed
 	.ci/system-deps
 	PATH=$(abspath $(BIN)):$$PATH .ci/with-postgres $(BIN)/python -m bench
 
+## Load and fault run: 200 simulated phones against gunicorn on PostgreSQL (a few minutes).
+load: $(VENV)/.test-installed
+	.ci/system-deps
+	PATH=$(abspath $(BIN)):$$PATH .ci/with-postgres $(BIN)/python -m bench.load
+
 clean:
 	rm -rf $(VENV) instance/peerkit.db* .pytest_cache
