@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass, field
 
 from marshmallow import ValidationError
-from sqlalchemy import literal, select, union_all
+from sqlalchemy import String, any_, bindparam, literal, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
@@ -183,6 +183,17 @@ def _insert_skipping_stored(model, rows: list[dict]) -> set[str]:
     return set(db.session.execute(statement, rows).scalars())
 
 
+def _among(column, ids: list[str]):
+    """`column IN ids`, as one array parameter on PostgreSQL.
+
+    A batch's hundreds of ids as separate parameters make a statement the driver must
+    parse afresh every time; one array parameter keeps the statement small and constant.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, ids, type_=postgresql.ARRAY(String)))
+    return column.in_(ids)
+
+
 def _classify_existing(candidates: list[Candidate], results: list) -> None:
     """Answer records whose id is already stored: same content duplicate, else conflict."""
     if not candidates:
@@ -191,7 +202,7 @@ def _classify_existing(candidates: list[Candidate], results: list) -> None:
     # One statement over every kind: an id reused for another kind is a conflict too.
     lookup = union_all(*(
         select(literal(kind).label("kind"), model.id.label("id"),
-               model.payload_digest.label("digest")).where(model.id.in_(ids))
+               model.payload_digest.label("digest")).where(_among(model.id, ids))
         for kind, model in MODELS.items()))
     stored = {rid: (kind, digest) for kind, rid, digest in db.session.execute(lookup)}
     for c in candidates:
