@@ -2,9 +2,10 @@
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
-from .extensions import csrf, db, login_manager, migrate
+from .extensions import csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,12 +28,18 @@ def create_app(test_config: dict | None = None) -> Flask:
             app.config["SQLALCHEMY_DATABASE_URI"]
         )
 
+    if app.config.get("TRUSTED_PROXIES"):
+        # Behind N load balancers, the client address is the Nth from the right in
+        # X-Forwarded-For; without this, every request would seem to come from the balancer.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"],
+                                x_proto=app.config["TRUSTED_PROXIES"])
     register_extensions(app)
     register_blueprints(app)
 
     from . import cli, database, errors, security, sync_feed  # noqa: F401  (sync_feed: flush hook)
 
     database.configure_sqlite(app)
+    database.end_transaction_with_response(app)
     errors.register(app)
     security.register(app)
     cli.register(app)
@@ -45,6 +52,10 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
+    from . import ratelimit  # registers the database storage scheme with limits
+
+    app.config.setdefault("RATELIMIT_STORAGE_URI", ratelimit.STORAGE_URI)
+    limiter.init_app(app)
     from .auth import access  # noqa: F401  (registers the user loader)
 
 

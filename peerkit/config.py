@@ -55,6 +55,9 @@ def from_environment(instance_path: Path) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url(os.environ.get("DATABASE_URL", default_db)),
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", not dev),
         "PEERKIT_DEV": dev,
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        **({"RATELIMIT_STORAGE_URI": os.environ["RATELIMIT_STORAGE_URI"]}
+           if os.environ.get("RATELIMIT_STORAGE_URI") else {}),
     }
 
 

@@ -32,3 +32,19 @@ def configure_sqlite(app: Flask) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def end_transaction_with_response(app: Flask) -> None:
+    """End the request's transaction as soon as its response is built.
+
+    Views commit what they mean to keep; whatever is left would be rolled back at
+    teardown anyway. Doing it here, before later after-request work (Flask-Limiter
+    counting a failed sign-in in its own transaction), means no request still holds
+    SQLite's write lock while that work waits for it. Registered after the extensions,
+    so it runs before their after-request hooks.
+    """
+
+    @app.after_request
+    def _end_transaction(response):
+        db.session.rollback()
+        return response

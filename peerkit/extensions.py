@@ -2,6 +2,8 @@
 
 This module imports nothing from peerkit: models and views import it, never the reverse.
 """
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -21,3 +23,5 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
+# Only sign-in is limited, by pseudonymised keys (peerkit/ratelimit.py); no default limit.
+limiter = Limiter(key_func=get_remote_address, strategy="fixed-window")

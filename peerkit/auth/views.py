@@ -6,8 +6,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
-from .. import audit
-from ..extensions import db
+from .. import audit, ratelimit
+from ..extensions import db, limiter
 from ..models import User
 from . import bp
 from .forms import LoginForm, LogoutForm
@@ -52,6 +52,10 @@ def index():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(ratelimit.SIGN_IN_PER_ACCOUNT, key_func=ratelimit.account_key, methods=["POST"],
+               deduct_when=ratelimit.sign_in_failed)
+@limiter.limit(ratelimit.SIGN_IN_PER_ADDRESS, key_func=ratelimit.address_key, methods=["POST"],
+               deduct_when=ratelimit.sign_in_failed)
 def login():
     """Check the username and password; the same message for every kind of failure."""
     form = LoginForm()

@@ -1,0 +1,58 @@
+"""Sign-in throttling: per account and per address, shared by every app server."""
+from .conftest import PASSWORD, csrf_token_from, make_app
+
+
+def _attempt(client, username, password="wrong password", address="203.0.113.7"):
+    token = csrf_token_from(client.get("/login"))
+    return client.post("/login", data={"username": username, "password": password,
+                                       "csrf_token": token},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+def test_ten_failures_lock_the_account_even_for_the_right_password(client, two_areas):
+    for _ in range(10):
+        assert _attempt(client, "north-peer").status_code == 200
+    locked = _attempt(client, "North-Peer ", PASSWORD)
+    assert locked.status_code == 429
+    assert b"Too many attempts" in locked.data
+    # Another account from the same address is not locked by this one.
+    assert _attempt(client, "north-pharmacist", PASSWORD).status_code == 302
+
+
+def test_successful_sign_ins_are_not_counted(client, auth, two_areas):
+    for _ in range(12):
+        assert _attempt(client, "north-coordinator", PASSWORD).status_code == 302
+        auth.logout()
+
+
+def test_one_address_trying_many_accounts_is_stopped(client, two_areas):
+    for i in range(50):
+        assert _attempt(client, f"guess-{i}").status_code == 200
+    assert _attempt(client, "guess-x").status_code == 429
+    assert _attempt(client, "guess-y", address="198.51.100.9").status_code == 200
+
+
+def test_the_limit_holds_across_app_servers(database_url, client, two_areas):
+    """Two app instances (as two gunicorn workers or machines) share one count."""
+    from peerkit.extensions import db
+    db.session.commit()
+    other = make_app(database_url)
+    with other.app_context():
+        other_client = other.test_client()
+        for i in range(10):
+            server = client if i % 2 else other_client
+            assert _attempt(server, "south-peer").status_code == 200
+        assert _attempt(other_client, "south-peer", PASSWORD).status_code == 429
+        assert _attempt(client, "south-peer", PASSWORD).status_code == 429
+        db.engine.dispose()
+
+
+def test_counter_keys_hold_no_usernames_or_addresses(client, two_areas):
+    from sqlalchemy import select
+
+    from peerkit.extensions import db
+    from peerkit.models import RateLimitCounter
+    _attempt(client, "north-peer")
+    keys = db.session.scalars(select(RateLimitCounter.key)).all()
+    assert len(keys) == 2
+    assert all("north" not in k and "203.0" not in k and len(k) == 64 for k in keys)
