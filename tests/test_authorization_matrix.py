@@ -1,0 +1,123 @@
+"""The authorisation matrix: every route, called as every kind of user.
+
+Every endpoint in the app's URL map must have a rule below; a new route without one fails
+`test_every_route_has_a_rule`. Each rule names who may use the route; the matrix test calls
+it as anonymous, as each role of the "north" area, and as the same roles of the "south"
+area (for routes about a north object, they must get 403 or 404, never the object).
+"""
+from dataclasses import dataclass, field
+from typing import Callable
+
+import pytest
+from flask import url_for
+from peerkit.devices import enrol_device
+from peerkit.extensions import db
+from peerkit.signing import make_device_token
+
+from .conftest import AuthActions, csrf_token_from
+
+ROLES = ("peer", "pharmacy", "coordinator", "commissioner", "admin")
+USERS = {"peer": "peer", "pharmacy": "pharmacist", "coordinator": "coordinator",
+         "commissioner": "commissioner", "admin": "admin"}
+
+
+@dataclass
+class Rule:
+    """Who may call an endpoint, and how to call it."""
+
+    allowed: tuple[str, ...]            # roles that may; "anyone" for public routes
+    method: str = "GET"
+    args: Callable = lambda area: {}     # URL arguments naming an object of `area`
+    auth: str = "session"                # "session", "device" (Bearer) or "public"
+    about_area: bool = False             # the route names an object of one area
+    json: dict | None = None
+    extra: dict = field(default_factory=dict)
+
+
+PUBLIC = Rule(allowed=ROLES, auth="public")
+FIELD = ("peer", "pharmacy", "coordinator")
+
+RULES: dict[str, Rule] = {
+    "auth.index": PUBLIC,
+    "auth.login": PUBLIC,
+    "auth.logout": Rule(allowed=ROLES, method="POST"),
+    "field.static": Rule(allowed=ROLES, auth="public", args=lambda a: {"filename": "css/app.css"}),
+    "api.openapi_json": PUBLIC,
+    "api.enrol": Rule(allowed=FIELD, method="POST", json={"label": "matrix"}),
+    "api.sync_push": Rule(allowed=FIELD, method="POST", auth="device", json={"records": []}),
+    "api.sync_pull": Rule(allowed=FIELD, auth="device"),
+}
+
+
+def test_every_route_has_a_rule(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    missing = sorted(endpoints - set(RULES))
+    assert missing == [], f"routes without an authorisation rule: {missing}"
+    stale = sorted(set(RULES) - endpoints)
+    assert stale == [], f"rules for routes that no longer exist: {stale}"
+
+
+def _denied(response, auth: str) -> bool:
+    if auth == "device":
+        return response.status_code in (401, 403)
+    if response.status_code == 302:
+        # Flask-Login sends the anonymous to sign in, with where they were going.
+        return "/login?next=" in response.headers["Location"]
+    return response.status_code in (401, 403, 404)
+
+
+def _call(client, rule: Rule, url: str, headers=None, csrf=None):
+    headers = dict(headers or {})
+    if rule.method == "GET":
+        response = client.get(url, headers=headers)
+    else:
+        if csrf:
+            headers["X-CSRFToken"] = csrf
+        data = {"csrf_token": csrf} if csrf and rule.json is None else None
+        response = client.open(url, method=rule.method, headers=headers, json=rule.json,
+                               data=data)
+    response.close()
+    return response
+
+
+@pytest.fixture
+def actors(app, two_areas):
+    """A signed-in client and a device token for every role of both areas."""
+    result = {}
+    for area_name in ("north", "south"):
+        area = getattr(two_areas, area_name)
+        for role in ROLES:
+            user = getattr(area, USERS[role])
+            client = app.test_client()
+            AuthActions(client).login(user.username)
+            # A device row even for roles that may not enrol: their token must not work.
+            token = make_device_token(enrol_device(user, "matrix"))
+            db.session.commit()
+            result[(area_name, role)] = (client, token)
+    return result
+
+
+def test_matrix(app, two_areas, actors):
+    problems = []
+    # Signing out comes last: it ends the actors' sessions.
+    for endpoint, rule in sorted(RULES.items(), key=lambda item: item[0] == "auth.logout"):
+        with app.test_request_context():
+            url = url_for(endpoint, **rule.args(two_areas.north))
+        # Anonymous (with a CSRF token from the sign-in page, as a browser would have).
+        anonymous = app.test_client()
+        csrf = csrf_token_from(anonymous.get("/login")) if rule.method != "GET" else None
+        response = _call(anonymous, rule, url, csrf=csrf)
+        if rule.auth != "public" and not _denied(response, rule.auth):
+            problems.append(f"{endpoint}: anonymous got {response.status_code}")
+        for (area_name, role), (actor, token) in actors.items():
+            headers = {"Authorization": f"Bearer {token}"} if rule.auth == "device" else {}
+            csrf = csrf_token_from(actor.get("/login")) if rule.method != "GET" else None
+            response = _call(actor, rule, url, headers, csrf)
+            may = role in rule.allowed and (area_name == "north" or not rule.about_area)
+            if may and _denied(response, rule.auth):
+                problems.append(f"{endpoint}: {area_name} {role} refused "
+                                f"({response.status_code})")
+            if not may and not _denied(response, rule.auth):
+                problems.append(f"{endpoint}: {area_name} {role} let in "
+                                f"({response.status_code})")
+    assert problems == []
