@@ -35,10 +35,13 @@ bench: $(VENV)/.test-installed
 	.ci/system-deps
 	PATH=$(abspath $(BIN)):$$PATH .ci/with-postgres $(BIN)/python -m bench
 
-## Load and fault run: 200 simulated phones against gunicorn on PostgreSQL (a few minutes).
+## Load and fault run: 200 simulated phones against gunicorn on PostgreSQL, then long
+## fuzzing (schemathesis and stateful sequences). A few minutes.
 load: $(VENV)/.test-installed
 	.ci/system-deps
 	PATH=$(abspath $(BIN)):$$PATH .ci/with-postgres $(BIN)/python -m bench.load
+	PEERKIT_FUZZ_EXAMPLES=150 PATH=$(abspath $(BIN)):$$PATH .ci/with-postgres \
+	  $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_api_fuzz.py tests/test_api_stateful.py
 
 clean:
 	rm -rf $(VENV) instance/peerkit.db* .pytest_cache

@@ -1,8 +1,11 @@
 """Schemathesis fuzzes the sync API from its own OpenAPI document.
 
-Bounded (a few dozen cases an operation) to keep `make test` quick; it checks for server
-errors and for answers (status, content type, body) that break the document.
+Bounded (a few dozen cases an operation) to keep `make test` quick; `make load` runs many
+more (PEERKIT_FUZZ_EXAMPLES). It checks for server errors and for answers (status, content
+type, body) that break the document.
 """
+import os
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -29,7 +32,7 @@ def test_api_matches_its_document_and_never_fails(app, two_areas, path, method):
     token = h.token_for(two_areas.north.peer)  # provisioned, to get past authentication
 
     @given(case=operation.as_strategy())
-    @settings(max_examples=40, deadline=None, database=None,
+    @settings(max_examples=int(os.environ.get("PEERKIT_FUZZ_EXAMPLES", 8)) * 5, deadline=None, database=None,
               suppress_health_check=list(HealthCheck))
     def fuzz(case):
         case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
