@@ -21,6 +21,7 @@ from . import api_helpers as h
 
 OPERATIONS = [("/api/v1/devices", "POST"), ("/api/v1/sync/push", "POST"),
               ("/api/v1/sync/pull", "GET")]
+EXAMPLES = int(os.environ.get("PEERKIT_FUZZ_EXAMPLES", 8)) * 5
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
 
@@ -32,7 +33,7 @@ def test_api_matches_its_document_and_never_fails(app, two_areas, path, method):
     token = h.token_for(two_areas.north.peer)  # provisioned, to get past authentication
 
     @given(case=operation.as_strategy())
-    @settings(max_examples=int(os.environ.get("PEERKIT_FUZZ_EXAMPLES", 8)) * 5, deadline=None, database=None,
+    @settings(max_examples=EXAMPLES, deadline=None, database=None,
               suppress_health_check=list(HealthCheck))
     def fuzz(case):
         case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
