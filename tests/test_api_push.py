@@ -214,3 +214,39 @@ def test_batch_and_body_limits(client, app, two_areas):
                            headers=h.bearer(token))
     assert response.status_code == 413 and response.json["error"]["code"] == "body_too_large"
     assert _count(NaloxoneUseReport) == 0
+
+
+def test_supply_naming_a_refused_session_in_the_same_batch_is_told_why(client, two_areas):
+    north, south = two_areas.north, two_areas.south
+    session = h.training_session(north, site_id=south.sites.peers.id)  # not our site
+    supply = h.kit_supply(north, training_session_id=session["id"])
+    results = h.push(client, h.token_for(north.peer), [supply, session]).json["results"]
+    assert results[1]["status"] == "forbidden"
+    assert results[0]["status"] == "invalid"
+    assert "training_session_id" in results[0]["errors"]
+
+
+def test_a_database_refusal_of_one_record_does_not_sink_the_batch(client, app, two_areas):
+    """A rule only the database knows (here a trigger added for the test) rejects one
+    record: the batch falls back to a savepoint per record and the others still land."""
+    from sqlalchemy import text
+    postgres = db.engine.dialect.name == "postgresql"
+    with db.engine.begin() as conn:
+        if postgres:
+            conn.execute(text("ALTER TABLE naloxone_use_report ADD CONSTRAINT "
+                              "test_no_hostel CHECK (place_type <> 'hostel')"))
+        else:
+            conn.execute(text("CREATE TRIGGER test_no_hostel BEFORE INSERT ON "
+                              "naloxone_use_report WHEN NEW.place_type = 'hostel' "
+                              "BEGIN SELECT RAISE(ABORT, 'no hostels'); END"))
+    try:
+        records = [h.use_report(place_type="public_place"), h.use_report(place_type="hostel"),
+                   h.kit_supply(two_areas.north)]
+        results = h.push(client, h.token_for(two_areas.north.peer), records).json["results"]
+    finally:
+        with db.engine.begin() as conn:
+            conn.execute(text("ALTER TABLE naloxone_use_report DROP CONSTRAINT test_no_hostel"
+                              if postgres else "DROP TRIGGER test_no_hostel"))
+    assert [r["status"] for r in results] == ["stored", "invalid", "stored"]
+    assert "could not store" in results[1]["message"]
+    assert _count(NaloxoneUseReport) == 1 and _count(KitSupply) == 1

@@ -306,17 +306,19 @@ def push_records(user: User, device: Device, records: list) -> list[dict]:
 
     ctx = PushContext(user)
     linkable = {
-        "training_session_id": {c.id for c in fresh if c.kind == "training_session"}
-        | _existing(TrainingSession, [str(c.data["training_session_id"]) for c in fresh
-                                      if c.data.get("training_session_id")], user.organisation_id),
-        "consent_id": {c.id for c in fresh if c.kind == "consent"}
-        | _existing(Consent, [str(c.data["consent_id"]) for c in fresh
-                              if c.data.get("consent_id")], user.organisation_id),
+        "training_session_id": _existing(TrainingSession, [
+            str(c.data["training_session_id"]) for c in fresh
+            if c.data.get("training_session_id")], user.organisation_id),
+        "consent_id": _existing(Consent, [
+            str(c.data["consent_id"]) for c in fresh if c.data.get("consent_id")],
+            user.organisation_id),
     }
     now = utcnow()
     by_kind: dict[str, list[Candidate]] = {}
     withdrawals = []
-    for c in fresh:
+    # In INSERT_ORDER, so a supply can link to a session or consent accepted just before it.
+    for c in sorted(fresh, key=lambda c: INSERT_ORDER.index(c.kind)
+                    if c.kind in INSERT_ORDER else len(INSERT_ORDER)):
         refusal = _check(c, ctx, linkable)
         if refusal is not None:
             results[c.index] = refusal
@@ -325,6 +327,9 @@ def push_records(user: User, device: Device, records: list) -> list[dict]:
         else:
             c.row = _row(c, ctx, device, now)
             by_kind.setdefault(c.kind, []).append(c)
+            link = {"training_session": "training_session_id", "consent": "consent_id"}
+            if c.kind in link:
+                linkable[link[c.kind]].add(c.id)
     _store(by_kind, results)
     _withdraw_consents(withdrawals, user, results)
 
