@@ -1,0 +1,65 @@
+"""The distribution log: the kit supplies behind every figure, pseudonymous.
+
+A recipient code is shown only when the recipient consented to share pseudonymised data
+with the commissioner and has not withdrawn that consent. The supply itself still counts
+(it happened); see docs/MONITORING.md.
+"""
+import datetime as dt
+
+from sqlalchemy import and_, func, select
+
+from ..extensions import db
+from ..models import Consent, KitSupply, Organisation, Product, Site
+from ..vocab import CHANNELS, RECIPIENT_CATEGORIES, REPEAT_REASONS, SUPPLY_TRAINING, SUPPLY_TYPES
+from .filters import Filters, week_start
+from .metrics import london, scoped_supplies
+
+PAGE_SIZE = 50
+
+
+def _statement(user, f: Filters):
+    shareable = and_(Consent.consent_to_share.is_(True), Consent.withdrawn_on.is_(None))
+    return scoped_supplies(
+        select(KitSupply, Site.name, Organisation.name, Product.name,
+               func.coalesce(shareable, False))
+        .join(Site, Site.id == KitSupply.site_id)
+        .join(Organisation, Organisation.id == KitSupply.organisation_id)
+        .join(Product, Product.id == KitSupply.product_id)
+        .outerjoin(Consent, Consent.id == KitSupply.consent_id)
+        .order_by(KitSupply.supplied_on.desc(), KitSupply.received_at.desc(), KitSupply.id),
+        user, f)
+
+
+def _row(supply: KitSupply, site: str, organisation: str, product: str, share: bool) -> dict:
+    received = london(supply.received_at)
+    return dict(
+        id=supply.id, supplied_on=supply.supplied_on, week=week_start(supply.supplied_on),
+        channel=CHANNELS.get(supply.channel, supply.channel), organisation=organisation,
+        site=site, product=product, quantity=supply.quantity,
+        recipient_category=RECIPIENT_CATEGORIES.get(supply.recipient_category),
+        supply_type=SUPPLY_TYPES.get(supply.supply_type),
+        repeat_reason=REPEAT_REASONS.get(supply.repeat_reason, ""),
+        training=SUPPLY_TRAINING.get(supply.training, supply.training), area=supply.area,
+        referral_offered=supply.referral_offered, referral_accepted=supply.referral_accepted,
+        recipient_code=supply.recipient_code if share else None,
+        received=received,
+        late=received is not None and (received.date() - supply.supplied_on) > dt.timedelta(days=2),
+    )
+
+
+def count(user, f: Filters) -> int:
+    """How many supplies match."""
+    inner = _statement(user, f).order_by(None).subquery()
+    return db.session.scalar(select(func.count()).select_from(inner))
+
+
+def page(user, f: Filters, number: int) -> list[dict]:
+    """One page of the log, newest event first."""
+    statement = _statement(user, f).limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)
+    return [_row(*row) for row in db.session.execute(statement)]
+
+
+def every_row(user, f: Filters):
+    """Every matching supply, in log order, streamed for the CSV export."""
+    for row in db.session.execute(_statement(user, f).execution_options(yield_per=1000)):
+        yield _row(*row)

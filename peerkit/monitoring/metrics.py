@@ -1,0 +1,390 @@
+"""The commissioner's figures, as plain functions over scoped queries.
+
+The dashboard, the CSV exports and the board report all call `summary` (and `stock`,
+`freshness`), so they agree by construction. Periods are by event date (the day a kit
+was supplied, a session held, naloxone used), so a record that syncs days late lands in
+the week it happened. Definitions are in docs/MONITORING.md.
+
+Supplies are read in two grouped queries (by day and channel, and by every other
+dimension at once) and folded here, rather than one query per table on the page.
+"""
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, case, func, literal, select, union_all
+
+from .. import stock as stock_module
+from ..extensions import db
+from ..models import (
+    CoverageEstimate,
+    Device,
+    KitSupply,
+    NaloxoneUseReport,
+    Organisation,
+    Product,
+    Site,
+    StockBatch,
+    SupplierSignOff,
+    TrainingSession,
+    User,
+)
+from ..rules import ORGANISATION_CHANNEL
+from ..scoping import scoped, visible_organisation_ids
+from ..vocab import CHANNELS, RECIPIENT_CATEGORIES, REPEAT_REASONS, USED_REPEAT_REASONS
+from .filters import Filters, week_start
+
+LONDON = ZoneInfo("Europe/London")
+# The channels always shown side by side, even at zero: the comparison funders ask for.
+MAIN_CHANNELS = ("peer", "drug_service", "pharmacy")
+SILENT_AFTER = dt.timedelta(days=3)
+EXPIRING_WITHIN = dt.timedelta(days=90)
+# Training kinds whose attendees are people who might need naloxone (the others train
+# suppliers: peers, pharmacists, workers).
+RECIPIENT_TRAINING = ("overdose_awareness",)
+
+
+def london(moment: dt.datetime | None) -> dt.datetime | None:
+    """A stored naive-UTC timestamp as UK local time."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=dt.timezone.utc).astimezone(LONDON)
+
+
+def supply_conditions(f: Filters) -> list:
+    """WHERE conditions on KitSupply for `f` (scope is added by `scoped`)."""
+    conditions = [KitSupply.supplied_on >= f.start, KitSupply.supplied_on <= f.end]
+    for column, value in ((KitSupply.channel, f.channel),
+                          (KitSupply.organisation_id, f.organisation_id),
+                          (KitSupply.site_id, f.site_id), (KitSupply.product_id, f.product_id),
+                          (KitSupply.area, f.area),
+                          (KitSupply.recipient_category, f.recipient_category),
+                          (KitSupply.supply_type, f.supply_type),
+                          (KitSupply.repeat_reason, f.repeat_reason)):
+        if value is not None:
+            conditions.append(column == value)
+    if f.used:
+        conditions.append(KitSupply.repeat_reason.in_(USED_REPEAT_REASONS))
+    if f.reach:
+        conditions.append(and_(KitSupply.supply_type == "first",
+                               KitSupply.recipient_category == "person_at_risk"))
+    if f.referral == "offered":
+        conditions.append(KitSupply.referral_offered.is_(True))
+    if f.referral == "accepted":
+        conditions.append(KitSupply.referral_accepted.is_(True))
+    return conditions
+
+
+def scoped_supplies(statement, user, f: Filters):
+    """`statement` over KitSupply narrowed to `user`'s scope and `f`."""
+    return scoped(statement, KitSupply, user).where(*supply_conditions(f))
+
+
+def _channel_organisations(user, channel: str):
+    """Ids of organisations in scope whose records count in `channel` (for records that,
+    unlike supplies, carry no channel of their own)."""
+    kinds = [kind for kind, code in ORGANISATION_CHANNEL.items() if code == channel]
+    return select(Organisation.id).where(Organisation.kind.in_(kinds),
+                                         Organisation.id.in_(visible_organisation_ids(user)))
+
+
+def _other_conditions(model, date_column, user, f: Filters, *, site=True, area=True,
+                      product=True) -> list:
+    """Conditions for training sessions and use reports: the filters that apply to them."""
+    conditions = [date_column >= f.start, date_column <= f.end]
+    if f.organisation_id is not None:
+        conditions.append(model.organisation_id == f.organisation_id)
+    if f.channel is not None:
+        conditions.append(model.organisation_id.in_(_channel_organisations(user, f.channel)))
+    if f.site_id is not None:
+        conditions.append(model.site_id == f.site_id if site else
+                          model.organisation_id == select(Site.organisation_id)
+                          .where(Site.id == f.site_id).scalar_subquery())
+    if f.area is not None and area:
+        conditions.append(model.area == f.area)
+    if f.product_id is not None and product:
+        conditions.append(model.product_id == f.product_id)
+    return conditions
+
+
+# --- the statements (also run bare by the benchmark) -------------------------------------
+
+def _is(condition):
+    return case((condition, 1), else_=0)
+
+
+def supplies_by_day_statement(user, f: Filters):
+    """Kits and used-repeats per event day and channel."""
+    return scoped_supplies(
+        select(KitSupply.supplied_on, KitSupply.channel, func.sum(KitSupply.quantity),
+               func.sum(_is(KitSupply.repeat_reason.in_(USED_REPEAT_REASONS))))
+        .group_by(KitSupply.supplied_on, KitSupply.channel), user, f)
+
+
+CUBE_COLUMNS = (KitSupply.channel, KitSupply.site_id, KitSupply.product_id,
+                KitSupply.recipient_category, KitSupply.area, KitSupply.supply_type,
+                KitSupply.repeat_reason, KitSupply.referral_offered, KitSupply.referral_accepted)
+
+
+def supplies_cube_statement(user, f: Filters):
+    """Supplies and kits grouped by every dimension the page breaks them down by."""
+    return scoped_supplies(
+        select(*CUBE_COLUMNS, func.count(), func.sum(KitSupply.quantity))
+        .group_by(*CUBE_COLUMNS), user, f)
+
+
+def active_peers_statement(user, f: Filters):
+    """Distinct peers who recorded anything with an event date in the period."""
+    sources = []
+    for model, date_column, kw in (
+            (KitSupply, KitSupply.supplied_on, None),
+            (TrainingSession, TrainingSession.session_date, dict(area=False, product=False)),
+            (NaloxoneUseReport, NaloxoneUseReport.used_on, dict(site=False))):
+        conditions = (supply_conditions(f) if kw is None
+                      else _other_conditions(model, date_column, user, f, **kw))
+        sources.append(scoped(select(model.user_id.label("user_id")), model, user)
+                       .where(*conditions))
+    everyone = union_all(*sources).subquery()
+    return (select(func.count(func.distinct(everyone.c.user_id)))
+            .join(User, User.id == everyone.c.user_id).where(User.role == "peer"))
+
+
+def training_statement(user, f: Filters):
+    """Sessions, attendees and kits taken per training kind."""
+    t = TrainingSession
+    attendees = t.attendees_at_risk + t.attendees_family + t.attendees_worker + t.attendees_unknown
+    with_kit = case((t.kits_taken < attendees, t.kits_taken), else_=attendees)
+    return (scoped(select(t.kind, func.count(), func.sum(attendees), func.sum(with_kit)), t, user)
+            .where(*_other_conditions(t, t.session_date, user, f, area=False, product=False))
+            .group_by(t.kind))
+
+
+def use_reports_statement(user, f: Filters):
+    """Use reports per event day."""
+    r = NaloxoneUseReport
+    return (scoped(select(r.used_on, func.count()), r, user)
+            .where(*_other_conditions(r, r.used_on, user, f, site=False))
+            .group_by(r.used_on))
+
+
+def statements(user, f: Filters) -> list:
+    """Every period statement `summary` runs, in order (the benchmark's baseline)."""
+    return [supplies_by_day_statement(user, f), supplies_cube_statement(user, f),
+            active_peers_statement(user, f), training_statement(user, f),
+            use_reports_statement(user, f)]
+
+
+# --- the summary -------------------------------------------------------------------------
+
+@dataclass
+class Breakdown:
+    """One row of a breakdown table: a code, its label, supplies and kits."""
+
+    code: object
+    label: str
+    supplies: int = 0
+    kits: int = 0
+
+
+@dataclass
+class Summary:
+    """Every period figure on the dashboard (see docs/MONITORING.md for definitions)."""
+
+    filters: Filters
+    weeks: list = field(default_factory=list)        # dicts: monday, channels, kits, used, reports
+    channels_in_chart: list = field(default_factory=list)
+    totals: dict = field(default_factory=dict)
+    by_channel: list = field(default_factory=list)
+    by_site: list = field(default_factory=list)
+    by_product: list = field(default_factory=list)
+    by_category: list = field(default_factory=list)
+    by_area: list = field(default_factory=list)
+    repeat_reasons: list = field(default_factory=list)
+    training: dict = field(default_factory=dict)
+    peers: dict = field(default_factory=dict)
+    coverage: dict = field(default_factory=dict)
+    last_changed: dt.datetime | None = None
+
+
+def _weeks(f: Filters, by_day, reports_by_day) -> tuple[list, list]:
+    kits = defaultdict(Counter)
+    used = Counter()
+    reports = Counter()
+    for day, channel, quantity, used_repeats in by_day:
+        kits[week_start(day)][channel] += int(quantity)
+        used[week_start(day)] += int(used_repeats)
+    for day, count in reports_by_day:
+        reports[week_start(day)] += count
+    present = {channel for counts in kits.values() for channel in counts}
+    channels = [c for c in CHANNELS if c in MAIN_CHANNELS or c in present]
+    weeks = []
+    monday = week_start(f.start)
+    while monday <= f.end:
+        weeks.append(dict(monday=monday, channels={c: kits[monday][c] for c in channels},
+                          kits=sum(kits[monday].values()), used=used[monday],
+                          reports=reports[monday]))
+        monday += dt.timedelta(weeks=1)
+    return weeks, channels
+
+
+def _breakdown(rows, key, labels, always=()) -> list[Breakdown]:
+    found = {code: Breakdown(code, labels.get(code, str(code))) for code in always}
+    for row in rows:
+        code = row[key]
+        item = found.setdefault(code, Breakdown(code, labels.get(code, str(code))))
+        item.supplies += row["supplies"]
+        item.kits += row["kits"]
+    return list(found.values())
+
+
+def _names(model, ids, label) -> dict:
+    if not ids:
+        return {}
+    return {row.id: label(row) for row in db.session.scalars(select(model).where(model.id.in_(ids)))}
+
+
+def _coverage(user, f: Filters, kits: int) -> dict:
+    estimate = db.session.scalar(select(CoverageEstimate).where(
+        CoverageEstimate.area_id == user.organisation_id, CoverageEstimate.year == f.start.year))
+    if estimate is None or estimate.estimated_opiate_users <= 0:
+        return dict(year=f.start.year, estimate=None, per_100=None, source="")
+    return dict(year=f.start.year, estimate=estimate.estimated_opiate_users,
+                per_100=round(100 * kits / estimate.estimated_opiate_users, 1),
+                source=estimate.source)
+
+
+def _signed_off_peers(user, f: Filters, today: dt.date) -> int:
+    """Peers in scope whose supplier sign-off covers the end of the period (or today)."""
+    on = min(f.end, today)
+    peers = select(User.id).where(User.role == "peer",
+                                  User.organisation_id.in_(visible_organisation_ids(user)))
+    if f.organisation_id is not None:
+        peers = peers.where(User.organisation_id == f.organisation_id)
+    return db.session.scalar(select(func.count(func.distinct(SupplierSignOff.user_id))).where(
+        SupplierSignOff.user_id.in_(peers), SupplierSignOff.withdrawn_at.is_(None),
+        SupplierSignOff.assessed_on <= on, SupplierSignOff.refresher_due >= on)) or 0
+
+
+def last_changed(user) -> dt.datetime | None:
+    """When figures last changed: the latest arrival of any counted record, UK time."""
+    latest = [db.session.scalar(scoped(select(func.max(m.received_at)), m, user))
+              for m in (KitSupply, TrainingSession, NaloxoneUseReport)]
+    latest = [moment for moment in latest if moment is not None]
+    return london(max(latest)) if latest else None
+
+
+def summary(user, f: Filters, today: dt.date) -> Summary:
+    """Every period figure for `user`'s scope under `f`."""
+    s = Summary(filters=f)
+    by_day, cube_rows, active, training_rows, reports_by_day = (
+        db.session.execute(statement).all() for statement in statements(user, f))
+    cube = [dict(zip(("channel", "site_id", "product_id", "recipient_category", "area",
+                      "supply_type", "repeat_reason", "referral_offered", "referral_accepted",
+                      "supplies", "kits"), row)) for row in cube_rows]
+    for row in cube:
+        row["kits"] = int(row["kits"])
+    s.weeks, s.channels_in_chart = _weeks(f, by_day, reports_by_day)
+
+    def count(condition):
+        return sum(row["supplies"] for row in cube if condition(row))
+
+    kits = sum(row["kits"] for row in cube)
+    supplies = count(lambda r: True)
+    repeats = count(lambda r: r["supply_type"] == "repeat")
+    s.totals = dict(
+        kits=kits, supplies=supplies, first=supplies - repeats, repeat=repeats,
+        repeat_pct=round(100 * repeats / supplies, 1) if supplies else None,
+        used_repeats=count(lambda r: r["repeat_reason"] in USED_REPEAT_REASONS),
+        use_reports=sum(count for _day, count in reports_by_day),
+        reach=count(lambda r: r["supply_type"] == "first"
+                    and r["recipient_category"] == "person_at_risk"),
+        referral_offered=count(lambda r: r["referral_offered"]),
+        referral_accepted=count(lambda r: r["referral_accepted"]),
+    )
+    s.by_channel = _breakdown(cube, "channel", CHANNELS, always=MAIN_CHANNELS)
+    sites = _names(Site, {r["site_id"] for r in cube}, lambda site: site.name)
+    s.by_site = sorted(_breakdown(cube, "site_id", sites), key=lambda b: (-b.kits, b.label))
+    products = _names(Product, {r["product_id"] for r in cube}, lambda p: p.name)
+    s.by_product = sorted(_breakdown(cube, "product_id", products), key=lambda b: b.label)
+    s.by_category = _breakdown(cube, "recipient_category", RECIPIENT_CATEGORIES,
+                               always=RECIPIENT_CATEGORIES)
+    s.by_area = sorted(_breakdown(cube, "area", {}), key=lambda b: b.label)
+    repeat_rows = [r for r in cube if r["supply_type"] == "repeat"]
+    s.repeat_reasons = _breakdown(repeat_rows, "repeat_reason", REPEAT_REASONS,
+                                  always=REPEAT_REASONS)
+
+    by_kind = {kind: (sessions, int(attendees or 0), int(with_kit or 0))
+               for kind, sessions, attendees, with_kit in training_rows}
+    trained = sum(by_kind[k][1] for k in RECIPIENT_TRAINING if k in by_kind)
+    with_kit = sum(by_kind[k][2] for k in RECIPIENT_TRAINING if k in by_kind)
+    s.training = dict(
+        sessions=sum(by_kind[k][0] for k in RECIPIENT_TRAINING if k in by_kind),
+        people_trained=trained, with_kit=with_kit, without_kit=trained - with_kit,
+        suppliers_trained=sum(v[1] for k, v in by_kind.items() if k not in RECIPIENT_TRAINING),
+    )
+    s.peers = dict(signed_off=_signed_off_peers(user, f, today), active=active[0][0] or 0)
+    s.coverage = _coverage(user, f, kits)
+    s.last_changed = last_changed(user)
+    return s
+
+
+# --- snapshots: stock and data freshness (not period figures) ----------------------------
+
+def stock(user, today: dt.date) -> dict:
+    """Kits on hand per site (and carried by peers, per peer group), expiring within 90
+    days, expired, and kits of recalled batches supplied to recipients: as of today."""
+    visible = visible_organisation_ids(user)
+    holders = []
+    for site in db.session.scalars(select(Site).where(Site.organisation_id.in_(visible),
+                                                      Site.active.is_(True))
+                                   .order_by(Site.name)):
+        holders.append((site.name, site.organisation.name, stock_module.in_hand(site_id=site.id)))
+    carried = defaultdict(Counter)
+    peers = db.session.scalars(select(User).where(User.role == "peer",
+                                                  User.organisation_id.in_(visible)))
+    for peer in peers:
+        carried[peer.organisation.name].update(stock_module.in_hand(user_id=peer.id))
+    for organisation, amounts in sorted(carried.items()):
+        holders.append(("Carried by peers", organisation, dict(amounts)))
+    batch_ids = {b for _n, _o, amounts in holders for b in amounts}
+    batches = _names(StockBatch, batch_ids, lambda b: b)
+    soon = today + EXPIRING_WITHIN
+    rows = []
+    for name, organisation, amounts in holders:
+        row = dict(holder=name, organisation=organisation, on_hand=0, expiring=0, expired=0,
+                   recalled=0)
+        for batch_id, kits in amounts.items():
+            batch = batches[batch_id]
+            row["on_hand"] += kits
+            if batch.expiry_date < today:
+                row["expired"] += kits
+            elif batch.expiry_date <= soon:
+                row["expiring"] += kits
+            if batch.recalled_at is not None:
+                row["recalled"] += kits
+        rows.append(row)
+    totals = {key: sum(r[key] for r in rows) for key in ("on_hand", "expiring", "expired",
+                                                         "recalled")}
+    totals["recalled_with_recipients"] = int(db.session.scalar(scoped(
+        select(func.coalesce(func.sum(KitSupply.quantity), literal(0)))
+        .join(StockBatch, StockBatch.id == KitSupply.batch_id)
+        .where(StockBatch.recalled_at.is_not(None)), KitSupply, user)) or 0)
+    return dict(rows=rows, totals=totals)
+
+
+def freshness(user, now: dt.datetime) -> list[dict]:
+    """Every enrolled phone of people in scope, with its last sync; silent ones flagged."""
+    rows = db.session.execute(
+        select(Device, User.role, Organisation.name)
+        .join(User, User.id == Device.user_id)
+        .join(Organisation, Organisation.id == User.organisation_id)
+        .where(User.organisation_id.in_(visible_organisation_ids(user)),
+               Device.revoked_at.is_(None))
+        .order_by(Device.last_sync_at.is_(None).desc(), Device.last_sync_at, Device.id)
+    ).all()
+    return [dict(label=device.label or "Unnamed device", role=role, organisation=organisation,
+                 last_sync=london(device.last_sync_at),
+                 records_waiting=device.records_waiting,
+                 silent=device.last_sync_at is None or now - device.last_sync_at > SILENT_AFTER)
+            for device, role, organisation in rows]
