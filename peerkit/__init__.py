@@ -64,7 +64,9 @@ def register_blueprints(app: Flask) -> None:
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .field import bp as field_bp
+    from .monitoring import bp as monitoring_bp
 
     app.register_blueprint(api_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(field_bp)
+    app.register_blueprint(monitoring_bp)
