@@ -46,6 +46,13 @@ RULES: dict[str, Rule] = {
     "api.enrol": Rule(allowed=FIELD, method="POST", json={"label": "matrix"}),
     "api.sync_push": Rule(allowed=FIELD, method="POST", auth="device", json={"records": []}),
     "api.sync_pull": Rule(allowed=FIELD, auth="device"),
+    # Commissioner monitoring: read-only, their own area (filters, not object ids).
+    "monitoring.dashboard": Rule(allowed=("commissioner",)),
+    "monitoring.distribution_log": Rule(allowed=("commissioner",)),
+    "monitoring.export_log": Rule(allowed=("commissioner",)),
+    "monitoring.export_summary": Rule(allowed=("commissioner",)),
+    "monitoring.board_report": Rule(allowed=("commissioner",)),
+    "monitoring.set_coverage": Rule(allowed=("commissioner",), method="POST"),
 }
 
 
