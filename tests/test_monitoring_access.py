@@ -19,7 +19,7 @@ from .conftest import AuthActions, csrf_token_from
 from .test_monitoring_data import END, START, build
 
 PERIOD = f"start={START}&end={END}"
-PAGES = ("/monitoring/", "/monitoring/log", "/monitoring/log.csv", "/monitoring/summary.csv",
+PAGES = ("/monitoring/", "/monitoring/log", "/monitoring/stock", "/monitoring/log.csv", "/monitoring/summary.csv",
          "/monitoring/report")
 
 

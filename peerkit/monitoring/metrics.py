@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, literal, select, union_all
+from sqlalchemy import and_, case, false, func, literal, null, select, tuple_, union, union_all
 
 from .. import stock as stock_module
 from ..extensions import db
@@ -76,9 +76,19 @@ def supply_conditions(f: Filters) -> list:
     return conditions
 
 
+def in_scope(statement, model, user):
+    """`statement` over `model` narrowed to `user`'s organisations, given as a list of ids.
+
+    The ids come from `visible_organisation_ids`, the one scoping rule; listing them rather
+    than joining the subquery lets PostgreSQL use an index on the other columns (the
+    latest arrival goes from a scan of every row to one index probe)."""
+    ids = db.session.scalars(visible_organisation_ids(user)).all()
+    return statement.where(model.organisation_id.in_(ids))
+
+
 def scoped_supplies(statement, user, f: Filters):
     """`statement` over KitSupply narrowed to `user`'s scope and `f`."""
-    return scoped(statement, KitSupply, user).where(*supply_conditions(f))
+    return in_scope(statement, KitSupply, user).where(*supply_conditions(f))
 
 
 def _channel_organisations(user, channel: str):
@@ -110,44 +120,61 @@ def _other_conditions(model, date_column, user, f: Filters, *, site=True, area=T
 
 # --- the statements (also run bare by the benchmark) -------------------------------------
 
-def _is(condition):
-    return case((condition, 1), else_=0)
+# The groupings supplies are counted by. One scan serves them all: GROUPING SETS on
+# PostgreSQL, a UNION ALL of GROUP BYs on SQLite (which has no grouping sets). Few, small
+# groupings: each one costs PostgreSQL a hash-table update per row.
+K = KitSupply
+GROUPED = (K.supplied_on, K.channel, K.site_id, K.product_id, K.recipient_category,
+           K.repeat_reason, K.area, K.user_id)
+GROUPINGS = {
+    "day": (K.supplied_on, K.channel),
+    "kind": (K.site_id, K.product_id, K.recipient_category, K.repeat_reason),
+    "area": (K.area,),
+    "user": (K.user_id,),
+}
+# PostgreSQL's GROUPING() bit mask of each grouping: a bit set for every column left out.
+_MASKS = {name: sum(1 << (len(GROUPED) - 1 - i) for i, column in enumerate(GROUPED)
+                    if column not in columns)
+          for name, columns in GROUPINGS.items()}
+GROUPING_OF_MASK = {mask: name for name, mask in _MASKS.items()}
+MEASURES = ("supplies", "kits", "used", "reach", "first", "referral_offered",
+            "referral_accepted")
 
 
-def supplies_by_day_statement(user, f: Filters):
-    """Kits and used-repeats per event day and channel."""
-    return scoped_supplies(
-        select(KitSupply.supplied_on, KitSupply.channel, func.sum(KitSupply.quantity),
-               func.sum(_is(KitSupply.repeat_reason.in_(USED_REPEAT_REASONS))))
-        .group_by(KitSupply.supplied_on, KitSupply.channel), user, f)
+def _measures():
+    return (func.count(), func.sum(K.quantity),
+            func.count().filter(K.repeat_reason.in_(USED_REPEAT_REASONS)),
+            func.count().filter(and_(K.supply_type == "first",
+                                     K.recipient_category == "person_at_risk")),
+            func.count().filter(K.supply_type == "first"),
+            func.count().filter(K.referral_offered.is_(True)),
+            func.count().filter(K.referral_accepted.is_(True)))
 
 
-CUBE_COLUMNS = (KitSupply.channel, KitSupply.site_id, KitSupply.product_id,
-                KitSupply.recipient_category, KitSupply.area, KitSupply.supply_type,
-                KitSupply.repeat_reason, KitSupply.referral_offered, KitSupply.referral_accepted)
+def supplies_statement(user, f: Filters, dialect: str):
+    """Supplies counted by every grouping in GROUPINGS; rows start with their mask."""
+    if dialect == "postgresql":
+        return scoped_supplies(
+            select(func.grouping(*GROUPED), *GROUPED, *_measures())
+            .group_by(func.grouping_sets(*(tuple_(*columns) for columns in GROUPINGS.values()))),
+            user, f)
+    parts = []
+    for name, columns in GROUPINGS.items():
+        shown = [c if c in columns else null() for c in GROUPED]
+        parts.append(scoped_supplies(select(literal(_MASKS[name]), *shown, *_measures())
+                                     .group_by(*columns), user, f))
+    return union_all(*parts)
 
 
-def supplies_cube_statement(user, f: Filters):
-    """Supplies and kits grouped by every dimension the page breaks them down by."""
-    return scoped_supplies(
-        select(*CUBE_COLUMNS, func.count(), func.sum(KitSupply.quantity))
-        .group_by(*CUBE_COLUMNS), user, f)
-
-
-def active_peers_statement(user, f: Filters):
-    """Distinct peers who recorded anything with an event date in the period."""
+def others_active_statement(user, f: Filters):
+    """Who recorded a training session or use report with an event date in the period."""
     sources = []
     for model, date_column, kw in (
-            (KitSupply, KitSupply.supplied_on, None),
             (TrainingSession, TrainingSession.session_date, dict(area=False, product=False)),
             (NaloxoneUseReport, NaloxoneUseReport.used_on, dict(site=False))):
-        conditions = (supply_conditions(f) if kw is None
-                      else _other_conditions(model, date_column, user, f, **kw))
-        sources.append(scoped(select(model.user_id.label("user_id")), model, user)
-                       .where(*conditions))
-    everyone = union_all(*sources).subquery()
-    return (select(func.count(func.distinct(everyone.c.user_id)))
-            .join(User, User.id == everyone.c.user_id).where(User.role == "peer"))
+        sources.append(in_scope(select(model.user_id), model, user)
+                       .where(*_other_conditions(model, date_column, user, f, **kw)))
+    return union(*sources)
 
 
 def training_statement(user, f: Filters):
@@ -155,7 +182,7 @@ def training_statement(user, f: Filters):
     t = TrainingSession
     attendees = t.attendees_at_risk + t.attendees_family + t.attendees_worker + t.attendees_unknown
     with_kit = case((t.kits_taken < attendees, t.kits_taken), else_=attendees)
-    return (scoped(select(t.kind, func.count(), func.sum(attendees), func.sum(with_kit)), t, user)
+    return (in_scope(select(t.kind, func.count(), func.sum(attendees), func.sum(with_kit)), t, user)
             .where(*_other_conditions(t, t.session_date, user, f, area=False, product=False))
             .group_by(t.kind))
 
@@ -163,16 +190,15 @@ def training_statement(user, f: Filters):
 def use_reports_statement(user, f: Filters):
     """Use reports per event day."""
     r = NaloxoneUseReport
-    return (scoped(select(r.used_on, func.count()), r, user)
+    return (in_scope(select(r.used_on, func.count()), r, user)
             .where(*_other_conditions(r, r.used_on, user, f, site=False))
             .group_by(r.used_on))
 
 
-def statements(user, f: Filters) -> list:
+def statements(user, f: Filters, dialect: str) -> list:
     """Every period statement `summary` runs, in order (the benchmark's baseline)."""
-    return [supplies_by_day_statement(user, f), supplies_cube_statement(user, f),
-            active_peers_statement(user, f), training_statement(user, f),
-            use_reports_statement(user, f)]
+    return [supplies_statement(user, f, dialect), others_active_statement(user, f),
+            training_statement(user, f), use_reports_statement(user, f)]
 
 
 # --- the summary -------------------------------------------------------------------------
@@ -207,13 +233,14 @@ class Summary:
     last_changed: dt.datetime | None = None
 
 
-def _weeks(f: Filters, by_day, reports_by_day) -> tuple[list, list]:
+def _weeks(f: Filters, day_rows, reports_by_day) -> tuple[list, list]:
     kits = defaultdict(Counter)
     used = Counter()
     reports = Counter()
-    for day, channel, quantity, used_repeats in by_day:
-        kits[week_start(day)][channel] += int(quantity)
-        used[week_start(day)] += int(used_repeats)
+    for row in day_rows:
+        monday = week_start(row["supplied_on"])
+        kits[monday][row["channel"]] += row["kits"]
+        used[monday] += row["used"]
     for day, count in reports_by_day:
         reports[week_start(day)] += count
     present = {channel for counts in kits.values() for channel in counts}
@@ -266,53 +293,71 @@ def _signed_off_peers(user, f: Filters, today: dt.date) -> int:
         SupplierSignOff.assessed_on <= on, SupplierSignOff.refresher_due >= on)) or 0
 
 
+def _peers_among(user, user_ids: set) -> int:
+    """How many of `user_ids` are peers in scope."""
+    if not user_ids:
+        return 0
+    return db.session.scalar(select(func.count()).select_from(User).where(
+        User.id.in_(user_ids), User.role == "peer",
+        User.organisation_id.in_(visible_organisation_ids(user))))
+
+
+def last_changed_statement(user):
+    """The latest arrival (received_at) of any record the figures count."""
+    latest = union_all(*(in_scope(select(func.max(m.received_at).label("at")), m, user)
+                         for m in (KitSupply, TrainingSession, NaloxoneUseReport))).subquery()
+    return select(func.max(latest.c.at))
+
+
 def last_changed(user) -> dt.datetime | None:
-    """When figures last changed: the latest arrival of any counted record, UK time."""
-    latest = [db.session.scalar(scoped(select(func.max(m.received_at)), m, user))
-              for m in (KitSupply, TrainingSession, NaloxoneUseReport)]
-    latest = [moment for moment in latest if moment is not None]
-    return london(max(latest)) if latest else None
+    """When figures last changed, in UK time."""
+    return london(db.session.scalar(last_changed_statement(user)))
+
+
+def _supply_groups(rows) -> dict[str, list[dict]]:
+    """Rows of `supplies_statement` sorted into their groupings, as dicts."""
+    groups = defaultdict(list)
+    names = tuple(column.key for column in GROUPED) + MEASURES
+    for mask, *values in rows:
+        row = dict(zip(names, values))
+        for measure in MEASURES:
+            row[measure] = int(row[measure] or 0)
+        groups[GROUPING_OF_MASK[mask]].append(row)
+    return groups
 
 
 def summary(user, f: Filters, today: dt.date) -> Summary:
     """Every period figure for `user`'s scope under `f`."""
     s = Summary(filters=f)
-    by_day, cube_rows, active, training_rows, reports_by_day = (
-        db.session.execute(statement).all() for statement in statements(user, f))
-    cube = [dict(zip(("channel", "site_id", "product_id", "recipient_category", "area",
-                      "supply_type", "repeat_reason", "referral_offered", "referral_accepted",
-                      "supplies", "kits"), row)) for row in cube_rows]
-    for row in cube:
-        row["kits"] = int(row["kits"])
-    s.weeks, s.channels_in_chart = _weeks(f, by_day, reports_by_day)
-
-    def count(condition):
-        return sum(row["supplies"] for row in cube if condition(row))
-
-    kits = sum(row["kits"] for row in cube)
-    supplies = count(lambda r: True)
-    repeats = count(lambda r: r["supply_type"] == "repeat")
+    supply_rows, others_active, training_rows, reports_by_day = (
+        db.session.execute(statement).all()
+        for statement in statements(user, f, db.engine.dialect.name))
+    groups = _supply_groups(supply_rows)
+    days = groups["day"]
+    s.weeks, s.channels_in_chart = _weeks(f, days, reports_by_day)
+    total = {measure: sum(row[measure] for row in days) for measure in MEASURES}
+    repeats = total["supplies"] - total["first"]
     s.totals = dict(
-        kits=kits, supplies=supplies, first=supplies - repeats, repeat=repeats,
-        repeat_pct=round(100 * repeats / supplies, 1) if supplies else None,
-        used_repeats=count(lambda r: r["repeat_reason"] in USED_REPEAT_REASONS),
-        use_reports=sum(count for _day, count in reports_by_day),
-        reach=count(lambda r: r["supply_type"] == "first"
-                    and r["recipient_category"] == "person_at_risk"),
-        referral_offered=count(lambda r: r["referral_offered"]),
-        referral_accepted=count(lambda r: r["referral_accepted"]),
+        kits=total["kits"], supplies=total["supplies"], first=total["first"], repeat=repeats,
+        repeat_pct=round(100 * repeats / total["supplies"], 1) if total["supplies"] else None,
+        used_repeats=total["used"], use_reports=sum(count for _day, count in reports_by_day),
+        reach=total["reach"], referral_offered=total["referral_offered"],
+        referral_accepted=total["referral_accepted"],
     )
-    s.by_channel = _breakdown(cube, "channel", CHANNELS, always=MAIN_CHANNELS)
-    sites = _names(Site, {r["site_id"] for r in cube}, lambda site: site.name)
-    s.by_site = sorted(_breakdown(cube, "site_id", sites), key=lambda b: (-b.kits, b.label))
-    products = _names(Product, {r["product_id"] for r in cube}, lambda p: p.name)
-    s.by_product = sorted(_breakdown(cube, "product_id", products), key=lambda b: b.label)
-    s.by_category = _breakdown(cube, "recipient_category", RECIPIENT_CATEGORIES,
+    s.by_channel = _breakdown(days, "channel", CHANNELS, always=MAIN_CHANNELS)
+    kinds = groups["kind"]
+    sites = _names(Site, {r["site_id"] for r in kinds}, lambda site: site.name)
+    s.by_site = sorted(_breakdown(kinds, "site_id", sites), key=lambda b: (-b.kits, b.label))
+    products = _names(Product, {r["product_id"] for r in kinds}, lambda p: p.name)
+    s.by_product = sorted(_breakdown(kinds, "product_id", products), key=lambda b: b.label)
+    s.by_category = _breakdown(kinds, "recipient_category", RECIPIENT_CATEGORIES,
                                always=RECIPIENT_CATEGORIES)
-    s.by_area = sorted(_breakdown(cube, "area", {}), key=lambda b: b.label)
-    repeat_rows = [r for r in cube if r["supply_type"] == "repeat"]
-    s.repeat_reasons = _breakdown(repeat_rows, "repeat_reason", REPEAT_REASONS,
-                                  always=REPEAT_REASONS)
+    s.by_area = sorted(_breakdown(groups["area"], "area", {}), key=lambda b: b.label)
+    s.repeat_reasons = _breakdown([r for r in kinds if r["repeat_reason"]],
+                                  "repeat_reason", REPEAT_REASONS, always=REPEAT_REASONS)
+    active = {r["user_id"] for r in groups["user"]} | {user_id for (user_id,) in others_active}
+    s.peers = dict(signed_off=_signed_off_peers(user, f, today),
+                   active=_peers_among(user, active))
 
     by_kind = {kind: (sessions, int(attendees or 0), int(with_kit or 0))
                for kind, sessions, attendees, with_kit in training_rows}
@@ -323,26 +368,31 @@ def summary(user, f: Filters, today: dt.date) -> Summary:
         people_trained=trained, with_kit=with_kit, without_kit=trained - with_kit,
         suppliers_trained=sum(v[1] for k, v in by_kind.items() if k not in RECIPIENT_TRAINING),
     )
-    s.peers = dict(signed_off=_signed_off_peers(user, f, today), active=active[0][0] or 0)
-    s.coverage = _coverage(user, f, kits)
+    s.coverage = _coverage(user, f, total["kits"])
     s.last_changed = last_changed(user)
     return s
 
 
 # --- snapshots: stock and data freshness (not period figures) ----------------------------
 
-def stock(user, today: dt.date) -> dict:
+def stock(user, today: dt.date, f: Filters | None = None) -> dict:
     """Kits on hand per site (and carried by peers, per peer group), expiring within 90
-    days, expired, and kits of recalled batches supplied to recipients: as of today."""
+    days, expired, and kits of recalled batches supplied to recipients: as of today.
+    Only the organisation and site filters of `f` apply (stock has no period)."""
     visible = visible_organisation_ids(user)
+    sites = select(Site).where(Site.organisation_id.in_(visible), Site.active.is_(True))
+    peers = select(User).where(User.role == "peer", User.organisation_id.in_(visible))
+    if f is not None and f.organisation_id is not None:
+        sites = sites.where(Site.organisation_id == f.organisation_id)
+        peers = peers.where(User.organisation_id == f.organisation_id)
+    if f is not None and f.site_id is not None:
+        sites = sites.where(Site.id == f.site_id)
+        peers = peers.where(false())
     holders = []
-    for site in db.session.scalars(select(Site).where(Site.organisation_id.in_(visible),
-                                                      Site.active.is_(True))
-                                   .order_by(Site.name)):
+    for site in db.session.scalars(sites.order_by(Site.name)):
         holders.append((site.name, site.organisation.name, stock_module.in_hand(site_id=site.id)))
     carried = defaultdict(Counter)
-    peers = db.session.scalars(select(User).where(User.role == "peer",
-                                                  User.organisation_id.in_(visible)))
+    peers = db.session.scalars(peers)
     for peer in peers:
         carried[peer.organisation.name].update(stock_module.in_hand(user_id=peer.id))
     for organisation, amounts in sorted(carried.items()):
@@ -366,10 +416,14 @@ def stock(user, today: dt.date) -> dict:
         rows.append(row)
     totals = {key: sum(r[key] for r in rows) for key in ("on_hand", "expiring", "expired",
                                                          "recalled")}
-    totals["recalled_with_recipients"] = int(db.session.scalar(scoped(
-        select(func.coalesce(func.sum(KitSupply.quantity), literal(0)))
-        .join(StockBatch, StockBatch.id == KitSupply.batch_id)
-        .where(StockBatch.recalled_at.is_not(None)), KitSupply, user)) or 0)
+    recalled = scoped(select(func.coalesce(func.sum(KitSupply.quantity), literal(0)))
+                      .join(StockBatch, StockBatch.id == KitSupply.batch_id)
+                      .where(StockBatch.recalled_at.is_not(None)), KitSupply, user)
+    if f is not None and f.organisation_id is not None:
+        recalled = recalled.where(KitSupply.organisation_id == f.organisation_id)
+    if f is not None and f.site_id is not None:
+        recalled = recalled.where(KitSupply.site_id == f.site_id)
+    totals["recalled_with_recipients"] = int(db.session.scalar(recalled) or 0)
     return dict(rows=rows, totals=totals)
 
 

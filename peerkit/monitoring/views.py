@@ -59,13 +59,22 @@ def _charts(summary, suppress=False) -> dict:
 @bp.route("/")
 @roles_required("commissioner")
 def dashboard():
-    """The dashboard: every figure for the period and filters, with drill-down links."""
+    """The dashboard: every period figure, with drill-down links, and data freshness."""
     f = _filters()
-    summary, stock, freshness = _figures(f)
+    summary = metrics.summary(current_user, f, _today())
     form = CoverageForm(year=f.start.year)
-    return render_template("monitoring/dashboard.html", s=summary, stock=stock,
-                           freshness=freshness, f=f, charts=_charts(summary), form=form,
-                           **_choices())
+    return render_template("monitoring/dashboard.html", s=summary,
+                           freshness=metrics.freshness(current_user, utcnow()), f=f,
+                           charts=_charts(summary), form=form, **_choices())
+
+
+@bp.route("/stock")
+@roles_required("commissioner")
+def stock():
+    """Stock today: a snapshot over all time, so kept off the period dashboard."""
+    today = _today()
+    return render_template("monitoring/stock.html", today=today,
+                           stock=metrics.stock(current_user, today, _filters()))
 
 
 @bp.route("/log")
