@@ -49,6 +49,7 @@ RULES: dict[str, Rule] = {
     # Commissioner monitoring: read-only, their own area (filters, not object ids).
     "monitoring.dashboard": Rule(allowed=("commissioner",)),
     "monitoring.distribution_log": Rule(allowed=("commissioner",)),
+    "monitoring.stock": Rule(allowed=("commissioner",)),
     "monitoring.export_log": Rule(allowed=("commissioner",)),
     "monitoring.export_summary": Rule(allowed=("commissioner",)),
     "monitoring.board_report": Rule(allowed=("commissioner",)),
