@@ -39,3 +39,46 @@ def median(values) -> float:
 def p95(values) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+
+
+def seed_peer_area(app, peers: int = 1) -> tuple[list[str], dict]:
+    """An area whose peer group has a site, a batch and `peers` signed-off peers, each with
+    an enrolled phone. Returns the phones' tokens and the ids records need."""
+    import datetime as dt
+
+    from peerkit.devices import enrol_device
+    from peerkit.extensions import db
+    from peerkit.models import Organisation, Product, Site, StockBatch, SupplierSignOff, User
+    from peerkit.signing import make_device_token
+
+    today = dt.date.today()
+    with app.app_context():
+        area = Organisation(name="Bench area", kind="commissioning_area")
+        db.session.add(area)
+        db.session.flush()
+        area.area_id = area.id
+        group = Organisation(name="Bench peers", kind="peer_group", area_id=area.id)
+        db.session.add(group)
+        db.session.flush()
+        site = Site(organisation=group, name="Outreach", site_type="peer_group",
+                    postcode_district="M14")
+        product = Product(code="prenoxad", name="Prenoxad", route="im")
+        db.session.add_all([site, product])
+        db.session.flush()
+        batch = StockBatch(product=product, organisation_id=group.id, batch_number="B1",
+                           expiry_date=today + dt.timedelta(days=400))
+        db.session.add(batch)
+        devices = []
+        for i in range(peers):
+            user = User(username=f"bench-peer-{i}", display_name=f"Bench peer {i}",
+                        role="peer", organisation=group, password_hash="unusable")
+            db.session.add(user)
+            db.session.add(SupplierSignOff(user=user, assessed_by=user, trained_on=today,
+                                           assessed_on=today - dt.timedelta(days=5),
+                                           refresher_due=today + dt.timedelta(days=300)))
+            devices.append(enrol_device(user, f"phone {i}"))
+        tokens = [make_device_token(device) for device in devices]
+        ids = dict(site=site.id, batch=batch.id, product=product.id, org=group.id,
+                   user=devices[0].user_id, device=devices[0].id)
+        db.session.commit()
+    return tokens, ids

@@ -24,9 +24,8 @@ import psycopg
 import requests
 
 from peerkit.extensions import db
-from peerkit.models import Organisation, Product, Site, StockBatch, SupplierSignOff, User
 
-from .common import median, migrated_app
+from .common import median, migrated_app, seed_peer_area
 
 PHONES = int(os.environ.get("LOAD_PHONES", 200))
 PHASE_SECONDS = float(os.environ.get("LOAD_SECONDS", 40))
@@ -47,39 +46,9 @@ def _percentile(values, q):
 
 def _setup(url: str) -> tuple[list[dict], dict]:
     """An area with one signed-off peer per phone; returns their tokens and reference ids."""
-    from peerkit.devices import enrol_device
-    from peerkit.signing import make_device_token
-
     app = migrated_app(url)
+    tokens, ids = seed_peer_area(app, peers=PHONES)
     with app.app_context():
-        area = Organisation(name="Load area", kind="commissioning_area")
-        db.session.add(area)
-        db.session.flush()
-        area.area_id = area.id
-        peers = Organisation(name="Load peers", kind="peer_group", area_id=area.id)
-        db.session.add(peers)
-        db.session.flush()
-        site = Site(organisation=peers, name="Outreach", site_type="peer_group",
-                    postcode_district="M14")
-        product = Product(code="prenoxad", name="Prenoxad", route="im")
-        db.session.add_all([site, product])
-        db.session.flush()
-        batch = StockBatch(product=product, organisation_id=peers.id, batch_number="L1",
-                           expiry_date=dt.date.today() + dt.timedelta(days=400))
-        db.session.add(batch)
-        today = dt.date.today()
-        phones = []
-        for i in range(PHONES):
-            user = User(username=f"load-peer-{i}", display_name=f"Load peer {i}", role="peer",
-                        organisation=peers, password_hash="unusable")
-            db.session.add(user)
-            db.session.add(SupplierSignOff(user=user, assessed_by=user, trained_on=today,
-                                           assessed_on=today - dt.timedelta(days=5),
-                                           refresher_due=today + dt.timedelta(days=300)))
-            phones.append(enrol_device(user, f"phone {i}"))
-        tokens = [make_device_token(device) for device in phones]
-        ids = {"site": site.id, "batch": batch.id}
-        db.session.commit()
         db.engine.dispose()
     return [{"token": t} for t in tokens], ids
 

@@ -14,47 +14,13 @@ from sqlalchemy import insert
 from peerkit.api.push import _digest
 from peerkit.api.schemas import KitSupplySchema
 from peerkit.extensions import db
-from peerkit.models import KitSupply, Organisation, Product, Site, StockBatch, SupplierSignOff, User
-from peerkit.signing import make_device_token
-from peerkit.devices import enrol_device
+from peerkit.models import KitSupply
 
-from .common import databases, median, migrated_app
+from .common import databases, median, migrated_app, seed_peer_area
 
 BATCH = 100
 ROUNDS = 6
 BATCHES_PER_ROUND = 10
-
-
-def _setup(app):
-    with app.app_context():
-        area = Organisation(name="Bench area", kind="commissioning_area")
-        db.session.add(area)
-        db.session.flush()
-        area.area_id = area.id
-        peers = Organisation(name="Bench peers", kind="peer_group", area_id=area.id)
-        db.session.add(peers)
-        db.session.flush()
-        site = Site(organisation=peers, name="Outreach", site_type="peer_group",
-                    postcode_district="M14")
-        product = Product(code="prenoxad", name="Prenoxad", route="im")
-        db.session.add_all([site, product])
-        db.session.flush()
-        batch = StockBatch(product=product, organisation_id=peers.id, batch_number="B1",
-                           expiry_date=dt.date.today() + dt.timedelta(days=400))
-        peer = User(username="peer", display_name="Peer", role="peer", organisation=peers,
-                    password_hash="x")
-        db.session.add_all([batch, peer])
-        db.session.flush()
-        today = dt.date.today()
-        db.session.add(SupplierSignOff(user=peer, assessed_by=peer, trained_on=today,
-                                       assessed_on=today - dt.timedelta(days=10),
-                                       refresher_due=today + dt.timedelta(days=300)))
-        device = enrol_device(peer, "bench")
-        token = make_device_token(device)
-        ids = dict(site=site.id, batch=batch.id, product=product.id, org=peers.id,
-                   user=peer.id, device=device.id)
-        db.session.commit()
-    return token, ids
 
 
 def _records(ids, n):
@@ -112,7 +78,7 @@ def main() -> None:
     for label, url in databases("push"):
         app = migrated_app(url)
         app.logger.setLevel(logging.WARNING)
-        token, ids = _setup(app)
+        [token], ids = seed_peer_area(app)
         client = app.test_client()
         _api_round(client, token, ids), _bare_round(app, ids)  # warm up both paths
         api, bare = [], []
