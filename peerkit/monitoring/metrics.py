@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, false, func, literal, null, or_, select, tuple_, union_all
+from sqlalchemy import and_, case, false, func, literal, null, select, tuple_, union, union_all
 
 from .. import stock as stock_module
 from ..extensions import db
@@ -125,11 +125,12 @@ def _other_conditions(model, date_column, user, f: Filters, *, site=True, area=T
 # groupings: each one costs PostgreSQL a hash-table update per row.
 K = KitSupply
 GROUPED = (K.supplied_on, K.channel, K.site_id, K.product_id, K.recipient_category,
-           K.repeat_reason, K.area)
+           K.repeat_reason, K.area, K.user_id)
 GROUPINGS = {
     "day": (K.supplied_on, K.channel),
     "kind": (K.site_id, K.product_id, K.recipient_category, K.repeat_reason),
     "area": (K.area,),
+    "user": (K.user_id,),
 }
 # PostgreSQL's GROUPING() bit mask of each grouping: a bit set for every column left out.
 _MASKS = {name: sum(1 << (len(GROUPED) - 1 - i) for i, column in enumerate(GROUPED)
@@ -165,26 +166,15 @@ def supplies_statement(user, f: Filters, dialect: str):
     return union_all(*parts)
 
 
-def active_peers_statement(user, f: Filters):
-    """How many peers in scope recorded a supply, training session or use report with an
-    event date in the period. EXISTS stops at each peer's first record: far cheaper than
-    collecting every recording user over a year of supplies."""
-    ids = db.session.scalars(visible_organisation_ids(user)).all()
-    recorded = [
-        select(KitSupply.id).where(KitSupply.user_id == User.id,
-                                   KitSupply.organisation_id.in_(ids), *supply_conditions(f)),
-        select(TrainingSession.id).where(
-            TrainingSession.user_id == User.id, TrainingSession.organisation_id.in_(ids),
-            *_other_conditions(TrainingSession, TrainingSession.session_date, user, f,
-                               area=False, product=False)),
-        select(NaloxoneUseReport.id).where(
-            NaloxoneUseReport.user_id == User.id, NaloxoneUseReport.organisation_id.in_(ids),
-            *_other_conditions(NaloxoneUseReport, NaloxoneUseReport.used_on, user, f,
-                               site=False)),
-    ]
-    return select(func.count()).select_from(User).where(
-        User.role == "peer", User.organisation_id.in_(ids),
-        or_(*(statement.exists() for statement in recorded)))
+def others_active_statement(user, f: Filters):
+    """Who recorded a training session or use report with an event date in the period."""
+    sources = []
+    for model, date_column, kw in (
+            (TrainingSession, TrainingSession.session_date, dict(area=False, product=False)),
+            (NaloxoneUseReport, NaloxoneUseReport.used_on, dict(site=False))):
+        sources.append(in_scope(select(model.user_id), model, user)
+                       .where(*_other_conditions(model, date_column, user, f, **kw)))
+    return union(*sources)
 
 
 def training_statement(user, f: Filters):
@@ -207,7 +197,7 @@ def use_reports_statement(user, f: Filters):
 
 def statements(user, f: Filters, dialect: str) -> list:
     """Every period statement `summary` runs, in order (the benchmark's baseline)."""
-    return [supplies_statement(user, f, dialect), active_peers_statement(user, f),
+    return [supplies_statement(user, f, dialect), others_active_statement(user, f),
             training_statement(user, f), use_reports_statement(user, f)]
 
 
@@ -303,6 +293,15 @@ def _signed_off_peers(user, f: Filters, today: dt.date) -> int:
         SupplierSignOff.assessed_on <= on, SupplierSignOff.refresher_due >= on)) or 0
 
 
+def _peers_among(user, user_ids: set) -> int:
+    """How many of `user_ids` are peers in scope."""
+    if not user_ids:
+        return 0
+    return db.session.scalar(select(func.count()).select_from(User).where(
+        User.id.in_(user_ids), User.role == "peer",
+        User.organisation_id.in_(visible_organisation_ids(user))))
+
+
 def last_changed_statement(user):
     """The latest arrival (received_at) of any record the figures count."""
     latest = union_all(*(in_scope(select(func.max(m.received_at).label("at")), m, user)
@@ -330,7 +329,7 @@ def _supply_groups(rows) -> dict[str, list[dict]]:
 def summary(user, f: Filters, today: dt.date) -> Summary:
     """Every period figure for `user`'s scope under `f`."""
     s = Summary(filters=f)
-    supply_rows, active_peers, training_rows, reports_by_day = (
+    supply_rows, others_active, training_rows, reports_by_day = (
         db.session.execute(statement).all()
         for statement in statements(user, f, db.engine.dialect.name))
     groups = _supply_groups(supply_rows)
@@ -356,7 +355,9 @@ def summary(user, f: Filters, today: dt.date) -> Summary:
     s.by_area = sorted(_breakdown(groups["area"], "area", {}), key=lambda b: b.label)
     s.repeat_reasons = _breakdown([r for r in kinds if r["repeat_reason"]],
                                   "repeat_reason", REPEAT_REASONS, always=REPEAT_REASONS)
-    s.peers = dict(signed_off=_signed_off_peers(user, f, today), active=active_peers[0][0])
+    active = {r["user_id"] for r in groups["user"]} | {user_id for (user_id,) in others_active}
+    s.peers = dict(signed_off=_signed_off_peers(user, f, today),
+                   active=_peers_among(user, active))
 
     by_kind = {kind: (sessions, int(attendees or 0), int(with_kit or 0))
                for kind, sessions, attendees, with_kit in training_rows}
