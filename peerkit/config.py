@@ -71,6 +71,10 @@ class BaseConfig:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = dt.timedelta(hours=8)
+    # Set the session cookie only when the session changes. Refreshing it on every
+    # response lets a slow response (a file the service worker precaches) put back an
+    # older cookie after a newer one, losing e.g. the CSRF token a page just received.
+    SESSION_REFRESH_EACH_REQUEST = False
     WTF_CSRF_TIME_LIMIT = 3600
     # Sync API limits (see docs/API.md).
     SYNC_MAX_BATCH = 500

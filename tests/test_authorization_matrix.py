@@ -43,6 +43,11 @@ RULES: dict[str, Rule] = {
     "auth.logout": Rule(allowed=ROLES, method="POST"),
     "field.static": Rule(allowed=ROLES, auth="public", args=lambda a: {"filename": "css/app.css"}),
     "api.openapi_json": PUBLIC,
+    # The field app's shell is static and public; what it shows comes through the API.
+    "field.app_shell": PUBLIC,
+    "field.manifest": PUBLIC,
+    "field.service_worker": PUBLIC,
+    "field.enrol": Rule(allowed=FIELD),
     "api.enrol": Rule(allowed=FIELD, method="POST", json={"label": "matrix"}),
     "api.sync_push": Rule(allowed=FIELD, method="POST", auth="device", json={"records": []}),
     "api.sync_pull": Rule(allowed=FIELD, auth="device"),

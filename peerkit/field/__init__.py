@@ -1,11 +1,14 @@
-"""The field app (PWA) shell and its static files, served from pwa/."""
+"""The field app (PWA): its shell, service worker, manifest and the enrolment page.
+
+The shell is static, the same bytes for everyone, so the service worker can precache it;
+who is signed in and what they hold comes from the device's own storage and the pull API.
+"""
 from flask import Blueprint
 
 from .. import PROJECT_ROOT
 
-bp = Blueprint(
-    "field",
-    __name__,
-    static_folder=str(PROJECT_ROOT / "pwa"),
-    static_url_path="/static",
-)
+PWA_ROOT = PROJECT_ROOT / "pwa"
+
+bp = Blueprint("field", __name__, static_folder=str(PWA_ROOT), static_url_path="/static")
+
+from . import views  # noqa: E402,F401  (registers routes on bp)

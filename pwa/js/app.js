@@ -1,0 +1,445 @@
+// The field app: screens, forms and the wiring between storage, sync and the worker.
+import { discard, getMeta, openDb, outboxEntries, resubmit, saveRecords, setMeta, wipe } from "./db.js";
+import { clearDraft, fillForm, readForm, restoreDraft, saveDraft, showErrors } from "./forms.js";
+import { recipientCode } from "./recipient-code.js";
+import { onSyncEvent, requestSync } from "./sync.js";
+
+const $ = (selector, root = document) => root.querySelector(selector);
+const channel = "BroadcastChannel" in window ? new BroadcastChannel("peerkit") : null;
+const DAY_MS = 24 * 60 * 60 * 1000;
+let waitingWorker = null;
+let switching = false;
+
+const today = () => {
+  const now = new Date();
+  return new Date(now.getTime() - now.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
+};
+const ukDate = (iso) => (iso ? new Date(iso).toLocaleDateString("en-GB") : "–");
+const ukDateTime = (iso) => (iso ? new Date(iso).toLocaleString("en-GB", {
+  day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" }) : "never");
+
+function show(name) {
+  for (const section of document.querySelectorAll("[data-screen]")) {
+    section.hidden = section.dataset.screen !== name;
+  }
+  const heading = $(`[data-screen="${name}"] h1`);
+  if (heading) { heading.tabIndex = -1; heading.focus({ preventScroll: true }); }
+  window.scrollTo(0, 0);
+}
+
+async function route() {
+  if (!(await getMeta("token"))) {
+    show((await getMeta("revokedMessage")) ? "revoked" : "setup");
+    return;
+  }
+  const name = (location.hash || "#home").slice(1);
+  const screens = { home: renderHome, supply: openForm, training: openForm, use: openForm,
+                    attention: renderAttention, device: renderDevice };
+  const render = screens[name] || renderHome;
+  await render(name);
+  show(screens[name] ? name : "home");
+}
+
+// ---- Home ---------------------------------------------------------------------------
+
+async function kitsInHand() {
+  const snapshot = await getMeta("snapshot", {});
+  const kits = new Map((snapshot.stock_in_hand || []).map((k) => [k.batch_id, { ...k }]));
+  // Supplies still on the phone have left the bag already: count them down offline.
+  for (const entry of await outboxEntries()) {
+    if (entry.kind !== "kit_supply") continue;
+    const kit = kits.get(entry.record.data.batch_id);
+    if (kit) kit.quantity -= entry.record.data.quantity || 0;
+  }
+  return [...kits.values()].sort((a, b) => a.expiry_date.localeCompare(b.expiry_date));
+}
+
+async function renderHome() {
+  const entries = await outboxEntries();
+  const queued = entries.filter((e) => e.state === "queued");
+  const attention = entries.filter((e) => e.state === "attention");
+  $("#waiting-count").textContent = queued.length;
+  $("#waiting-label").textContent = queued.length === 1 ? "record waiting to send" : "records waiting to send";
+  $("#attention-count").textContent = attention.length;
+  $("#attention-link").hidden = attention.length === 0;
+  $("#last-sync").textContent = ukDateTime(await getMeta("lastSync"));
+
+  const warnings = [];
+  const oldest = queued[0] && Date.parse(queued[0].queuedAt);
+  if (oldest && Date.now() - oldest > DAY_MS) {
+    warnings.push(["error", "Some records have waited more than a day. Find signal and tap Sync now: records kept only on a phone can be lost."]);
+  }
+  if ((await getMeta("persisted")) === false) {
+    warnings.push(["info", "This phone may clear PeerKit's storage when space runs low. Add PeerKit to your home screen and sync often."]);
+  }
+  const snapshot = await getMeta("snapshot", {});
+  if (snapshot.supplier && !snapshot.supplier.authorised) {
+    warnings.push(["error", `You cannot record supplies yet: ${snapshot.supplier.reason}`]);
+  }
+  const box = $("#warnings");
+  box.replaceChildren(...warnings.map(([kind, text]) => {
+    const p = document.createElement("p");
+    p.className = `flash flash-${kind}`;
+    p.textContent = text;
+    return p;
+  }));
+
+  const alerts = Object.values(await getMeta("alerts", {}))
+    .filter((a) => !a.withdrawn && Date.parse(a.expires_at) > Date.now())
+    .sort((a, b) => (a.grading === "red" ? -1 : 1) - (b.grading === "red" ? -1 : 1));
+  const alertBox = $("#alerts");
+  if (alerts.length) {
+    alertBox.replaceChildren(...alerts.map((a) => {
+      const article = document.createElement("article");
+      article.className = `alert alert-${a.grading}`;
+      const title = document.createElement("h3");
+      title.textContent = `${a.grading.toUpperCase()}: ${a.substance}`;
+      const where = document.createElement("p");
+      where.textContent = `${a.area_description}. ${a.description}`;
+      const advice = document.createElement("p");
+      advice.textContent = a.advice;
+      const until = document.createElement("p");
+      until.className = "hint";
+      until.textContent = `Until ${ukDate(a.expires_at)}`;
+      article.append(title, where, advice, until);
+      return article;
+    }));
+  } else {
+    alertBox.innerHTML = '<p class="hint">No active alerts.</p>';
+  }
+
+  const rows = (await kitsInHand()).filter((k) => k.quantity !== 0).map((k) => {
+    const tr = document.createElement("tr");
+    const soon = Date.parse(k.expiry_date) - Date.now() < 90 * DAY_MS;
+    tr.innerHTML = "<td></td><td></td><td class=\"num\"></td>";
+    tr.cells[0].textContent = `${k.product_name} ${k.batch_number}${k.recalled ? " (RECALLED: do not give out)" : ""}`;
+    tr.cells[1].textContent = ukDate(k.expiry_date) + (soon ? " (soon)" : "");
+    tr.cells[2].textContent = k.quantity;
+    return tr;
+  });
+  $("#kits tbody").replaceChildren(...rows);
+  if (!rows.length) $("#kits tbody").innerHTML = '<tr><td colspan="3">No kits recorded in your hands.</td></tr>';
+}
+
+// ---- Forms --------------------------------------------------------------------------
+
+const FORMS = { supply: "#form-supply", training: "#form-training", use: "#form-use" };
+
+function choices(container, vocab) {
+  const { name, type } = container.dataset;
+  const wanted = container.dataset.default;
+  container.replaceChildren(...Object.entries(vocab || {}).map(([code, label]) => {
+    const wrap = document.createElement("label");
+    const input = document.createElement("input");
+    input.type = type;
+    input.name = name;
+    input.value = code;
+    input.checked = wanted === "all" || wanted === code;
+    wrap.append(input, ` ${label}`);
+    return wrap;
+  }));
+}
+
+function options(select, items, empty) {
+  select.replaceChildren(...items.map(([value, label]) => {
+    const option = document.createElement("option");
+    option.value = value;
+    option.textContent = label;
+    return option;
+  }));
+  if (!items.length && empty) {
+    const option = document.createElement("option");
+    option.value = "";
+    option.textContent = empty;
+    select.append(option);
+  }
+}
+
+async function prepareForm(form) {
+  const snapshot = await getMeta("snapshot", {});
+  const vocabularies = snapshot.vocabularies || {};
+  for (const container of form.querySelectorAll("[data-vocab]")) {
+    if (!container.children.length) choices(container, vocabularies[container.dataset.vocab]);
+  }
+  const sites = Object.values(await getMeta("sites", {})).filter((s) => s.active);
+  for (const select of form.querySelectorAll("select[name=site_id]")) {
+    options(select, sites.map((s) => [s.id, s.name]), "No site");
+  }
+  const batchSelect = form.querySelector("select[name=batch_id]");
+  if (batchSelect) {
+    const kits = (await kitsInHand()).filter((k) => !k.recalled && Date.parse(k.expiry_date) >= Date.parse(today()));
+    options(batchSelect, kits.map((k) => [k.batch_id,
+      `${k.product_name} ${k.batch_number}, expires ${ukDate(k.expiry_date)} (${k.quantity} in hand)`]),
+      "No kits in hand: sync to update");
+  }
+  for (const input of form.querySelectorAll("input[type=date]")) {
+    if (!input.value) input.value = today();
+    input.max = today();
+  }
+  const warning = form.querySelector("#supplier-warning");
+  if (warning) {
+    const supplier = snapshot.supplier || {};
+    warning.hidden = supplier.authorised !== false;
+    warning.textContent = supplier.reason || "";
+  }
+}
+
+async function openForm(name) {
+  const form = $(FORMS[name]);
+  await prepareForm(form);
+  if (!form.dataset.fixing) restoreDraft(form);
+  toggleRepeat(form);
+}
+
+function toggleRepeat(form) {
+  const reasons = form.querySelector("#repeat-reasons");
+  if (!reasons) return;
+  const repeat = form.elements.supply_type.value === "repeat";
+  reasons.hidden = !repeat;
+  if (repeat && form.elements.training.value === "given" && !form.dataset.dirty) {
+    form.elements.training.value = "already_trained";
+  }
+}
+
+function checkLocally(kind, data) {
+  const errors = {};
+  if (kind === "kit_supply") {
+    if (!data.batch_id) errors.batch_id = ["Choose the kit you are handing out."];
+    if (!data.site_id) errors.site_id = ["Choose where you are."];
+    if (data.supply_type === "repeat" && !data.repeat_reason) errors.repeat_reason = ["Say why a repeat is needed."];
+    if (data.supply_type === "first") data.repeat_reason = null;
+    if (!data.recipient_category) errors.recipient_category = ["Choose who it is for."];
+    if (!(data.quantity >= 1)) errors.quantity = ["At least one kit."];
+    if (data.referral_accepted && !data.referral_offered) data.referral_offered = true;
+  }
+  if (kind === "naloxone_use_report") {
+    for (const field of ["place_type", "administered_by", "outcome"]) {
+      if (!data[field]) errors[field] = ["Choose one."];
+    }
+  }
+  if (kind === "training_session" && !data.site_id) data.site_id = null;
+  const area = (data.area || "").toUpperCase().replace(/\s+/g, " ");
+  if ("area" in data) {
+    if (/^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$/.test(area)) errors.area = ["Only the first half of the postcode, e.g. M14."];
+    data.area = area || "UNKNOWN";
+  }
+  return errors;
+}
+
+async function submitForm(event) {
+  event.preventDefault();
+  const form = event.target;
+  const kind = form.dataset.kind;
+  const data = { ...readForm(form), client_created_at: new Date().toISOString() };
+  const errors = checkLocally(kind, data);
+  const records = [];
+  if (kind === "kit_supply" && form.elements.consent_given.checked) {
+    try {
+      const snapshot = await getMeta("snapshot", {});
+      data.recipient_code = await recipientCode(snapshot.recipient_code_salt,
+        form.elements.rc_initials.value, form.elements.rc_dob.value, form.elements.rc_sex.value);
+      const consentId = crypto.randomUUID();
+      records.push({ id: consentId, kind: "consent", data: {
+        client_created_at: data.client_created_at, recipient_code: data.recipient_code,
+        consent_to_record: true, consent_to_share: true, method: "verbal",
+        privacy_notice_version: "2026-01", given_on: data.supplied_on } });
+      data.consent_id = consentId;
+    } catch (error) {
+      errors.rc_initials = [error.message];
+    }
+  }
+  if (Object.keys(errors).length) { showErrors(form, errors); return; }
+  showErrors(form, {});
+  if (form.dataset.fixing) {
+    const entry = (await outboxEntries()).find((e) => e.id === form.dataset.fixing);
+    if (entry) await resubmit(entry, data);
+    delete form.dataset.fixing;
+  } else {
+    records.push({ kind, data });
+    await saveRecords(records);
+  }
+  clearDraft(form);
+  form.reset();
+  for (const container of form.querySelectorAll("[data-vocab]")) container.replaceChildren();
+  channel?.postMessage("changed");
+  location.hash = "#home";
+  $("#sync-status").textContent = "Saved on this phone.";
+  requestSync();
+}
+
+// ---- Needs attention ---------------------------------------------------------------
+
+const KIND_SCREEN = { kit_supply: "supply", training_session: "training", naloxone_use_report: "use" };
+const KIND_LABEL = { kit_supply: "Kit supply", training_session: "Training", naloxone_use_report: "Use report",
+                     consent: "Consent", stock_movement: "Stock", consent_withdrawal: "Consent withdrawal" };
+
+async function renderAttention() {
+  const entries = (await outboxEntries()).filter((e) => e.state === "attention");
+  const list = $("#attention-list");
+  if (!entries.length) { list.innerHTML = "<li>Nothing needs attention.</li>"; return; }
+  list.replaceChildren(...entries.map((entry) => {
+    const li = document.createElement("li");
+    li.className = "card";
+    const title = document.createElement("h2");
+    title.textContent = `${KIND_LABEL[entry.kind] || entry.kind}, saved ${ukDateTime(entry.record.savedAt)}`;
+    const why = document.createElement("ul");
+    const answer = entry.answer || {};
+    const reasons = Object.entries(answer.errors || {}).map(([f, m]) => `${f.replaceAll("_", " ")}: ${[].concat(m).join(" ")}`);
+    if (answer.message) reasons.unshift(answer.message);
+    for (const reason of reasons.length ? reasons : ["The server did not accept it."]) {
+      const item = document.createElement("li");
+      item.textContent = reason;
+      why.append(item);
+    }
+    const actions = document.createElement("div");
+    actions.className = "row";
+    if (KIND_SCREEN[entry.kind]) {
+      const fix = document.createElement("button");
+      fix.type = "button";
+      fix.className = "button-primary";
+      fix.textContent = "Fix and send again";
+      fix.addEventListener("click", async () => {
+        const form = $(FORMS[KIND_SCREEN[entry.kind]]);
+        await prepareForm(form);
+        form.dataset.fixing = entry.id;
+        fillForm(form, entry.record.data);
+        location.hash = `#${KIND_SCREEN[entry.kind]}`;
+        showErrors(form, answer.errors || {});
+      });
+      actions.append(fix);
+    }
+    const drop = document.createElement("button");
+    drop.type = "button";
+    drop.className = "button-secondary";
+    drop.textContent = "Discard";
+    drop.addEventListener("click", async () => {
+      if (!confirm("Discard this record? It will not reach the service.")) return;
+      await discard(entry.id);
+      channel?.postMessage("changed");
+      renderAttention();
+    });
+    actions.append(drop);
+    li.append(title, why, actions);
+    return li;
+  }));
+}
+
+// ---- Device -------------------------------------------------------------------------
+
+async function renderDevice() {
+  const snapshot = await getMeta("snapshot", {});
+  const user = snapshot.user || (await getMeta("user")) || {};
+  $("#device-user").textContent = `${user.display_name || "–"} (${user.username || "–"})`;
+  $("#device-org").textContent = user.organisation_name || "–";
+  let storage = (await getMeta("persisted")) ? "Kept safe (persistent)" : "May be cleared by the phone when space is low";
+  if (navigator.storage?.estimate) {
+    const { usage } = await navigator.storage.estimate();
+    storage += `; ${Math.round((usage || 0) / 1024)} KB used`;
+  }
+  $("#device-storage").textContent = storage;
+  const unsent = (await outboxEntries()).length;
+  $("#signout-warning").hidden = unsent === 0;
+  $("#signout-warning").textContent = `${unsent} record(s) have not reached the server. Signing out deletes them.`;
+  $("#signout-confirm-label").hidden = unsent === 0;
+}
+
+async function signOut(event) {
+  event.preventDefault();
+  const unsent = (await outboxEntries()).length;
+  if (unsent && !$("#signout-confirm").checked) {
+    $("#signout-warning").textContent = "Sync first, or tick the box to confirm the unsent records will be lost.";
+    return;
+  }
+  await wipe();
+  channel?.postMessage("changed");
+  location.hash = "";
+  location.reload();
+}
+
+// ---- Signal, updates, storage -------------------------------------------------------
+
+function showNetwork() {
+  const online = navigator.onLine;
+  const net = $("#net");
+  net.textContent = online ? "Online" : "Offline: records are kept on this phone";
+  net.className = `net ${online ? "online" : "offline"}`;
+}
+
+function formInProgress() {
+  return [...document.querySelectorAll("form[data-dirty]")].some((f) => !f.closest("[hidden]"));
+}
+
+async function registerWorker() {
+  if (!("serviceWorker" in navigator)) return;
+  const registration = await navigator.serviceWorker.register("/sw.js", { scope: "/" });
+  const offer = (worker) => { waitingWorker = worker; $("#update-banner").hidden = false; };
+  if (registration.waiting && navigator.serviceWorker.controller) offer(registration.waiting);
+  registration.addEventListener("updatefound", () => {
+    const worker = registration.installing;
+    worker?.addEventListener("statechange", () => {
+      if (worker.state === "installed" && navigator.serviceWorker.controller) offer(worker);
+    });
+  });
+  navigator.serviceWorker.addEventListener("controllerchange", () => {
+    // Reload only when the person tapped "Switch now" (drafts are kept); the first
+    // worker taking control of a fresh install needs no reload.
+    if (switching) location.reload();
+  });
+}
+
+async function askForPersistence() {
+  if (!navigator.storage?.persist) return;
+  const persisted = (await navigator.storage.persisted()) || (await navigator.storage.persist());
+  await setMeta({ persisted });
+}
+
+// ---- Start --------------------------------------------------------------------------
+
+async function start() {
+  await openDb();
+  showNetwork();
+  window.addEventListener("online", () => { showNetwork(); requestSync(); });
+  window.addEventListener("offline", showNetwork);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") requestSync();
+  });
+  window.addEventListener("hashchange", route);
+  $("#sync-now").addEventListener("click", () => requestSync());
+  $("#update-now").addEventListener("click", () => {
+    for (const form of document.querySelectorAll("form[data-dirty]")) saveDraft(form);
+    switching = true;
+    waitingWorker?.postMessage({ type: "SKIP_WAITING" });
+  });
+  for (const form of Object.values(FORMS).map((s) => $(s))) {
+    form.addEventListener("submit", submitForm);
+    form.addEventListener("input", () => saveDraft(form));
+    form.addEventListener("change", () => { saveDraft(form); toggleRepeat(form); });
+  }
+  $("#form-signout").addEventListener("submit", signOut);
+  channel?.addEventListener("message", () => route());
+  onSyncEvent(async (event) => {
+    const status = $("#sync-status");
+    if (event.type === "progress" && event.total) status.textContent = `Sending ${event.sent} of ${event.total}…`;
+    if (event.type === "start") status.textContent = "Syncing…";
+    if (event.type === "done") status.textContent = "All sent.";
+    if (event.type === "failed") status.textContent = `Could not reach the server (${event.message}). Trying again in ${event.retryIn} s.`;
+    if (event.type === "revoked") {
+      await setMeta({ revokedMessage: event.message });
+      $("#revoked-message").textContent = event.message;
+      show("revoked");
+      channel?.postMessage("changed");
+      return;
+    }
+    if (event.type === "done" || event.type === "failed") {
+      channel?.postMessage("changed");
+      if (!formInProgress()) route();
+    }
+  });
+  await route();
+  registerWorker().catch(() => {});
+  askForPersistence().catch(() => {});
+  document.body.dataset.ready = "true";  // for tests and the start-up benchmark
+  requestSync();
+}
+
+start();

@@ -1,0 +1,114 @@
+// The sync loop: pull what changed, then push the outbox, one tab at a time.
+//
+// It runs on start, on regaining signal, on returning to the app, after each save and on
+// "Sync now"; after a failure it backs off (2, 4, 8 … 300 s, with jitter). An outbox entry
+// leaves the phone only on an answer that says the record is stored (or already was).
+import { applyAnswers, getMeta, outboxEntries, setMeta, wipe } from "./db.js";
+
+const BATCH = 100;
+let failures = 0;
+let retryTimer = null;
+const listeners = new Set();
+
+export function onSyncEvent(listener) { listeners.add(listener); }
+function emit(event) { for (const listener of listeners) listener(event); }
+
+export class DeviceRevoked extends Error {}
+
+async function api(path, options = {}) {
+  const token = await getMeta("token");
+  const response = await fetch(path, {
+    ...options,
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}`,
+               ...(options.headers || {}) },
+    cache: "no-store",
+  });
+  let body = null;
+  try { body = await response.json(); } catch { body = null; }
+  if (response.status === 401 && body && body.error && body.error.code === "device_revoked") {
+    throw new DeviceRevoked(body.error.message);
+  }
+  if (!response.ok) {
+    const message = body && body.error ? body.error.message : `Server answered ${response.status}`;
+    throw new Error(message);
+  }
+  return body;
+}
+
+function merge(table, rows) {
+  const out = { ...(table || {}) };
+  for (const row of rows || []) out[row.id] = row;
+  return out;
+}
+
+async function pull() {
+  let cursor = await getMeta("cursor", 0);
+  const ref = {
+    products: await getMeta("products", {}), sites: await getMeta("sites", {}),
+    batches: await getMeta("batches", {}), alerts: await getMeta("alerts", {}),
+  };
+  for (;;) {
+    const page = await api(`/api/v1/sync/pull?cursor=${cursor}&limit=500`);
+    for (const key of Object.keys(ref)) ref[key] = merge(ref[key], page.changes[key]);
+    for (const gone of page.tombstones) if (ref[gone.entity]) delete ref[gone.entity][gone.id];
+    cursor = page.cursor;
+    await setMeta({ ...ref, cursor, snapshot: page.snapshot });
+    if (!page.more) return;
+  }
+}
+
+async function push() {
+  const queued = (await outboxEntries()).filter((e) => e.state === "queued");
+  let sent = 0;
+  for (let i = 0; i < queued.length; i += BATCH) {
+    const slice = queued.slice(i, i + BATCH);
+    emit({ type: "progress", sent, total: queued.length });
+    const answer = await api("/api/v1/sync/push", {
+      method: "POST",
+      body: JSON.stringify({
+        records: slice.map((e) => ({ kind: e.kind, id: e.id, data: e.record.data })),
+        records_waiting: queued.length - sent,
+      }),
+    });
+    await applyAnswers(answer.results);
+    sent += slice.length;
+  }
+  emit({ type: "progress", sent, total: queued.length });
+}
+
+async function syncOnce() {
+  if (!(await getMeta("token"))) return;
+  emit({ type: "start" });
+  try {
+    await push();  // records first: they are what must not be lost
+    await pull();
+    failures = 0;
+    await setMeta({ lastSync: new Date().toISOString() });
+    emit({ type: "done" });
+  } catch (error) {
+    if (error instanceof DeviceRevoked) {
+      await wipe();
+      emit({ type: "revoked", message: error.message });
+      return;
+    }
+    failures += 1;
+    const delay = Math.min(2 ** failures, 300) * (0.5 + Math.random() / 2);
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(requestSync, delay * 1000);
+    emit({ type: "failed", message: error.message, retryIn: Math.round(delay) });
+  }
+}
+
+/** Sync now, unless another tab is syncing: the lock means no record is sent twice. */
+export function requestSync() {
+  clearTimeout(retryTimer);
+  if (navigator.locks) {
+    return navigator.locks.request("peerkit-sync", { ifAvailable: true }, (lock) => {
+      if (lock) return syncOnce();
+      // Another tab is syncing: try again shortly for anything saved here meanwhile.
+      retryTimer = setTimeout(requestSync, 3000);
+      return null;
+    });
+  }
+  return syncOnce();
+}

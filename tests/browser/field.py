@@ -1,0 +1,93 @@
+"""Steps a person takes in the field app, shared by the browser tests.
+
+Waits use locators and page.evaluate, never wait_for_function: the app's strict
+Content-Security-Policy forbids the eval that wait_for_function relies on, and the tests
+keep that policy on so they would notice anything in the app that breaks it.
+"""
+import time
+
+from playwright.sync_api import expect
+
+from ..conftest import PASSWORD
+
+
+def until(page, script: str, timeout: float = 20.0):
+    """Poll a page expression (evaluated by the browser's debugger, not by eval)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if page.evaluate(script):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"timed out waiting for {script}")
+
+
+def ready(page):
+    expect(page.locator("body[data-ready=true]")).to_be_attached(timeout=20_000)
+
+
+def sign_in_and_enrol(page, base, username):
+    """Online: sign in, set the phone up, wait until the worker controls the page and the
+    first sync has brought the reference data down."""
+    page.goto(f"{base}/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/app")
+    page.get_by_role("link", name="Sign in and set up").click()
+    page.wait_for_url("**/app/enrol")
+    page.get_by_role("button", name="Set up this phone").click()
+    page.wait_for_url("**/app")
+    ready(page)
+    # The worker must control the page before going offline (TESTING.md).
+    until(page, "navigator.serviceWorker.ready.then(() => true)")
+    if not page.evaluate("navigator.serviceWorker.controller !== null"):
+        page.reload()
+    until(page, "navigator.serviceWorker.controller !== null")
+    wait_synced(page)
+
+
+def wait_synced(page):
+    ready(page)
+    expect(page.locator("#last-sync")).not_to_have_text("never", timeout=20_000)
+
+
+def open_app(page, base):
+    page.goto(f"{base}/app")
+    ready(page)
+
+
+def waiting(page) -> int:
+    ready(page)
+    return int(page.locator("#waiting-count").inner_text())
+
+
+def record_supply(page, *, repeat_reason=None, area="M14"):
+    page.get_by_role("link", name="Record a kit supply").click()
+    form = page.locator("#form-supply")
+    expect(form.get_by_label("Kit (product and batch)")).to_be_visible()
+    if repeat_reason:
+        form.get_by_label("Repeat", exact=True).check()
+        form.get_by_label(repeat_reason).check()
+    form.get_by_label("Where they live: postcode district").fill(area)
+    form.get_by_role("button", name="Save supply").click()
+    page.wait_for_url("**/app#home")
+
+
+def record_training(page):
+    page.get_by_role("link", name="Record training").click()
+    form = page.locator("#form-training")
+    form.get_by_label("People at risk").fill("3")
+    form.get_by_label("How many took a kit").fill("2")
+    form.get_by_role("button", name="Save training").click()
+    page.wait_for_url("**/app#home")
+
+
+def record_use(page):
+    page.get_by_role("link", name="Report naloxone use").click()
+    form = page.locator("#form-use")
+    form.get_by_label("Hostel").check()
+    form.get_by_label("Peer volunteer").check()
+    form.get_by_label("Survived").check()
+    form.get_by_label("Doses given").fill("2")
+    form.get_by_role("button", name="Save report").click()
+    page.wait_for_url("**/app#home")
