@@ -150,7 +150,7 @@ class AuthActions:
         )
 
     def logout(self):
-        token = csrf_token_from(self.client.get("/"))
+        token = csrf_token_from(self.client.get("/login"))
         return self.client.post("/logout", data={"csrf_token": token})
 
 

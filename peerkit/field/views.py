@@ -3,7 +3,7 @@ import hashlib
 import json
 from functools import lru_cache
 
-from flask import Response, render_template, send_file
+from flask import Response, current_app, render_template, send_file
 
 from ..auth.access import roles_required
 from . import PWA_ROOT, bp
@@ -55,7 +55,9 @@ def manifest():
 def service_worker():
     """The service worker, from the root so its scope covers /app and the API."""
     source = (PWA_ROOT / "sw.js").read_text()
-    preamble = (f"const VERSION = {json.dumps(shell_version())};\n"
+    # PEERKIT_RELEASE lets a deploy force a new worker even if no shell file changed.
+    version = shell_version() + current_app.config.get("PEERKIT_RELEASE", "")
+    preamble = (f"const VERSION = {json.dumps(version)};\n"
                 f"const PRECACHE = {json.dumps(sorted(SHELL_FILES))};\n")
     response = Response(preamble + source, mimetype="text/javascript")
     # Browsers check for a new worker on each visit; never let a cache answer for it.

@@ -74,3 +74,20 @@ def kits_for(app):
         db.session.commit()
 
     return give
+
+
+AXE = Path(__file__).parent / "vendor" / "axe-4.10.3.min.js"  # pinned; see vendor/
+
+
+def serious_accessibility_problems(page) -> list[str]:
+    """Run axe-core on the page; return its serious and critical violations.
+
+    Loaded with page.evaluate (the debugger), since the app's CSP rightly refuses an
+    injected inline script."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text())
+    result = page.evaluate("axe.run(document).then(r => r.violations.map(v => "
+                           "({id: v.id, impact: v.impact, nodes: v.nodes.length, "
+                           "target: v.nodes[0] && v.nodes[0].target.join(' ')})))")
+    return [f"{v['id']} ({v['impact']}, {v['nodes']} nodes, e.g. {v['target']})"
+            for v in result if v["impact"] in ("serious", "critical")]

@@ -28,7 +28,7 @@ def test_records_made_offline_survive_a_restart_and_land_once(
     context = launch_phone()
     page = context.new_page()
     field.sign_in_and_enrol(page, live_server, "north-peer")
-    assert "10" in page.locator("#kits").inner_text()
+    expect(page.locator("#kits tbody")).to_contain_text("10")
     shot(page, "home-online")
 
     # No signal: the app starts from its cache and records everything.
@@ -42,7 +42,7 @@ def test_records_made_offline_survive_a_restart_and_land_once(
     field.record_use(page)
     assert field.waiting(page) == 4
     # Kits in hand count down offline as kits are given out.
-    assert "8" in page.locator("#kits tbody").inner_text()
+    expect(page.locator("#kits tbody")).to_contain_text("8")
     shot(page, "home-offline-waiting")
     context.close()
 
