@@ -92,10 +92,11 @@ async function syncOnce() {
       return;
     }
     failures += 1;
+    const message = error instanceof TypeError ? "no signal" : error.message;
     const delay = Math.min(2 ** failures, 300) * (0.5 + Math.random() / 2);
     clearTimeout(retryTimer);
     retryTimer = setTimeout(requestSync, delay * 1000);
-    emit({ type: "failed", message: error.message, retryIn: Math.round(delay) });
+    emit({ type: "failed", message, retryIn: Math.round(delay) });
   }
 }
 
