@@ -266,6 +266,7 @@ def live_server(app):
 PERSONAL_MARKERS = (
     PASSWORD,
     "rc_abcdef123456",          # a recipient code (tests/api_helpers.py)
+    "1990-04-01",               # a recipient's date of birth typed into the field app
     "M14 5AB",                  # a full postcode (refused, but must not be logged either)
     "Test peer", "Test pharmacy", "Test coordinator", "Test commissioner",  # staff names
     "north-peer", "south-peer", "north-pharmacist",                          # usernames

@@ -61,7 +61,8 @@ def waiting(page) -> int:
     return int(page.locator("#waiting-count").inner_text())
 
 
-def record_supply(page, *, repeat_reason=None, area="M14"):
+def record_supply(page, *, repeat_reason=None, area="M14", recipient=None):
+    """`recipient`: (initials, date of birth, sex label) when they agree to a code."""
     page.get_by_role("link", name="Record a kit supply").click()
     form = page.locator("#form-supply")
     expect(form.get_by_label("Kit (product and batch)")).to_be_visible()
@@ -69,6 +70,13 @@ def record_supply(page, *, repeat_reason=None, area="M14"):
         form.get_by_label("Repeat", exact=True).check()
         form.get_by_label(repeat_reason).check()
     form.get_by_label("Where they live: postcode district").fill(area)
+    if recipient:
+        initials, born, sex = recipient
+        form.get_by_text("Recipient agrees to be recognised next time").click()
+        form.get_by_label("They agree").check()
+        form.get_by_label("First and last initial").fill(initials)
+        form.get_by_label("Date of birth").fill(born)
+        form.get_by_label(sex, exact=True).check()
     form.get_by_role("button", name="Save supply").click()
     page.wait_for_url("**/app#home")
 

@@ -4,7 +4,7 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from peerkit.extensions import db
-from peerkit.models import KitSupply, NaloxoneUseReport, TrainingSession
+from peerkit.models import Consent, KitSupply, NaloxoneUseReport, TrainingSession
 
 from . import field
 from .conftest import shot
@@ -36,11 +36,11 @@ def test_records_made_offline_survive_a_restart_and_land_once(
     page.reload()
     field.open_app(page, live_server)
     assert "Offline" in page.locator("#net").inner_text()
-    field.record_supply(page)
+    field.record_supply(page, recipient=("JD", "1990-04-01", "Female"))
     field.record_supply(page, repeat_reason="Used on someone else")
     field.record_training(page)
     field.record_use(page)
-    assert field.waiting(page) == 4
+    assert field.waiting(page) == 5  # the first supply came with a consent record
     # Kits in hand count down offline as kits are given out.
     expect(page.locator("#kits tbody")).to_contain_text("8")
     shot(page, "home-offline-waiting")
@@ -50,7 +50,7 @@ def test_records_made_offline_survive_a_restart_and_land_once(
     context = launch_phone(offline=True)
     page = context.new_page()
     field.open_app(page, live_server)
-    assert field.waiting(page) == 4
+    assert field.waiting(page) == 5
     assert _count(KitSupply) == 0
 
     # Signal returns: everything lands, exactly once.
@@ -65,3 +65,9 @@ def test_records_made_offline_survive_a_restart_and_land_once(
     repeat = db.session.scalars(select(KitSupply).where(KitSupply.supply_type == "repeat")).one()
     assert repeat.repeat_reason == "used_on_someone_else"
     assert repeat.area == "M14"
+    # The recipient code was made on the phone; its inputs never reached the server.
+    first = db.session.scalars(select(KitSupply).where(KitSupply.supply_type == "first")).one()
+    consent = db.session.get(Consent, first.consent_id)
+    db.session.commit()
+    assert first.recipient_code.startswith("rc_") and len(first.recipient_code) == 23
+    assert consent.recipient_code == first.recipient_code and consent.consent_to_share
