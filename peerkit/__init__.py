@@ -63,10 +63,12 @@ def register_blueprints(app: Flask) -> None:
     """One blueprint per area of the product."""
     from .api import bp as api_bp
     from .auth import bp as auth_bp
+    from .coordination import bp as coordination_bp
     from .field import bp as field_bp
     from .monitoring import bp as monitoring_bp
 
     app.register_blueprint(api_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(coordination_bp)
     app.register_blueprint(field_bp)
     app.register_blueprint(monitoring_bp)

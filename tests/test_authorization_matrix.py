@@ -5,6 +5,7 @@ Every endpoint in the app's URL map must have a rule below; a new route without 
 it as anonymous, as each role of the "north" area, and as the same roles of the "south"
 area (for routes about a north object, they must get 403 or 404, never the object).
 """
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -12,6 +13,7 @@ import pytest
 from flask import url_for
 from peerkit.devices import enrol_device
 from peerkit.extensions import db
+from peerkit.models import DrugAlert, utcnow
 from peerkit.signing import make_device_token
 
 from .conftest import AuthActions, csrf_token_from
@@ -51,6 +53,18 @@ RULES: dict[str, Rule] = {
     "api.enrol": Rule(allowed=FIELD, method="POST", json={"label": "matrix"}),
     "api.sync_push": Rule(allowed=FIELD, method="POST", auth="device", json={"records": []}),
     "api.sync_pull": Rule(allowed=FIELD, auth="device"),
+    # Coordination: the coordinator's own service (admins: the overview only).
+    "coordination.index": Rule(allowed=("coordinator", "admin")),
+    "coordination.device_list": Rule(allowed=("coordinator",)),
+    "coordination.revoke": Rule(allowed=("coordinator",), method="POST", about_area=True,
+                                args=lambda a: {"device_id": a.device_id}),
+    "coordination.alerts": Rule(allowed=("coordinator",)),
+    "coordination.withdraw_alert": Rule(allowed=("coordinator",), method="POST",
+                                        about_area=True, args=lambda a: {"alert_id": a.alert_id}),
+    "coordination.people": Rule(allowed=("coordinator",)),
+    "coordination.sign_off": Rule(allowed=("coordinator",), about_area=True,
+                                  args=lambda a: {"user_id": a.peer.id}),
+    "coordination.audit_log": Rule(allowed=("coordinator",)),
     # Commissioner monitoring: read-only, their own area (filters, not object ids).
     "monitoring.dashboard": Rule(allowed=("commissioner",)),
     "monitoring.distribution_log": Rule(allowed=("commissioner",)),
@@ -104,9 +118,19 @@ def actors(app, two_areas):
             client = app.test_client()
             AuthActions(client).login(user.username)
             # A device row even for roles that may not enrol: their token must not work.
-            token = make_device_token(enrol_device(user, "matrix"))
+            device = enrol_device(user, "matrix")
+            token = make_device_token(device)
+            if role == "peer":
+                area.device_id = device.id  # the object routes about a phone name
             db.session.commit()
             result[(area_name, role)] = (client, token)
+        alert = DrugAlert(organisation_id=area.service.id, area_description="x", substance="x",
+                          description="x", advice="x", grading="info",
+                          expires_at=utcnow() + dt.timedelta(days=1),
+                          created_by_id=area.coordinator.id)
+        db.session.add(alert)
+        db.session.commit()
+        area.alert_id = alert.id
     return result
 
 

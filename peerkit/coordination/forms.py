@@ -1,0 +1,48 @@
+"""Coordinator forms (Flask-WTF, CSRF on every one)."""
+import datetime as dt
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
+
+from ..vocab import ALERT_GRADINGS
+
+
+class RevokeDeviceForm(FlaskForm):
+    """Lock out a lost or stolen phone."""
+
+    reason = StringField("Reason", validators=[DataRequired(), Length(max=200)],
+                         description="E.g. 'Lost on the bus, 3 May'. Seen by coordinators only.")
+    submit = SubmitField("Lock this phone out")
+
+
+class DrugAlertForm(FlaskForm):
+    """A local drug-information warning for every phone of the service."""
+
+    substance = StringField("Substance", validators=[DataRequired(), Length(max=120)])
+    area_description = StringField("Area", validators=[DataRequired(), Length(max=200)],
+                                   description="Where, in words people know: 'Town centre, NB1'.")
+    description = TextAreaField("What is happening", validators=[DataRequired(), Length(max=2000)])
+    advice = TextAreaField("Advice to pass on", validators=[DataRequired(), Length(max=2000)])
+    grading = RadioField("Grading", choices=[SelectChoice(code, label)
+                                             for code, label in ALERT_GRADINGS.items()],
+                         default="amber",
+                         validators=[DataRequired()])
+    days = IntegerField("Show on phones for (days)", default=14,
+                        validators=[DataRequired(), NumberRange(1, 90)])
+    submit = SubmitField("Send alert to phones")
+
+
+class SignOffForm(FlaskForm):
+    """Sign off a person's supplier training and competency."""
+
+    trained_on = DateField("Supplier training completed on", validators=[DataRequired()])
+    assessed_on = DateField("Competency assessed on", validators=[DataRequired()])
+    submit = SubmitField("Sign off")
+
+    def validate_assessed_on(self, field):
+        if field.data > dt.date.today():
+            raise ValidationError("The assessment date cannot be in the future.")
+        if self.trained_on.data and field.data < self.trained_on.data:
+            raise ValidationError("Assess competency after the training, not before.")

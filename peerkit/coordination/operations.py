@@ -1,0 +1,68 @@
+"""What coordinators change. Each function checks scope, flushes and audits; views commit."""
+import datetime as dt
+
+from flask import abort
+from sqlalchemy import select
+
+from .. import audit
+from ..extensions import db
+from ..models import Device, DrugAlert, SupplierSignOff, User, utcnow
+from ..rules import SUPPLYING_ROLES, refresher_due_from
+from ..scoping import managed_organisation_ids
+
+
+def managed_user(coordinator: User, user_id: int) -> User:
+    """A person the coordinator's service runs, or 404 (never another service's)."""
+    user = db.session.scalar(select(User).where(
+        User.id == user_id, User.organisation_id.in_(managed_organisation_ids(coordinator))))
+    if user is None:
+        abort(404)
+    return user
+
+
+def managed_device(coordinator: User, device_id: str) -> Device:
+    """A phone of someone the coordinator's service runs, or 404."""
+    device = db.session.scalar(select(Device).join(User, Device.user_id == User.id).where(
+        Device.id == device_id, User.organisation_id.in_(managed_organisation_ids(coordinator))))
+    if device is None:
+        abort(404)
+    return device
+
+
+def create_alert(coordinator: User, form) -> DrugAlert:
+    """Issue a drug alert; phones of the service receive it at their next sync."""
+    alert = DrugAlert(
+        organisation_id=coordinator.organisation_id, substance=form.substance.data.strip(),
+        area_description=form.area_description.data.strip(),
+        description=form.description.data.strip(), advice=form.advice.data.strip(),
+        grading=form.grading.data, issued_at=utcnow(),
+        expires_at=utcnow() + dt.timedelta(days=form.days.data), created_by_id=coordinator.id)
+    db.session.add(alert)
+    db.session.flush()
+    audit.record("drug_alert.create", "drug_alert", alert.id, grading=alert.grading)
+    return alert
+
+
+def withdraw_alert(coordinator: User, alert_id: int) -> None:
+    """Take an alert off phones before it expires."""
+    alert = db.session.scalar(select(DrugAlert).where(
+        DrugAlert.id == alert_id, DrugAlert.organisation_id == coordinator.organisation_id))
+    if alert is None:
+        abort(404)
+    if alert.withdrawn_at is None:
+        alert.withdrawn_at = utcnow()
+        audit.record("drug_alert.withdraw", "drug_alert", alert.id)
+    db.session.flush()
+
+
+def sign_off(coordinator: User, user: User, trained_on: dt.date, assessed_on: dt.date):
+    """Record a supplier sign-off; the refresher falls due twelve months after assessment."""
+    if user.role not in SUPPLYING_ROLES:
+        abort(400)
+    record = SupplierSignOff(user=user, assessed_by=coordinator, trained_on=trained_on,
+                             assessed_on=assessed_on,
+                             refresher_due=refresher_due_from(assessed_on))
+    db.session.add(record)
+    db.session.flush()
+    audit.record("supplier.sign_off", "user", user.id, refresher_due=record.refresher_due.isoformat())
+    return record

@@ -1,0 +1,187 @@
+"""Coordination pages. Thin: scope, form, operation, commit once, redirect."""
+import datetime as dt
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+
+from .. import devices
+from ..auth.access import roles_required
+from ..extensions import db
+from ..models import AuditEvent, Device, DrugAlert, Organisation, SupplierSignOff, User, utcnow
+from ..rules import SUPPLYING_ROLES
+from ..scoping import managed_organisation_ids
+from ..vocab import ORGANISATION_KINDS, ROLES
+from . import bp, operations
+from .forms import DrugAlertForm, RevokeDeviceForm, SignOffForm
+
+SILENT_AFTER = dt.timedelta(days=3)
+DUE_SOON = dt.timedelta(days=30)
+
+
+@bp.get("/")
+@roles_required("coordinator", "admin")
+def index():
+    """The coordinator's start page (admins see organisations and coordinators)."""
+    if current_user.role == "admin":
+        organisations = db.session.scalars(select(Organisation).where(
+            Organisation.area_id == current_user.organisation.area_id)
+            .order_by(Organisation.kind, Organisation.name)).all()
+        coordinators = db.session.scalars(select(User).where(
+            User.role == "coordinator", User.organisation_id.in_([o.id for o in organisations]))
+            .order_by(User.display_name)).all()
+        return render_template("coordination/admin.html", organisations=organisations,
+                               coordinators=coordinators, kinds=ORGANISATION_KINDS)
+    return render_template("coordination/index.html", counts=_counts())
+
+
+def _counts() -> dict:
+    managed = managed_organisation_ids(current_user)
+    status = _people_status()
+    return {
+        "devices": db.session.scalar(select(func.count(Device.id)).join(User, Device.user_id == User.id)
+                                     .where(User.organisation_id.in_(managed),
+                                            Device.revoked_at.is_(None))),
+        "silent": sum(1 for d in _device_rows() if d["silent"]),
+        "overdue": sum(1 for p in status if p["state"] in ("overdue", "none")),
+        "due": sum(1 for p in status if p["state"] == "due"),
+        "alerts": db.session.scalar(select(func.count(DrugAlert.id)).where(
+            DrugAlert.organisation_id == current_user.organisation_id,
+            DrugAlert.withdrawn_at.is_(None), DrugAlert.expires_at > utcnow())),
+    }
+
+
+def _device_rows() -> list[dict]:
+    now = utcnow()
+    rows = db.session.execute(
+        select(Device, User).join(User, Device.user_id == User.id)
+        .where(User.organisation_id.in_(managed_organisation_ids(current_user)))
+        .order_by(Device.revoked_at.is_not(None), User.display_name, Device.enrolled_at)).all()
+    return [{"device": d, "user": u,
+             "silent": d.revoked_at is None and (d.last_sync_at is None
+                                                 or now - d.last_sync_at > SILENT_AFTER)}
+            for d, u in rows]
+
+
+@bp.get("/devices")
+@roles_required("coordinator")
+def device_list():
+    """Every phone of the service's people: last sync, records waiting, lock-out."""
+    return render_template("coordination/devices.html", rows=_device_rows(),
+                           form=RevokeDeviceForm())
+
+
+@bp.post("/devices/<device_id>/revoke")
+@roles_required("coordinator")
+def revoke(device_id):
+    """Lock a lost phone out at once (audited by devices.revoke_device)."""
+    device = operations.managed_device(current_user, device_id)
+    form = RevokeDeviceForm()
+    if not form.validate_on_submit():
+        flash("Give a reason to lock the phone out.", "error")
+        return redirect(url_for("coordination.device_list"))
+    devices.revoke_device(device, current_user, form.reason.data)
+    db.session.commit()
+    flash(f"{device.label or 'The phone'} is locked out. It will delete its records "
+          "the next time it connects.", "info")
+    return redirect(url_for("coordination.device_list"))
+
+
+@bp.route("/alerts", methods=["GET", "POST"])
+@roles_required("coordinator")
+def alerts():
+    """Drug alerts: create one for every phone of the service; see current ones."""
+    form = DrugAlertForm()
+    if form.validate_on_submit():
+        operations.create_alert(current_user, form)
+        db.session.commit()
+        flash("Alert sent: phones show it from their next sync.", "info")
+        return redirect(url_for("coordination.alerts"))
+    rows = db.session.scalars(select(DrugAlert).where(
+        DrugAlert.organisation_id == current_user.organisation_id)
+        .order_by(DrugAlert.issued_at.desc()).limit(50)).all()
+    return render_template("coordination/alerts.html", form=form, rows=rows, now=utcnow()), \
+        (400 if form.errors else 200)
+
+
+@bp.post("/alerts/<int:alert_id>/withdraw")
+@roles_required("coordinator")
+def withdraw_alert(alert_id):
+    """Take an alert off phones early."""
+    if not FlaskForm().validate_on_submit():  # a button: only its CSRF token to check
+        flash("That form has expired: try again.", "error")
+        return redirect(url_for("coordination.alerts"))
+    operations.withdraw_alert(current_user, alert_id)
+    db.session.commit()
+    flash("Alert withdrawn: phones drop it at their next sync.", "info")
+    return redirect(url_for("coordination.alerts"))
+
+
+def _people_status() -> list[dict]:
+    """The service's suppliers with their current sign-off and whether it is due."""
+    today = dt.date.today()
+    people = db.session.scalars(select(User).where(
+        User.organisation_id.in_(managed_organisation_ids(current_user)),
+        User.role.in_(SUPPLYING_ROLES), User.active.is_(True)).order_by(User.display_name)).all()
+    latest = {}
+    for sign_off in db.session.scalars(select(SupplierSignOff).where(
+            SupplierSignOff.user_id.in_([p.id for p in people]),
+            SupplierSignOff.withdrawn_at.is_(None)).order_by(SupplierSignOff.refresher_due)):
+        latest[sign_off.user_id] = sign_off
+    rows = []
+    for person in people:
+        sign_off = latest.get(person.id)
+        if sign_off is None:
+            state = "none"
+        elif sign_off.refresher_due < today:
+            state = "overdue"
+        elif sign_off.refresher_due - today <= DUE_SOON:
+            state = "due"
+        else:
+            state = "current"
+        rows.append({"user": person, "sign_off": sign_off, "state": state})
+    order = {"overdue": 0, "none": 1, "due": 2, "current": 3}
+    return sorted(rows, key=lambda r: order[r["state"]])
+
+
+@bp.get("/people")
+@roles_required("coordinator")
+def people():
+    """Suppliers and their sign-off: overdue and due first."""
+    return render_template("coordination/people.html", rows=_people_status(), roles=ROLES)
+
+
+@bp.route("/people/<int:user_id>/sign-off", methods=["GET", "POST"])
+@roles_required("coordinator")
+def sign_off(user_id):
+    """Record that a person's supplier training and competency are signed off."""
+    person = operations.managed_user(current_user, user_id)
+    form = SignOffForm()
+    if form.validate_on_submit():
+        record = operations.sign_off(current_user, person, form.trained_on.data,
+                                     form.assessed_on.data)
+        db.session.commit()
+        flash(f"{person.display_name} is signed off until {record.refresher_due:%d/%m/%Y}.",
+              "info")
+        return redirect(url_for("coordination.people"))
+    if request.method == "GET":
+        form.trained_on.data = form.assessed_on.data = dt.date.today()
+    return render_template("coordination/sign_off.html", form=form, person=person), \
+        (400 if form.errors else 200)
+
+
+@bp.get("/audit")
+@roles_required("coordinator")
+def audit_log():
+    """Who did what, when, in this service; filter by action."""
+    action = (request.args.get("action") or "").strip()[:60]
+    query = select(AuditEvent, User).outerjoin(User, AuditEvent.user_id == User.id).where(
+        AuditEvent.organisation_id.in_(managed_organisation_ids(current_user)))
+    if action:
+        query = query.where(AuditEvent.action == action)
+    rows = db.session.execute(query.order_by(AuditEvent.at.desc()).limit(200)).all()
+    actions = db.session.scalars(select(AuditEvent.action).distinct().where(
+        AuditEvent.organisation_id.in_(managed_organisation_ids(current_user)))
+        .order_by(AuditEvent.action)).all()
+    return render_template("coordination/audit.html", rows=rows, actions=actions, action=action)
