@@ -65,6 +65,9 @@ RULES: dict[str, Rule] = {
     "coordination.sign_off": Rule(allowed=("coordinator",), about_area=True,
                                   args=lambda a: {"user_id": a.peer.id}),
     "coordination.audit_log": Rule(allowed=("coordinator",)),
+    "coordination.stock": Rule(allowed=("coordinator",)),
+    "coordination.batch_detail": Rule(allowed=("coordinator",), about_area=True,
+                                      args=lambda a: {"batch_id": a.batch.id}),
     # Commissioner monitoring: read-only, their own area (filters, not object ids).
     "monitoring.dashboard": Rule(allowed=("commissioner",)),
     "monitoring.distribution_log": Rule(allowed=("commissioner",)),

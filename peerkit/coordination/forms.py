@@ -2,7 +2,15 @@
 import datetime as dt
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
 
@@ -46,3 +54,44 @@ class SignOffForm(FlaskForm):
             raise ValidationError("The assessment date cannot be in the future.")
         if self.trained_on.data and field.data < self.trained_on.data:
             raise ValidationError("Assess competency after the training, not before.")
+
+
+class ReceiveStockForm(FlaskForm):
+    """A delivery of naloxone from the supplier."""
+
+    product_id = SelectField("Product", coerce=int, validators=[DataRequired()])
+    batch_number = StringField("Batch number", validators=[DataRequired(), Length(max=40)])
+    expiry_date = DateField("Expiry date", validators=[DataRequired()])
+    quantity = IntegerField("Kits", validators=[DataRequired(), NumberRange(1, 10_000)])
+    to = SelectField("Delivered to", validators=[DataRequired()])
+    submit = SubmitField("Record delivery")
+
+    def validate_expiry_date(self, field):
+        if field.data <= dt.date.today():
+            raise ValidationError("This batch has already expired: do not take it into stock.")
+
+
+class MoveStockForm(FlaskForm):
+    """Kits moving between holders, or leaving stock."""
+
+    batch_id = SelectField("Batch", coerce=int, validators=[DataRequired()])
+    source = SelectField("From", validators=[DataRequired()])
+    kind = RadioField("What is happening", default="transferred", choices=[
+        SelectChoice("transferred", "Transfer to someone or somewhere"),
+        SelectChoice("returned", "Returned to the service (e.g. amnesty)"),
+        SelectChoice("expired", "Expired"),
+        SelectChoice("destroyed", "Destroyed or damaged")], validators=[DataRequired()])
+    destination = SelectField("To (transfers only)")
+    quantity = IntegerField("Kits", validators=[DataRequired(), NumberRange(1, 10_000)])
+    submit = SubmitField("Record")
+
+    def validate_destination(self, field):
+        if self.kind.data == "transferred" and not field.data:
+            raise ValidationError("Say where the kits are going.")
+
+
+class RecallForm(FlaskForm):
+    """Recall a batch."""
+
+    reason = StringField("Reason for the recall", validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField("Recall this batch")

@@ -39,7 +39,8 @@ def create_alert(coordinator: User, form) -> DrugAlert:
         expires_at=utcnow() + dt.timedelta(days=form.days.data), created_by_id=coordinator.id)
     db.session.add(alert)
     db.session.flush()
-    audit.record("drug_alert.create", "drug_alert", alert.id, grading=alert.grading)
+    audit.record("drug_alert.create", "drug_alert", alert.id, user=coordinator,
+                 grading=alert.grading)
     return alert
 
 
@@ -51,7 +52,7 @@ def withdraw_alert(coordinator: User, alert_id: int) -> None:
         abort(404)
     if alert.withdrawn_at is None:
         alert.withdrawn_at = utcnow()
-        audit.record("drug_alert.withdraw", "drug_alert", alert.id)
+        audit.record("drug_alert.withdraw", "drug_alert", alert.id, user=coordinator)
     db.session.flush()
 
 
@@ -64,5 +65,6 @@ def sign_off(coordinator: User, user: User, trained_on: dt.date, assessed_on: dt
                              refresher_due=refresher_due_from(assessed_on))
     db.session.add(record)
     db.session.flush()
-    audit.record("supplier.sign_off", "user", user.id, refresher_due=record.refresher_due.isoformat())
+    audit.record("supplier.sign_off", "user", user.id, user=coordinator,
+                 refresher_due=record.refresher_due.isoformat())
     return record

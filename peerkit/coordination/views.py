@@ -9,15 +9,33 @@ from sqlalchemy import func, select
 from .. import devices
 from ..auth.access import roles_required
 from ..extensions import db
-from ..models import AuditEvent, Device, DrugAlert, Organisation, SupplierSignOff, User, utcnow
+from ..models import (
+    AuditEvent,
+    Device,
+    DrugAlert,
+    Organisation,
+    Product,
+    StockBatch,
+    SupplierSignOff,
+    User,
+    utcnow,
+)
 from ..rules import SUPPLYING_ROLES
 from ..scoping import managed_organisation_ids
 from ..vocab import ORGANISATION_KINDS, ROLES
-from . import bp, operations
-from .forms import DrugAlertForm, RevokeDeviceForm, SignOffForm
+from . import bp, operations, stock_ops
+from .forms import (
+    DrugAlertForm,
+    MoveStockForm,
+    ReceiveStockForm,
+    RecallForm,
+    RevokeDeviceForm,
+    SignOffForm,
+)
 
 SILENT_AFTER = dt.timedelta(days=3)
 DUE_SOON = dt.timedelta(days=30)
+LOW_STOCK = 3  # kits: fewer than this in someone's hands is worth topping up
 
 
 @bp.get("/")
@@ -185,3 +203,79 @@ def audit_log():
         AuditEvent.organisation_id.in_(managed_organisation_ids(current_user)))
         .order_by(AuditEvent.action)).all()
     return render_template("coordination/audit.html", rows=rows, actions=actions, action=action)
+
+
+def _stock_forms():
+    batches = db.session.scalars(select(StockBatch).where(
+        StockBatch.organisation_id == current_user.organisation_id)
+        .order_by(StockBatch.expiry_date)).all()
+    places = stock_ops.holders(current_user)
+    receive = ReceiveStockForm(prefix="receive")
+    receive.product_id.choices = [(p.id, p.name) for p in db.session.scalars(
+        select(Product).where(Product.active.is_(True)).order_by(Product.name))]
+    receive.to.choices = [p for p in places if p[0].startswith("site:")]
+    move = MoveStockForm(prefix="move")
+    move.batch_id.choices = [(b.id, f"{b.product.name} {b.batch_number} (expires "
+                                    f"{b.expiry_date:%d/%m/%Y})") for b in batches]
+    move.source.choices = places
+    move.destination.choices = [("", "Not a transfer")] + places
+    return batches, places, receive, move
+
+
+@bp.route("/stock", methods=["GET", "POST"])
+@roles_required("coordinator")
+def stock():
+    """Kits by holder and batch; record deliveries, transfers and write-offs."""
+    batches, places, receive, move = _stock_forms()
+    status = 200
+    if request.method == "POST":
+        form = receive if "receive-submit" in request.form else move
+        if form.validate_on_submit():
+            try:
+                if form is receive:
+                    stock_ops.receive(current_user, form.product_id.data, form.batch_number.data,
+                                      form.expiry_date.data, form.quantity.data, form.to.data)
+                else:
+                    batch = stock_ops.service_batch(current_user, form.batch_id.data)
+                    stock_ops.move_out(current_user, batch, form.quantity.data, form.source.data,
+                                       form.kind.data,
+                                       form.destination.data if form.kind.data == "transferred"
+                                       else None)
+                db.session.commit()
+                flash("Stock updated.", "info")
+                return redirect(url_for("coordination.stock"))
+            except stock_ops.StockError as error:
+                db.session.rollback()
+                flash(str(error), "error")
+                status = 409
+        else:
+            status = 400
+    today = dt.date.today()
+    table = []
+    for value, label in places:
+        kind, _, holder_id = value.partition(":")
+        for batch_id, kits in stock_ops.in_hand(**{f"{kind}_id": int(holder_id)}).items():
+            batch = next((b for b in batches if b.id == batch_id), None)
+            if batch is not None and kits:
+                table.append({"holder": label, "batch": batch, "kits": kits,
+                              "soon": (batch.expiry_date - today).days <= 90,
+                              "low": 0 < kits < LOW_STOCK})
+    return render_template("coordination/stock.html", table=table, batches=batches,
+                           receive=receive, move=move, today=today), status
+
+
+@bp.route("/batches/<int:batch_id>", methods=["GET", "POST"])
+@roles_required("coordinator")
+def batch_detail(batch_id):
+    """One batch: every supply of it (for a recall), and the recall itself."""
+    batch = stock_ops.service_batch(current_user, batch_id)
+    form = RecallForm()
+    if form.validate_on_submit():
+        stock_ops.recall(current_user, batch, form.reason.data)
+        db.session.commit()
+        flash(f"Batch {batch.batch_number} is recalled. Phones flag it at their next sync.",
+              "info")
+        return redirect(url_for("coordination.batch_detail", batch_id=batch.id))
+    return render_template("coordination/batch.html", batch=batch, form=form,
+                           supplies=stock_ops.recall_trace(current_user, batch)), \
+        (400 if form.errors else 200)
