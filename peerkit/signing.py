@@ -8,9 +8,11 @@ import hashlib
 import hmac
 
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 
 DEVICE_TOKEN_SALT = "peerkit.device-token"
+INVITATION_SALT = "peerkit.invitation"
+INVITATION_MAX_AGE = 7 * 24 * 3600  # seconds: a set-up link lasts a week
 RECIPIENT_CODE_SALT = b"peerkit.recipient-code-salt"
 
 
@@ -47,3 +49,29 @@ def recipient_code_salt(area_id: int) -> str:
     key = current_app.config["SECRET_KEY"].encode()
     return hmac.new(key, RECIPIENT_CODE_SALT + b":" + str(area_id).encode(),
                     hashlib.sha256).hexdigest()
+
+
+def _password_fingerprint(user) -> str:
+    # Changes as soon as a password is set, so an invitation link works only once.
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def make_invitation(user) -> str:
+    """A one-time, expiring token for setting up `user`'s password (instead of mailing one)."""
+    serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=INVITATION_SALT)
+    return serializer.dumps({"u": user.id, "f": _password_fingerprint(user)})
+
+
+def read_invitation(token: str, load_user):
+    """The user an unused, unexpired invitation is for, else None."""
+    serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=INVITATION_SALT)
+    try:
+        payload = serializer.loads(token, max_age=INVITATION_MAX_AGE)
+    except BadSignature:  # includes SignatureExpired
+        return None
+    if not isinstance(payload, dict) or not isinstance(payload.get("u"), int):
+        return None
+    user = load_user(payload["u"])
+    if user is None or not user.active or payload.get("f") != _password_fingerprint(user):
+        return None
+    return user

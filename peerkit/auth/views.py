@@ -10,7 +10,8 @@ from .. import audit, ratelimit
 from ..extensions import db, limiter
 from ..models import User
 from . import bp
-from .forms import LoginForm, LogoutForm
+from ..signing import read_invitation
+from .forms import LoginForm, LogoutForm, SetPasswordForm
 
 # Where each role starts. An area that is not installed falls back to the landing page.
 ROLE_HOME = {
@@ -86,3 +87,23 @@ def logout():
         session.clear()
         flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+@limiter.limit(ratelimit.SIGN_IN_PER_ADDRESS, key_func=ratelimit.address_key, methods=["POST"])
+def accept_invitation(token):
+    """Set a first password from a one-time link; the link dies once used or after a week."""
+    user = read_invitation(token, lambda user_id: db.session.get(User, user_id))
+    if user is None:
+        return render_template("errors.html", title="This link has expired or was used",
+                               message="Ask your coordinator for a new set-up link."), 404
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        user.set_password(form.password.data)
+        user.session_version += 1
+        audit.record("user.password_set", "user", user.id, user=user)
+        db.session.commit()
+        flash("Your password is set. Sign in to continue.", "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/set_password.html", form=form, user=user), \
+        (400 if form.errors else 200)

@@ -12,7 +12,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Regexp, ValidationError
 
 from ..vocab import ALERT_GRADINGS
 
@@ -95,3 +95,18 @@ class RecallForm(FlaskForm):
 
     reason = StringField("Reason for the recall", validators=[DataRequired(), Length(max=200)])
     submit = SubmitField("Recall this batch")
+
+
+class NewPersonForm(FlaskForm):
+    """A peer volunteer or pharmacy staff account, set up by invitation link."""
+
+    display_name = StringField("Name (as colleagues know them)",
+                               validators=[DataRequired(), Length(max=120)])
+    username = StringField("Username", validators=[DataRequired(), Length(3, 80),
+                                                   Regexp(r"^[a-z0-9._-]+$", message=(
+                                                       "Lower-case letters, digits, dots, dashes."))])
+    organisation_id = SelectField("Organisation", coerce=int, validators=[DataRequired()])
+    role = RadioField("Role", default="peer", choices=[
+        SelectChoice("peer", "Peer volunteer"), SelectChoice("pharmacy", "Pharmacy staff")],
+        validators=[DataRequired()])
+    submit = SubmitField("Create and get a set-up link")

@@ -1,12 +1,13 @@
 """What coordinators change. Each function checks scope, flushes and audits; views commit."""
 import datetime as dt
+import secrets
 
 from flask import abort
 from sqlalchemy import select
 
 from .. import audit
 from ..extensions import db
-from ..models import Device, DrugAlert, SupplierSignOff, User, utcnow
+from ..models import Device, DrugAlert, Organisation, SupplierSignOff, User, utcnow
 from ..rules import SUPPLYING_ROLES, refresher_due_from
 from ..scoping import managed_organisation_ids
 
@@ -68,3 +69,29 @@ def sign_off(coordinator: User, user: User, trained_on: dt.date, assessed_on: dt
     audit.record("supplier.sign_off", "user", user.id, user=coordinator,
                  refresher_due=record.refresher_due.isoformat())
     return record
+
+
+# Which roles belong in which kind of organisation the service runs.
+ROLE_ORGANISATION_KINDS = {"peer": ("peer_group", "partner_agency"), "pharmacy": ("pharmacy",)}
+
+
+def create_person(coordinator: User, display_name: str, username: str, organisation_id: int,
+                  role: str) -> User:
+    """A new peer or pharmacy account with no usable password until they follow their link."""
+    organisation = db.session.scalar(select(Organisation).where(
+        Organisation.id == organisation_id,
+        Organisation.id.in_(managed_organisation_ids(coordinator))))
+    if organisation is None:
+        abort(404)
+    if organisation.kind not in ROLE_ORGANISATION_KINDS.get(role, ()):
+        raise ValueError(f"A {role} account belongs in a "
+                         f"{' or '.join(ROLE_ORGANISATION_KINDS[role]).replace('_', ' ')}.")
+    if db.session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise ValueError("That username is taken: choose another.")
+    user = User(username=username, display_name=display_name.strip(), role=role,
+                organisation=organisation)
+    user.set_password(secrets.token_urlsafe(32))  # unknown to anyone: set via the link
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.create", "user", user.id, user=coordinator, role=role)
+    return user

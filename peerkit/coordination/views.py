@@ -6,7 +6,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 
-from .. import devices
+from .. import audit, devices
 from ..auth.access import roles_required
 from ..extensions import db
 from ..models import (
@@ -21,11 +21,13 @@ from ..models import (
     utcnow,
 )
 from ..rules import SUPPLYING_ROLES
+from ..signing import make_invitation
 from ..scoping import managed_organisation_ids
 from ..vocab import ORGANISATION_KINDS, ROLES
 from . import bp, operations, stock_ops
 from .forms import (
     DrugAlertForm,
+    NewPersonForm,
     MoveStockForm,
     ReceiveStockForm,
     RecallForm,
@@ -279,3 +281,48 @@ def batch_detail(batch_id):
     return render_template("coordination/batch.html", batch=batch, form=form,
                            supplies=stock_ops.recall_trace(current_user, batch)), \
         (400 if form.errors else 200)
+
+
+def _invitation_page(person):
+    link = url_for("auth.accept_invitation", token=make_invitation(person), _external=True)
+    return render_template("coordination/invitation.html", person=person, link=link)
+
+
+@bp.route("/people/new", methods=["GET", "POST"])
+@roles_required("coordinator")
+def new_person():
+    """Create a peer or pharmacy account and show its one-time set-up link."""
+    form = NewPersonForm()
+    form.organisation_id.choices = [(o.id, o.name) for o in db.session.scalars(
+        select(Organisation).where(Organisation.id.in_(managed_organisation_ids(current_user)),
+                                   Organisation.kind != "drug_service")
+        .order_by(Organisation.name))]
+    if form.validate_on_submit():
+        try:
+            person = operations.create_person(current_user, form.display_name.data,
+                                              form.username.data, form.organisation_id.data,
+                                              form.role.data)
+        except ValueError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return render_template("coordination/new_person.html", form=form), 400
+        page = _invitation_page(person)
+        db.session.commit()
+        return page
+    return render_template("coordination/new_person.html", form=form), \
+        (400 if form.errors else 200)
+
+
+@bp.post("/people/<int:user_id>/invite")
+@roles_required("coordinator")
+def reinvite(user_id):
+    """A fresh set-up link, e.g. for a forgotten password (the old password stops working
+    only when the new one is set)."""
+    person = operations.managed_user(current_user, user_id)
+    if not FlaskForm().validate_on_submit():
+        flash("That form has expired: try again.", "error")
+        return redirect(url_for("coordination.people"))
+    audit.record("user.invite", "user", person.id, user=current_user)
+    page = _invitation_page(person)
+    db.session.commit()
+    return page
