@@ -69,6 +69,8 @@ RULES: dict[str, Rule] = {
     "coordination.sign_off": Rule(allowed=("coordinator",), about_area=True,
                                   args=lambda a: {"user_id": a.peer.id}),
     "coordination.audit_log": Rule(allowed=("coordinator",)),
+    "coordination.cascade": Rule(allowed=("coordinator",)),
+    "coordination.organisations": Rule(allowed=("admin",)),
     "coordination.stock": Rule(allowed=("coordinator",)),
     "coordination.batch_detail": Rule(allowed=("coordinator",), about_area=True,
                                       args=lambda a: {"batch_id": a.batch.id}),

@@ -133,3 +133,19 @@ def test_audit_log_is_scoped_to_the_service(client, auth, two_areas):
     auth.logout()
     auth.login("south-coordinator")
     assert b"drug_alert.create" not in client.get("/coordination/audit").data
+
+
+def test_audit_log_filters_by_person_and_date(client, auth, two_areas):
+    auth.login("north-coordinator")
+    _post(client, "/coordination/alerts", {
+        "substance": "Xylazine", "area_description": "NB2", "description": "d",
+        "advice": "a", "grading": "amber", "days": "3"}, "/coordination/alerts")
+    me = two_areas.north.coordinator.id
+    today = dt.date.today()
+    row = b"<td>drug_alert.create</td>"
+    hit = client.get(f"/coordination/audit?user={me}&since={today}&until={today}")
+    assert row in hit.data
+    other = two_areas.north.peer.id
+    assert row not in client.get(f"/coordination/audit?user={other}").data
+    tomorrow = today + dt.timedelta(days=1)
+    assert row not in client.get(f"/coordination/audit?since={tomorrow}").data

@@ -14,7 +14,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Regexp, ValidationError
 
-from ..vocab import ALERT_GRADINGS
+from ..vocab import ALERT_GRADINGS, ORGANISATION_KINDS, SITE_TYPES
 
 
 class RevokeDeviceForm(FlaskForm):
@@ -109,4 +109,36 @@ class NewPersonForm(FlaskForm):
     role = RadioField("Role", default="peer", choices=[
         SelectChoice("peer", "Peer volunteer"), SelectChoice("pharmacy", "Pharmacy staff")],
         validators=[DataRequired()])
+    submit = SubmitField("Create and get a set-up link")
+
+
+class OrganisationForm(FlaskForm):
+    """An organisation in the admin's commissioning area."""
+
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    kind = RadioField("Kind", validators=[DataRequired()], choices=[
+        SelectChoice(code, label) for code, label in ORGANISATION_KINDS.items()
+        if code != "commissioning_area"])
+    managed_by_id = SelectField("Run by (drug service)", coerce=int)
+    submit = SubmitField("Add organisation")
+
+
+class SiteForm(FlaskForm):
+    """A place kits are held or handed out."""
+
+    organisation_id = SelectField("Organisation", coerce=int, validators=[DataRequired()])
+    name = StringField("Site name", validators=[DataRequired(), Length(max=120)])
+    site_type = SelectField("Kind of site", validators=[DataRequired()],
+                            choices=[SelectChoice(c, l) for c, l in SITE_TYPES.items()])
+    postcode_district = StringField("Postcode district", validators=[DataRequired(), Length(max=8)])
+    submit = SubmitField("Add site")
+
+
+class CoordinatorForm(FlaskForm):
+    """A coordinator account for a drug service (admins only)."""
+
+    display_name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    username = StringField("Username", validators=[DataRequired(), Length(3, 80),
+                                                   Regexp(r"^[a-z0-9._-]+$")])
+    organisation_id = SelectField("Drug service", coerce=int, validators=[DataRequired()])
     submit = SubmitField("Create and get a set-up link")

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from .. import audit
 from ..extensions import db
-from ..models import Device, DrugAlert, Organisation, SupplierSignOff, User, utcnow
+from ..models import Device, DrugAlert, Organisation, Site, SupplierSignOff, User, utcnow
 from ..rules import SUPPLYING_ROLES, refresher_due_from
 from ..scoping import managed_organisation_ids
 
@@ -94,4 +94,61 @@ def create_person(coordinator: User, display_name: str, username: str, organisat
     db.session.add(user)
     db.session.flush()
     audit.record("user.create", "user", user.id, user=coordinator, role=role)
+    return user
+
+
+def area_organisations(admin: User):
+    """Organisations in the admin's commissioning area."""
+    return select(Organisation).where(Organisation.area_id == admin.organisation.area_id)
+
+
+def create_organisation(admin: User, name: str, kind: str, managed_by_id: int | None):
+    """A drug service, pharmacy, peer group or partner agency in the admin's area."""
+    if managed_by_id:
+        service = db.session.scalar(area_organisations(admin).where(
+            Organisation.id == managed_by_id, Organisation.kind == "drug_service"))
+        if service is None:
+            abort(404)
+    if db.session.scalar(select(Organisation.id).where(Organisation.name == name.strip())):
+        raise ValueError("An organisation with that name exists.")
+    organisation = Organisation(name=name.strip(), kind=kind, area_id=admin.organisation.area_id,
+                                managed_by_id=managed_by_id or None)
+    db.session.add(organisation)
+    db.session.flush()
+    audit.record("organisation.create", "organisation", organisation.id, user=admin, kind=kind)
+    return organisation
+
+
+def create_site(user: User, organisation_id: int, name: str, site_type: str, district: str):
+    """A site of an organisation the user runs (coordinator) or oversees (admin)."""
+    from ..rules import normalise_area
+
+    scope = (area_organisations(user) if user.role == "admin" else
+             select(Organisation).where(Organisation.id.in_(managed_organisation_ids(user))))
+    organisation = db.session.scalar(scope.where(Organisation.id == organisation_id))
+    if organisation is None:
+        abort(404)
+    district = normalise_area(district)
+    site = Site(organisation=organisation, name=name.strip(), site_type=site_type,
+                postcode_district=district)
+    db.session.add(site)
+    db.session.flush()
+    audit.record("site.create", "site", site.id, user=user)
+    return site
+
+
+def create_coordinator(admin: User, display_name: str, username: str, organisation_id: int):
+    """A coordinator account for a drug service in the admin's area."""
+    service = db.session.scalar(area_organisations(admin).where(
+        Organisation.id == organisation_id, Organisation.kind == "drug_service"))
+    if service is None:
+        abort(404)
+    if db.session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise ValueError("That username is taken: choose another.")
+    user = User(username=username, display_name=display_name.strip(), role="coordinator",
+                organisation=service)
+    user.set_password(secrets.token_urlsafe(32))
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.create", "user", user.id, user=admin, role="coordinator")
     return user

@@ -17,6 +17,7 @@ from ..models import (
     Product,
     StockBatch,
     SupplierSignOff,
+    TrainingSession,
     User,
     utcnow,
 )
@@ -26,7 +27,10 @@ from ..scoping import managed_organisation_ids
 from ..vocab import ORGANISATION_KINDS, ROLES
 from . import bp, operations, stock_ops
 from .forms import (
+    CoordinatorForm,
     DrugAlertForm,
+    OrganisationForm,
+    SiteForm,
     NewPersonForm,
     MoveStockForm,
     ReceiveStockForm,
@@ -194,17 +198,37 @@ def sign_off(user_id):
 @bp.get("/audit")
 @roles_required("coordinator")
 def audit_log():
-    """Who did what, when, in this service; filter by action."""
+    """Who did what, when, in this service; filter by action, person and dates."""
+    managed = managed_organisation_ids(current_user)
     action = (request.args.get("action") or "").strip()[:60]
+    who = request.args.get("user", type=int)
+    since = _date_arg("since")
+    until = _date_arg("until")
     query = select(AuditEvent, User).outerjoin(User, AuditEvent.user_id == User.id).where(
-        AuditEvent.organisation_id.in_(managed_organisation_ids(current_user)))
+        AuditEvent.organisation_id.in_(managed))
     if action:
         query = query.where(AuditEvent.action == action)
+    if who:
+        query = query.where(AuditEvent.user_id == who)
+    if since:
+        query = query.where(AuditEvent.at >= dt.datetime.combine(since, dt.time()))
+    if until:
+        query = query.where(AuditEvent.at < dt.datetime.combine(until + dt.timedelta(days=1),
+                                                                dt.time()))
     rows = db.session.execute(query.order_by(AuditEvent.at.desc()).limit(200)).all()
     actions = db.session.scalars(select(AuditEvent.action).distinct().where(
-        AuditEvent.organisation_id.in_(managed_organisation_ids(current_user)))
-        .order_by(AuditEvent.action)).all()
-    return render_template("coordination/audit.html", rows=rows, actions=actions, action=action)
+        AuditEvent.organisation_id.in_(managed)).order_by(AuditEvent.action)).all()
+    people = db.session.execute(select(User.id, User.display_name).where(
+        User.organisation_id.in_(managed)).order_by(User.display_name)).all()
+    return render_template("coordination/audit.html", rows=rows, actions=actions, action=action,
+                           people=people, who=who, since=since, until=until)
+
+
+def _date_arg(name: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
 
 
 def _stock_forms():
@@ -326,3 +350,71 @@ def reinvite(user_id):
     page = _invitation_page(person)
     db.session.commit()
     return page
+
+
+@bp.route("/organisations", methods=["GET", "POST"])
+@roles_required("admin")
+def organisations():
+    """Admins add organisations, sites and coordinators for their area."""
+    org_form, site_form, coordinator_form = (OrganisationForm(prefix="org"),
+                                             SiteForm(prefix="site"),
+                                             CoordinatorForm(prefix="coord"))
+    orgs = db.session.scalars(operations.area_organisations(current_user)
+                              .order_by(Organisation.name)).all()
+    services = [(o.id, o.name) for o in orgs if o.kind == "drug_service"]
+    org_form.managed_by_id.choices = [(0, "Not run by a service")] + services
+    site_form.organisation_id.choices = [(o.id, o.name) for o in orgs
+                                         if o.kind != "commissioning_area"]
+    coordinator_form.organisation_id.choices = services
+    submitted = next((f for f in (org_form, site_form, coordinator_form)
+                      if f.submit.name in request.form), None)
+    if submitted is not None and submitted.validate_on_submit():
+        try:
+            if submitted is org_form:
+                operations.create_organisation(current_user, org_form.name.data,
+                                               org_form.kind.data, org_form.managed_by_id.data)
+            elif submitted is site_form:
+                operations.create_site(current_user, site_form.organisation_id.data,
+                                       site_form.name.data, site_form.site_type.data,
+                                       site_form.postcode_district.data)
+            else:
+                person = operations.create_coordinator(
+                    current_user, coordinator_form.display_name.data,
+                    coordinator_form.username.data, coordinator_form.organisation_id.data)
+                page = _invitation_page(person)
+                db.session.commit()
+                return page
+            db.session.commit()
+            flash("Saved.", "info")
+            return redirect(url_for("coordination.organisations"))
+        except ValueError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+    status = 400 if submitted is not None else 200
+    return render_template("coordination/organisations.html", orgs=orgs, kinds=ORGANISATION_KINDS,
+                           org_form=org_form, site_form=site_form,
+                           coordinator_form=coordinator_form), status
+
+
+@bp.get("/cascade")
+@roles_required("coordinator")
+def cascade():
+    """The training cascade: how many people each trainer reached, and who trained whom."""
+    managed = managed_organisation_ids(current_user)
+    reach = db.session.execute(
+        select(User.display_name, func.count(TrainingSession.id),
+               func.sum(TrainingSession.attendees_at_risk + TrainingSession.attendees_family
+                        + TrainingSession.attendees_worker + TrainingSession.attendees_unknown),
+               func.sum(TrainingSession.kits_taken))
+        .join(User, TrainingSession.user_id == User.id)
+        .where(TrainingSession.organisation_id.in_(managed))
+        .group_by(User.display_name).order_by(func.count(TrainingSession.id).desc())).all()
+    trainee = db.aliased(User)
+    links = db.session.execute(
+        select(TrainingSession.session_date, User.display_name, trainee.display_name,
+               TrainingSession.kind)
+        .join(User, TrainingSession.user_id == User.id)
+        .join(trainee, TrainingSession.trainee_user_id == trainee.id)
+        .where(TrainingSession.organisation_id.in_(managed))
+        .order_by(TrainingSession.session_date.desc())).all()
+    return render_template("coordination/cascade.html", reach=reach, links=links)
