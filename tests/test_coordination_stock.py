@@ -136,3 +136,26 @@ def test_another_service_cannot_see_or_move_this_stock(client, auth, two_areas):
                      kind="destroyed")
     assert response.status_code in (400, 404)
     assert db.session.scalars(select(StockMovement)).all() == []
+
+
+def test_amnesty_swaps_old_kits_for_new_in_one_step(client, auth, two_areas):
+    north = two_areas.north
+    auth.login("north-coordinator")
+    _receive(client, north, quantity=10, batch="NEW-1")
+    new = db.session.scalar(select(StockBatch).where(StockBatch.batch_number == "NEW-1"))
+    site, peer = f"site:{north.sites.service.id}", f"user:{north.peer.id}"
+    db.session.add(StockMovement(
+        id="00000000-0000-4000-8000-000000000002", organisation_id=north.service.id,
+        user_id=north.coordinator.id, client_created_at=dt.datetime(2026, 1, 1),
+        kind="transferred", moved_on=dt.date.today(), batch_id=north.batch.id, quantity=3,
+        to_user_id=north.peer.id))
+    db.session.commit()
+    swap = {"amnesty-holder": peer, "amnesty-old_batch_id": north.batch.id,
+            "amnesty-new_batch_id": new.id, "amnesty-new_from": site, "amnesty-quantity": 3,
+            "amnesty-submit": "Record the swap"}
+    assert _post(client, swap).status_code == 302
+    assert in_hand(user_id=north.peer.id) == {new.id: 3}
+    assert in_hand(site_id=north.sites.service.id) == {new.id: 7}
+    # A second swap of kits the peer no longer has changes nothing at all.
+    assert _post(client, swap).status_code == 409
+    assert in_hand(user_id=north.peer.id) == {new.id: 3}

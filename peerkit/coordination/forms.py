@@ -142,3 +142,14 @@ class CoordinatorForm(FlaskForm):
                                                    Regexp(r"^[a-z0-9._-]+$")])
     organisation_id = SelectField("Drug service", coerce=int, validators=[DataRequired()])
     submit = SubmitField("Create and get a set-up link")
+
+
+class AmnestyForm(FlaskForm):
+    """Old kits handed back and swapped for new ones, in one step."""
+
+    holder = SelectField("Who is swapping kits", validators=[DataRequired()])
+    old_batch_id = SelectField("Old batch handed back", coerce=int, validators=[DataRequired()])
+    new_batch_id = SelectField("New batch given", coerce=int, validators=[DataRequired()])
+    new_from = SelectField("New kits taken from", validators=[DataRequired()])
+    quantity = IntegerField("Kits swapped", validators=[DataRequired(), NumberRange(1, 1000)])
+    submit = SubmitField("Record the swap")

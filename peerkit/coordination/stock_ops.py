@@ -125,3 +125,13 @@ def recall_trace(coordinator: User, batch: StockBatch) -> list[tuple]:
         .where(KitSupply.batch_id == batch.id,
                KitSupply.organisation_id.in_(managed_organisation_ids(coordinator)))
         .order_by(KitSupply.supplied_on)).all()
+
+
+def amnesty(coordinator: User, holder: str, old_batch: StockBatch, new_batch: StockBatch,
+            new_from: str, quantity: int) -> None:
+    """Swap old kits for new: the old come back out of the holder's stock (returned), the
+    new go to them from a site, both or neither (one transaction, the caller commits)."""
+    if old_batch.id == new_batch.id:
+        raise StockError("Choose a different batch for the new kits.")
+    move_out(coordinator, old_batch, quantity, holder, "returned")
+    move_out(coordinator, new_batch, quantity, new_from, "transferred", holder)

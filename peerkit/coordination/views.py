@@ -27,6 +27,7 @@ from ..scoping import managed_organisation_ids
 from ..vocab import ORGANISATION_KINDS, ROLES
 from . import bp, operations, stock_ops
 from .forms import (
+    AmnestyForm,
     CoordinatorForm,
     DrugAlertForm,
     OrganisationForm,
@@ -245,20 +246,30 @@ def _stock_forms():
                                     f"{b.expiry_date:%d/%m/%Y})") for b in batches]
     move.source.choices = places
     move.destination.choices = [("", "Not a transfer")] + places
-    return batches, places, receive, move
+    amnesty = AmnestyForm(prefix="amnesty")
+    amnesty.holder.choices = amnesty.new_from.choices = places
+    amnesty.old_batch_id.choices = amnesty.new_batch_id.choices = move.batch_id.choices
+    return batches, places, receive, move, amnesty
 
 
 @bp.route("/stock", methods=["GET", "POST"])
 @roles_required("coordinator")
 def stock():
     """Kits by holder and batch; record deliveries, transfers and write-offs."""
-    batches, places, receive, move = _stock_forms()
+    batches, places, receive, move, amnesty = _stock_forms()
     status = 200
     if request.method == "POST":
-        form = receive if "receive-submit" in request.form else move
+        form = (receive if "receive-submit" in request.form
+                else amnesty if "amnesty-submit" in request.form else move)
         if form.validate_on_submit():
             try:
-                if form is receive:
+                if form is amnesty:
+                    stock_ops.amnesty(
+                        current_user, form.holder.data,
+                        stock_ops.service_batch(current_user, form.old_batch_id.data),
+                        stock_ops.service_batch(current_user, form.new_batch_id.data),
+                        form.new_from.data, form.quantity.data)
+                elif form is receive:
                     stock_ops.receive(current_user, form.product_id.data, form.batch_number.data,
                                       form.expiry_date.data, form.quantity.data, form.to.data)
                 else:
@@ -287,7 +298,7 @@ def stock():
                               "soon": (batch.expiry_date - today).days <= 90,
                               "low": 0 < kits < LOW_STOCK})
     return render_template("coordination/stock.html", table=table, batches=batches,
-                           receive=receive, move=move, today=today), status
+                           receive=receive, move=move, amnesty=amnesty, today=today), status
 
 
 @bp.route("/batches/<int:batch_id>", methods=["GET", "POST"])
