@@ -250,3 +250,18 @@ def test_a_database_refusal_of_one_record_does_not_sink_the_batch(client, app, t
     assert [r["status"] for r in results] == ["stored", "invalid", "stored"]
     assert "could not store" in results[1]["message"]
     assert _count(NaloxoneUseReport) == 1 and _count(KitSupply) == 1
+
+
+def test_supplier_training_names_a_colleague_for_the_cascade(client, make_user, two_areas):
+    north = two_areas.north
+    colleague = make_user("peer", north.peers, username="colleague")
+    token = h.token_for(north.peer)
+    pulled = client.get("/api/v1/sync/pull", headers=h.bearer(token)).json
+    assert {c["id"] for c in pulled["snapshot"]["colleagues"]} == {colleague.id}
+    session = h.training_session(north, kind="supplier_training", trainee_user_id=colleague.id)
+    assert h.push(client, token, [session]).json["results"][0]["status"] == "stored"
+    assert db.session.get(TrainingSession, session["id"]).trainee_user_id == colleague.id
+    outsider = h.training_session(north, kind="supplier_training",
+                                  trainee_user_id=two_areas.south.peer.id)
+    result = h.push(client, token, [outsider]).json["results"][0]
+    assert result["status"] == "forbidden" and "trainee_user_id" in result["errors"]

@@ -122,8 +122,12 @@ def snapshot(user: User) -> dict:
     else:
         stock = [dict(row, site_id=site.id) for site in user.organisation.sites
                  for row in in_hand_detail(site_id=site.id)]
+    colleagues = db.session.scalars(select(User).where(
+        User.organisation_id == user.organisation_id, User.id != user.id,
+        User.active.is_(True)).order_by(User.display_name)).all()
     return {
         "user": user,
+        "colleagues": colleagues,
         "supplier": {"authorised": authorised, "reason": reason,
                      "refresher_due": sign_off.refresher_due if sign_off else None},
         "stock_in_hand": stock,

@@ -98,6 +98,8 @@ class PushContext:
         self.batches = {b.id: b for b in db.session.scalars(
             select(StockBatch).where(StockBatch.organisation_id.in_(holders)))}
         self.product_ids = set(db.session.scalars(select(Product.id)))
+        self.colleague_ids = set(db.session.scalars(select(User.id).where(
+            User.organisation_id == org.id, User.id != user.id)))
         self._authorised: dict[dt.date, tuple[bool, str | None]] = {}
 
     def supplier_authorised(self, on: dt.date) -> tuple[bool, str | None]:
@@ -126,6 +128,9 @@ def _check(candidate: Candidate, ctx: PushContext, linkable: dict[str, set[str]]
         return _result(rid, kind, "forbidden", {"batch_id": [
             "This batch is not held by your service."]},
             "Kits can only come from batches your service holds.")
+    if data.get("trainee_user_id") is not None and data["trainee_user_id"] not in ctx.colleague_ids:
+        return _result(rid, kind, "forbidden", {"trainee_user_id": [
+            "Only a colleague of your own organisation can be named as trained."]})
     if data.get("product_id") is not None and data["product_id"] not in ctx.product_ids:
         return _result(rid, kind, "invalid", {"product_id": ["Unknown product."]})
     if kind == "kit_supply":

@@ -93,6 +93,9 @@ class TrainingSessionSchema(RecordSchema):
     attendees_worker = _count(load_default=0)
     attendees_unknown = _count(load_default=0)
     kits_taken = _count(load_default=0)
+    trainee_user_id = fields.Integer(strict=True, allow_none=True, load_default=None, metadata={
+        "description": "Supplier training or train-the-trainer: the colleague trained "
+                       "(from snapshot.colleagues), for the training cascade."})
 
     @validates_schema
     def _people_and_kits(self, data, **_kwargs):
@@ -386,10 +389,18 @@ class SupplierStatusSchema(Schema):
     refresher_due = fields.Date(allow_none=True)
 
 
+class ColleagueSchema(Schema):
+    """Someone of the user's organisation the user might train."""
+
+    id = fields.Integer()
+    display_name = fields.String()
+
+
 class SnapshotSchema(Schema):
     """Small, always complete: what the phone needs whatever its cursor."""
 
     user = fields.Nested(UserOutSchema)
+    colleagues = fields.List(fields.Nested(ColleagueSchema))
     supplier = fields.Nested(SupplierStatusSchema)
     stock_in_hand = fields.List(fields.Nested(StockInHandSchema))
     vocabularies = fields.Dict(keys=fields.String(), values=fields.Dict())

@@ -165,6 +165,11 @@ async function prepareForm(form) {
   for (const select of form.querySelectorAll("select[name=site_id]")) {
     options(select, sites.map((s) => [s.id, s.name]), "No site");
   }
+  const trainee = form.querySelector("select[name=trainee_user_id]");
+  if (trainee) {
+    options(trainee, [["", "Nobody: recipients only"],
+      ...(snapshot.colleagues || []).map((c) => [c.id, c.display_name])]);
+  }
   const batchSelect = form.querySelector("select[name=batch_id]");
   if (batchSelect) {
     const kits = (await kitsInHand()).filter((k) => !k.recalled && Date.parse(k.expiry_date) >= Date.parse(today()));
@@ -218,6 +223,7 @@ function checkLocally(kind, data) {
     }
   }
   if (kind === "training_session" && !data.site_id) data.site_id = null;
+  if (kind === "training_session" && !data.trainee_user_id) data.trainee_user_id = null;
   const area = (data.area || "").toUpperCase().replace(/\s+/g, " ");
   if ("area" in data) {
     if (/^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$/.test(area)) errors.area = ["Only the first half of the postcode, e.g. M14."];

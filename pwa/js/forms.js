@@ -2,7 +2,7 @@
 // (an update, a reload or a phone call in the middle of a form).
 
 const NUMBER_FIELDS = new Set(["quantity", "doses", "site_id", "batch_id", "attendees_at_risk",
-  "attendees_family", "attendees_worker", "attendees_unknown", "kits_taken"]);
+  "attendees_family", "attendees_worker", "attendees_unknown", "kits_taken", "trainee_user_id"]);
 const BOOLEAN_FIELDS = new Set(["referral_offered", "referral_accepted", "called_999",
   "stayed_with_person"]);
 // Inputs that never leave the form: they feed the recipient code and are then cleared.
