@@ -198,10 +198,15 @@ class Product(Synced, db.Model):
 
 
 class StockBatch(Synced, db.Model):
-    """A manufacturer's batch of one product, received by a drug service."""
+    """A manufacturer's batch of one product, as received by one drug service.
+
+    Manufacturers number batches, and several services can hold the same one: a batch is
+    unique per holding service, product and batch number, and a recall names the
+    manufacturer's number (see `peerkit.coordination.stock_ops.recall_by_number`).
+    """
 
     __tablename__ = "stock_batch"
-    __table_args__ = (UniqueConstraint("product_id", "batch_number"),)
+    __table_args__ = (UniqueConstraint("organisation_id", "product_id", "batch_number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
@@ -226,6 +231,15 @@ class FieldRecordMixin(Synced):
     received_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
     # A digest of the payload as sent, to tell a harmless resend from a conflicting one.
     payload_digest: Mapped[str | None] = mapped_column(String(64))
+    # A record that breaks a rule is kept and held for a person to review (see
+    # `peerkit.review`): only "counted" records count in figures. Accepting a held record
+    # makes it "counted"; rejecting it makes it "rejected" (kept, never counted).
+    review_status: Mapped[str] = mapped_column(String(10), default="counted",
+                                               server_default="counted")
+    hold_reason: Mapped[str | None] = mapped_column(String(300))
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    review_note: Mapped[str | None] = mapped_column(String(300))
 
 
 class TrainingSession(FieldRecordMixin, db.Model):
@@ -310,6 +324,7 @@ class KitSupply(FieldRecordMixin, db.Model):
     referral_accepted: Mapped[bool] = mapped_column(Boolean, default=False)
     consent_id: Mapped[str | None] = mapped_column(ForeignKey("consent.id"))
     recipient_code: Mapped[str | None] = mapped_column(String(64), index=True)
+    age_band: Mapped[str | None] = mapped_column(String(10))
 
     site: Mapped[Site] = relationship()
     product: Mapped[Product] = relationship()
@@ -359,6 +374,22 @@ class StockMovement(FieldRecordMixin, db.Model):
 
     batch: Mapped[StockBatch] = relationship()
     kit_supply: Mapped[KitSupply | None] = relationship()
+
+
+class DiscardNotice(FieldRecordMixin, db.Model):
+    """A phone's word that a person discarded a record the server never accepted.
+
+    Discarding is a deliberate act on the phone, but never a silent one: the coordinator
+    sees these beside the held records. Only the kind, id and reason travel, never the
+    discarded record's content.
+    """
+
+    __tablename__ = "discard_notice"
+
+    record_kind: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(300))
+    discarded_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
 class DrugAlert(Synced, db.Model):
@@ -449,4 +480,7 @@ class RateLimitCounter(db.Model):
     expires_at: Mapped[float] = mapped_column(Float, index=True)
 
 
-FIELD_RECORD_MODELS = (TrainingSession, Consent, KitSupply, NaloxoneUseReport, StockMovement)
+FIELD_RECORD_MODELS = (TrainingSession, Consent, KitSupply, NaloxoneUseReport, StockMovement,
+                       DiscardNotice)
+# The records a person reviews when they are held.
+REVIEWABLE_MODELS = (TrainingSession, Consent, KitSupply, NaloxoneUseReport, StockMovement)

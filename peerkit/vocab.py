@@ -24,8 +24,24 @@ RECIPIENT_CATEGORIES = {
     "person_at_risk": "Person at risk",
     "family_friend_carer": "Family, friend or carer",
     "worker": "Worker",
+    "member_of_public": "Member of the public",
     "unknown": "Unknown",
 }
+
+# The recipient's optional age band: enough to check a product's licensed minimum age and
+# for commissioners' returns, never a date of birth.
+AGE_BANDS = {
+    "under_18": "Under 18",
+    "18_24": "18–24",
+    "25_34": "25–34",
+    "35_44": "35–44",
+    "45_54": "45–54",
+    "55_plus": "55 or over",
+}
+# The youngest age in each band, to compare with a product's licensed minimum age. "Under
+# 18" has no safe lower bound, so any product with a minimum age holds it for review.
+AGE_BAND_YOUNGEST = {"under_18": 0, "18_24": 18, "25_34": 25, "35_44": 35, "45_54": 45,
+                     "55_plus": 55}
 
 CHANNELS = {
     "peer": "Peer",
@@ -98,6 +114,9 @@ SUPPLY_TRAINING = {
 
 CONSENT_METHODS = {"verbal": "Verbal", "written": "Written"}
 
+# Privacy notices a consent can refer to, by version: a new notice is a new code here.
+PRIVACY_NOTICES = {"2026-01": "PeerKit privacy notice, January 2026"}
+
 USE_PLACE_TYPES = {
     "own_home": "Own home",
     "friends_home": "Friend's home",
@@ -128,6 +147,9 @@ STOCK_MOVEMENT_KINDS = {
     "destroyed": "Destroyed",
     "returned": "Returned",
     "recalled": "Recalled",
+    "damaged": "Damaged",
+    "lost": "Lost",
+    "stolen": "Stolen",
 }
 
 ALERT_GRADINGS = {"red": "Red: immediate danger", "amber": "Amber: caution", "info": "Information"}
@@ -139,6 +161,7 @@ ALL = {
     "roles": ROLES,
     "organisation_kinds": ORGANISATION_KINDS,
     "recipient_categories": RECIPIENT_CATEGORIES,
+    "age_bands": AGE_BANDS,
     "channels": CHANNELS,
     "product_routes": PRODUCT_ROUTES,
     "supply_types": SUPPLY_TYPES,

@@ -2,11 +2,12 @@
 import datetime as dt
 import uuid
 
+from peerkit.clock import uk_today
 from peerkit.devices import enrol_device
 from peerkit.extensions import db
 from peerkit.signing import make_device_token
 
-TODAY = dt.date.today()
+TODAY = uk_today()
 NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 
 

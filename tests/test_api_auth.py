@@ -57,11 +57,16 @@ def test_revoked_device_is_refused_at_once_and_told_to_wipe(client, two_areas):
     device = db.session.scalars(select(Device)).one()
     revoke_device(device, north.coordinator, "Lost on the bus")
     db.session.commit()
-    for response in (h.push(client, token, [h.kit_supply(north)]),
-                     client.get("/api/v1/sync/pull", headers=h.bearer(token))):
-        assert response.status_code == 401
-        assert response.json["error"]["code"] == "device_revoked"
-        assert response.json["error"]["wipe"] is True
+    response = client.get("/api/v1/sync/pull", headers=h.bearer(token))
+    assert response.status_code == 401
+    assert response.json["error"]["code"] == "device_revoked"
+    assert response.json["error"]["wipe"] is True
+    # It may still hand over what it had not sent: kept, held, and told to wipe after.
+    late = h.kit_supply(north)
+    answer = h.push(client, token, [late]).json
+    assert answer["results"][0]["status"] == "held"
+    assert "locked-out phone" in answer["results"][0]["message"]
+    assert answer["device"]["revoked"] is True
     # What it had already sent stays.
     assert db.session.get(KitSupply, record["id"]) is not None
     assert db.session.scalars(select(AuditEvent.action)).all().count("device.revoke") == 1

@@ -90,14 +90,14 @@ def test_mixed_batch_stores_the_good_and_reports_the_bad(client, two_areas):
         good1,
         h.kit_supply(north, supply_type="repeat"),                 # no reason
         h.kit_supply(north, quantity=-1),                          # negative
-        h.kit_supply(north, site_id=south.sites.peers.id),         # another org's site
+        h.kit_supply(north, site_id=south.sites.peers.id),         # another area's site
         h.kit_supply(north, area="M14 5AB"),                       # full postcode
         {"kind": "teleport", "id": h.new_id(), "data": {}},        # unknown kind
         good2,
     ]
     results = h.push(client, h.token_for(north.peer), records).json["results"]
     assert [r["status"] for r in results] == [
-        "stored", "invalid", "invalid", "forbidden", "invalid", "invalid", "stored"]
+        "stored", "invalid", "invalid", "invalid", "invalid", "invalid", "stored"]
     assert "repeat_reason" in results[1]["errors"]
     assert "quantity" in results[2]["errors"]
     assert "site_id" in results[3]["errors"]
@@ -127,21 +127,27 @@ def test_bad_fields_are_named(client, two_areas, change, field):
     assert _count(KitSupply) == 0
 
 
-def test_expired_batch_is_refused_naming_the_batch(client, two_areas):
+def test_expired_batch_is_held_naming_the_batch_and_the_phone_is_told_to_swap(client,
+                                                                               two_areas):
     north = two_areas.north
     north.batch.expiry_date = h.TODAY - dt.timedelta(days=1)
     db.session.commit()
-    result = h.push(client, h.token_for(north.peer), [h.kit_supply(north)]).json["results"][0]
-    assert result["status"] == "invalid"
-    assert "expired" in result["errors"]["batch_id"][0]
+    record = h.kit_supply(north)
+    result = h.push(client, h.token_for(north.peer), [record]).json["results"][0]
+    assert result["status"] == "held"
+    assert "north-B1 expired" in result["message"]
+    assert any("swap this kit" in w for w in result["warnings"])
+    assert db.session.get(KitSupply, record["id"]).review_status == "held"
 
 
-def test_supplier_without_sign_off_is_forbidden_with_the_reason(client, make_user, two_areas):
+def test_supplier_without_sign_off_is_held_with_the_reason(client, make_user, two_areas):
     north = two_areas.north
     untrained = make_user("peer", north.peers, signed_off=False)
-    result = h.push(client, h.token_for(untrained), [h.kit_supply(north)]).json["results"][0]
-    assert result["status"] == "forbidden"
+    record = h.kit_supply(north)
+    result = h.push(client, h.token_for(untrained), [record]).json["results"][0]
+    assert result["status"] == "held"
     assert "signed off" in result["message"]
+    assert db.session.get(KitSupply, record["id"]).hold_reason.startswith("Your supplier")
     # Their training sessions and use reports still land: only supplies need sign-off.
     other = h.push(client, h.token_for(untrained), [h.use_report()]).json["results"][0]
     assert other["status"] == "stored"
@@ -170,7 +176,7 @@ def test_consent_withdrawal(client, two_areas):
     assert h.push(client, token, [withdrawal]).json["results"][0]["status"] == "stored"
     assert h.push(client, token, [withdrawal]).json["results"][0]["status"] == "duplicate"
     assert db.session.get(Consent, given["id"]).withdrawn_on == h.TODAY
-    # Nobody withdraws another organisation's consent.
+    # Nobody withdraws a consent recorded in another area.
     south_token = h.token_for(two_areas.south.peer)
     result = h.push(client, south_token, [{**withdrawal, "id": h.new_id()}]).json["results"][0]
     assert result["status"] == "invalid"
@@ -218,10 +224,10 @@ def test_batch_and_body_limits(client, app, two_areas):
 
 def test_supply_naming_a_refused_session_in_the_same_batch_is_told_why(client, two_areas):
     north, south = two_areas.north, two_areas.south
-    session = h.training_session(north, site_id=south.sites.peers.id)  # not our site
+    session = h.training_session(north, site_id=south.sites.peers.id)  # another area's
     supply = h.kit_supply(north, training_session_id=session["id"])
     results = h.push(client, h.token_for(north.peer), [supply, session]).json["results"]
-    assert results[1]["status"] == "forbidden"
+    assert results[1]["status"] == "invalid"
     assert results[0]["status"] == "invalid"
     assert "training_session_id" in results[0]["errors"]
 
@@ -264,4 +270,4 @@ def test_supplier_training_names_a_colleague_for_the_cascade(client, make_user, 
     outsider = h.training_session(north, kind="supplier_training",
                                   trainee_user_id=two_areas.south.peer.id)
     result = h.push(client, token, [outsider]).json["results"][0]
-    assert result["status"] == "forbidden" and "trainee_user_id" in result["errors"]
+    assert result["status"] == "invalid" and "trainee_user_id" in result["errors"]

@@ -19,11 +19,13 @@ def _bearer_token() -> str | None:
     return token.strip()
 
 
-def current_device() -> Device:
+def current_device(allow_locked_out: bool = False) -> Device:
     """The device behind this request's token, checked against its database row.
 
     The signature proves the token was issued here; the row says whether it still counts
     (revoked? re-issued? account disabled?), so a lost phone is locked out at once.
+    `allow_locked_out` lets a locked-out phone (or a deactivated account's) through, for
+    the one thing it may still do: hand over its unsent records, which are held.
     """
     token = _bearer_token()
     if token is None:
@@ -36,11 +38,10 @@ def current_device() -> Device:
     device = db.session.get(Device, device_id)
     if device is None:
         raise ApiError(401, "invalid_token", "This device is not known: enrol again.")
+    if allow_locked_out and locked_out_reason(device):
+        return device
     if device.revoked_at is not None:
-        raise ApiError(401, "device_revoked",
-                       "This phone has been locked out by your coordinator. Its local "
-                       "records will be deleted. Ask your coordinator if this is a mistake.",
-                       wipe=True)
+        raise ApiError(401, "device_revoked", REVOKED_MESSAGE, wipe=True)
     if device.token_version != version:
         raise ApiError(401, "invalid_token", "This device token has been replaced: enrol again.")
     user = device.user
@@ -50,12 +51,32 @@ def current_device() -> Device:
     return device
 
 
-def device_required(view):
-    """Run `view` only for a valid, unrevoked device; sets g.device and g.user."""
+REVOKED_MESSAGE = ("This phone has been locked out by your coordinator. Records not yet "
+                   "sent are sent first and kept for review; then PeerKit's data on this "
+                   "phone is deleted. Ask your coordinator if this is a mistake.")
+
+
+def locked_out_reason(device: Device) -> str | None:
+    """Why records from this device are held regardless of content, or None."""
+    if device.revoked_at is not None:
+        return "Sent from a locked-out phone."
+    if not device.user.active:
+        return "Sent by a deactivated account."
+    return None
+
+
+def device_required(view=None, *, allow_locked_out: bool = False):
+    """Run `view` only for a valid device; sets g.device and g.user.
+
+    With `allow_locked_out`, a revoked phone or deactivated account gets through too (the
+    view must check `locked_out_reason(g.device)`).
+    """
+    if view is None:
+        return lambda v: device_required(v, allow_locked_out=allow_locked_out)
 
     @wraps(view)
     def wrapped(*args, **kwargs):
-        g.device = current_device()
+        g.device = current_device(allow_locked_out)
         g.user = g.device.user
         return view(*args, **kwargs)
 

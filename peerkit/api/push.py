@@ -23,12 +23,16 @@ from sqlalchemy import String, any_, bindparam, literal, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
+from .. import vocab
+from ..consents import WithdrawalError, consent_for_withdrawal, withdraw
 from ..extensions import db
 from ..models import (
     Consent,
     Device,
+    DiscardNotice,
     KitSupply,
     NaloxoneUseReport,
+    Organisation,
     Product,
     Site,
     StockBatch,
@@ -47,10 +51,11 @@ MODELS = {
     "kit_supply": KitSupply,
     "naloxone_use_report": NaloxoneUseReport,
     "stock_movement": StockMovement,
+    "discard_notice": DiscardNotice,
 }
 # Linked records first, so a supply can name a session or consent sent in the same batch.
 INSERT_ORDER = ("training_session", "consent", "kit_supply", "naloxone_use_report",
-                "stock_movement")
+                "stock_movement", "discard_notice")
 
 
 @dataclass
@@ -63,14 +68,18 @@ class Candidate:
     data: dict
     digest: str = ""
     row: dict = field(default_factory=dict)
+    holds: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
-def _result(record_id, kind, status, errors=None, message=None) -> dict:
+def _result(record_id, kind, status, errors=None, message=None, warnings=None) -> dict:
     result = {"id": record_id, "kind": kind, "status": status}
     if errors:
         result["errors"] = errors
     if message:
         result["message"] = message
+    if warnings:
+        result["warnings"] = warnings
     return result
 
 
@@ -86,18 +95,25 @@ def _naive_utc(value: dt.datetime) -> dt.datetime:
 
 
 class PushContext:
-    """What the checks need about the user, loaded once per batch rather than per record."""
+    """What the checks need about the user, loaded once per batch rather than per record.
 
-    def __init__(self, user: User):
+    Sites and batches are loaded for the whole commissioning area: one of the user's own
+    is fine, another organisation's in the area is a fact to hold for review, and anything
+    else is unknown (the same answer whether or not it exists in another area).
+    """
+
+    def __init__(self, user: User, locked_out: str | None = None):
         self.user = user
+        self.locked_out = locked_out
         org = user.organisation
-        self.sites = {s.id: s for s in db.session.scalars(
-            select(Site).where(Site.organisation_id == org.id))}
+        area_orgs = select(Organisation.id).where(Organisation.area_id == org.area_id)
+        self.area_sites = {s.id: s for s in db.session.scalars(
+            select(Site).where(Site.organisation_id.in_(area_orgs)))}
         # Kits come from the user's own organisation or the drug service that manages it.
-        holders = [org.id] + ([org.managed_by_id] if org.managed_by_id else [])
-        self.batches = {b.id: b for b in db.session.scalars(
-            select(StockBatch).where(StockBatch.organisation_id.in_(holders)))}
-        self.product_ids = set(db.session.scalars(select(Product.id)))
+        self.holders = {org.id} | ({org.managed_by_id} if org.managed_by_id else set())
+        self.area_batches = {b.id: b for b in db.session.scalars(
+            select(StockBatch).where(StockBatch.organisation_id.in_(area_orgs)))}
+        self.products = {p.id: p for p in db.session.scalars(select(Product))}
         self.colleague_ids = set(db.session.scalars(select(User.id).where(
             User.organisation_id == org.id, User.id != user.id)))
         self._authorised: dict[dt.date, tuple[bool, str | None]] = {}
@@ -115,39 +131,93 @@ def _existing(model, ids, organisation_id: int) -> set[str]:
         model.id.in_(ids), model.organisation_id == organisation_id)))
 
 
-def _check(candidate: Candidate, ctx: PushContext, linkable: dict[str, set[str]]):
-    """Database-backed rules for one record: None if fine, else its result."""
-    data, kind, rid = candidate.data, candidate.kind, candidate.id
-    site_id = data.get("site_id")
-    if site_id is not None and site_id not in ctx.sites:
-        return _result(rid, kind, "forbidden", {"site_id": [
-            "This site is not one of your organisation's sites."]},
-            "Records can only be made at your own organisation's sites.")
-    batch_id = data.get("batch_id")
-    if batch_id is not None and batch_id not in ctx.batches:
-        return _result(rid, kind, "forbidden", {"batch_id": [
-            "This batch is not held by your service."]},
-            "Kits can only come from batches your service holds.")
+def _stored_consent_codes(ids: list[str], organisation_id: int) -> dict[str, str | None]:
+    """{consent id: its recipient code} for consents of the organisation still in force."""
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Consent.id, Consent.recipient_code).where(
+        Consent.id.in_(ids), Consent.organisation_id == organisation_id,
+        Consent.withdrawn_on.is_(None), Consent.consent_to_record.is_(True))).all())
+
+
+def _invalid(c: Candidate, field_name: str, message: str) -> dict:
+    return _result(c.id, c.kind, "invalid", {field_name: [message]})
+
+
+def _check_site(c: Candidate, ctx: PushContext):
+    site_id = c.data.get("site_id")
+    if site_id is None:
+        return None
+    site = ctx.area_sites.get(site_id)
+    if site is None:
+        return _invalid(c, "site_id", "Unknown site: sync the phone and choose it again.")
+    if site.organisation_id != ctx.user.organisation_id:
+        c.holds.append(f"Recorded at {site.name}, which is not one of your organisation's "
+                       "sites.")
+    elif not site.active:
+        c.holds.append(f"Recorded at {site.name}, which is closed.")
+    return None
+
+
+def _check_batch(c: Candidate, ctx: PushContext, on: dt.date | None):
+    """Batch rules. `on` is the day kits were handed out (supplies only)."""
+    batch = ctx.area_batches.get(c.data.get("batch_id"))
+    if batch is None:
+        return _invalid(c, "batch_id", "Unknown batch: sync the phone and choose it again.")
+    if batch.organisation_id not in ctx.holders:
+        c.holds.append(f"Batch {batch.batch_number} is another service's stock.")
+    if on is None:
+        return None
+    if batch.recalled_at is not None:
+        c.holds.append(f"Batch {batch.batch_number} is recalled.")
+        c.warnings.append(f"Batch {batch.batch_number} is recalled: swap this kit for one "
+                          "from another batch, and return the recalled ones.")
+    if batch.expiry_date < on:
+        c.holds.append(f"Batch {batch.batch_number} expired on "
+                       f"{batch.expiry_date:%d/%m/%Y}.")
+        c.warnings.append(f"Batch {batch.batch_number} expired on "
+                          f"{batch.expiry_date:%d/%m/%Y}: swap this kit for an in-date one.")
+    product = ctx.products.get(batch.product_id)
+    band = c.data.get("age_band")
+    if product is not None and product.min_age and band \
+            and vocab.AGE_BAND_YOUNGEST[band] < product.min_age:
+        c.holds.append(f"{product.name} is licensed from age {product.min_age}; the recipient "
+                       f"is in the band {vocab.AGE_BANDS[band]}.")
+    return None
+
+
+def _check(c: Candidate, ctx: PushContext, linkable: dict[str, set[str]],
+           consent_codes: dict[str, str | None]):
+    """Rules for one record. Refuses (returns its answer) only what cannot be stored;
+    adds to `c.holds` the rules it breaks, so a person can review it."""
+    data, kind = c.data, c.kind
+    refusal = _check_site(c, ctx)
+    if refusal is None and kind in ("kit_supply", "stock_movement"):
+        refusal = _check_batch(c, ctx, data.get("supplied_on"))
+    if refusal is not None:
+        return refusal
     if data.get("trainee_user_id") is not None and data["trainee_user_id"] not in ctx.colleague_ids:
-        return _result(rid, kind, "forbidden", {"trainee_user_id": [
-            "Only a colleague of your own organisation can be named as trained."]})
-    if data.get("product_id") is not None and data["product_id"] not in ctx.product_ids:
-        return _result(rid, kind, "invalid", {"product_id": ["Unknown product."]})
+        return _invalid(c, "trainee_user_id",
+                        "Only a colleague of your own organisation can be named as trained.")
+    if data.get("product_id") is not None and data["product_id"] not in ctx.products:
+        return _invalid(c, "product_id", "Unknown product.")
     if kind == "kit_supply":
-        batch = ctx.batches[batch_id]
-        if batch.expiry_date < data["supplied_on"]:
-            return _result(rid, kind, "invalid", {"batch_id": [
-                f"Batch {batch.batch_number} expired on {batch.expiry_date:%d/%m/%Y}: "
-                "expired naloxone must not be supplied."]})
-        allowed, reason = ctx.supplier_authorised(data["supplied_on"])
-        if not allowed:
-            return _result(rid, kind, "forbidden", {"supplied_on": [reason]}, reason)
         for link, label in (("training_session_id", "training session"), ("consent_id", "consent")):
             if data.get(link) is not None and str(data[link]) not in linkable[link]:
-                return _result(rid, kind, "invalid", {link: [
-                    f"No {label} with this id has reached the server: send it first."]})
-    if kind == "stock_movement" and ctx.user.role != "peer" and site_id is None:
-        return _result(rid, kind, "invalid", {"site_id": ["Say which site's stock this is."]})
+                return _invalid(c, link, f"No {label} with this id has reached the server: "
+                                         "send it first.")
+        code = data.get("recipient_code")
+        if code and consent_codes.get(str(data["consent_id"])) != code:
+            return _invalid(c, "recipient_code", "This recipient code is not the one the "
+                                                 "consent records, or that consent was withdrawn.")
+        allowed, reason = ctx.supplier_authorised(data["supplied_on"])
+        if not allowed:
+            c.holds.append(reason)
+    if kind == "stock_movement" and ctx.user.role not in ("peer", "carrier") \
+            and data.get("site_id") is None:
+        return _invalid(c, "site_id", "Say which site's stock this is.")
+    if ctx.locked_out:
+        c.holds.append(ctx.locked_out)
     return None
 
 
@@ -163,17 +233,22 @@ def _row(candidate: Candidate, ctx: PushContext, device: Device, now: dt.datetim
         "client_created_at": _naive_utc(data.pop("client_created_at")),
         "received_at": now,
         "payload_digest": candidate.digest,
+        "review_status": "held" if candidate.holds else "counted",
+        "hold_reason": " ".join(candidate.holds)[:300] or None,
     }
     for key in ("training_session_id", "consent_id"):
         if data.get(key) is not None:
             data[key] = str(data[key])
     if candidate.kind == "kit_supply":
-        data["product_id"] = ctx.batches[data["batch_id"]].product_id
+        data["product_id"] = ctx.area_batches[data["batch_id"]].product_id
         data["channel"] = data.get("channel") or channel_for(user.organisation)
+    elif candidate.kind == "discard_notice":
+        data["discarded_at"] = _naive_utc(data["discarded_at"])
     elif candidate.kind == "stock_movement":
         site_id = data.pop("site_id")
-        data["from_user_id"] = user.id if user.role == "peer" else None
-        data["from_site_id"] = None if user.role == "peer" else site_id
+        carries_kits = user.role in ("peer", "carrier")
+        data["from_user_id"] = user.id if carries_kits else None
+        data["from_site_id"] = None if carries_kits else site_id
         data.update(to_user_id=None, to_site_id=None, kit_supply_id=None)
     row.update(data)
     return row
@@ -199,22 +274,27 @@ def _among(column, ids: list[str]):
     return column.in_(ids)
 
 
-def _classify_existing(candidates: list[Candidate], results: list) -> None:
-    """Answer records whose id is already stored: same content duplicate, else conflict."""
+def _classify_existing(candidates: list[Candidate], results: list, organisation_id: int) -> None:
+    """Answer records whose id is already stored: same content duplicate, else conflict.
+
+    An id another organisation stored is a conflict whatever its content, with the same
+    words as any other conflict, so a push can never tell what another area recorded.
+    """
     if not candidates:
         return
     ids = [c.id for c in candidates]
     # One statement over every kind: an id reused for another kind is a conflict too.
     lookup = union_all(*(
         select(literal(kind).label("kind"), model.id.label("id"),
-               model.payload_digest.label("digest")).where(_among(model.id, ids))
+               model.payload_digest.label("digest"), model.organisation_id.label("org"))
+        .where(_among(model.id, ids))
         for kind, model in MODELS.items()))
-    stored = {rid: (kind, digest) for kind, rid, digest in db.session.execute(lookup)}
+    stored = {rid: (kind, digest, org) for kind, rid, digest, org in db.session.execute(lookup)}
     for c in candidates:
         if c.id not in stored:
             continue
-        kind, digest = stored[c.id]
-        if kind == c.kind and digest == c.digest:
+        kind, digest, org = stored[c.id]
+        if kind == c.kind and digest == c.digest and org == organisation_id:
             results[c.index] = _result(c.id, c.kind, "duplicate",
                                        message="Already stored; nothing changed.")
         else:
@@ -225,22 +305,21 @@ def _classify_existing(candidates: list[Candidate], results: list) -> None:
 
 def _withdraw_consents(withdrawals: list[Candidate], user: User, results: list) -> None:
     for c in withdrawals:
-        consent = db.session.get(Consent, str(c.data["consent_id"]))
-        if consent is None or consent.organisation_id != user.organisation_id:
-            results[c.index] = _result(c.id, c.kind, "invalid", {"consent_id": [
-                "No consent with this id has reached the server from your organisation."]})
-        elif consent.withdrawn_on is None:
-            consent.withdrawn_on = c.data["withdrawn_on"]
-            results[c.index] = _result(c.id, c.kind, "stored")
-        elif consent.withdrawn_on == c.data["withdrawn_on"]:
-            results[c.index] = _result(c.id, c.kind, "duplicate",
-                                       message="This consent was already withdrawn.")
-        else:
-            results[c.index] = _result(c.id, c.kind, "conflict", message=(
-                f"This consent was already withdrawn on {consent.withdrawn_on:%d/%m/%Y}."))
+        consent = consent_for_withdrawal(user, str(c.data["consent_id"]))
+        if consent is None:
+            results[c.index] = _invalid(c, "consent_id", (
+                "No consent with this id has reached the server from your area."))
+            continue
+        try:
+            changed = withdraw(consent, c.data["withdrawn_on"], user)
+        except WithdrawalError as error:
+            results[c.index] = _invalid(c, error.field, str(error))
+            continue
+        results[c.index] = (_result(c.id, c.kind, "stored") if changed else _result(
+            c.id, c.kind, "duplicate", message="This consent was already withdrawn."))
 
 
-def _store(by_kind: dict[str, list[Candidate]], results: list) -> None:
+def _store(by_kind: dict[str, list[Candidate]], results: list, organisation_id: int) -> None:
     """Insert new records kind by kind; fall back to a savepoint each on a database error."""
     total = sum(len(v) for v in by_kind.values())
     numbers = iter(next_numbers(db.session, total))
@@ -267,15 +346,23 @@ def _store(by_kind: dict[str, list[Candidate]], results: list) -> None:
     lost_race = []
     for kind in INSERT_ORDER:
         for c in by_kind.get(kind, []):
-            if c.id in stored:
-                results[c.index] = _result(c.id, c.kind, "stored")
+            if c.id in stored and c.holds:
+                results[c.index] = _result(c.id, c.kind, "held", message=(
+                    "Kept, and held for your coordinator to review: " + " ".join(c.holds)),
+                    warnings=c.warnings)
+            elif c.id in stored:
+                results[c.index] = _result(c.id, c.kind, "stored", warnings=c.warnings)
             elif results[c.index] is None:
                 lost_race.append(c)
-    _classify_existing(lost_race, results)
+    _classify_existing(lost_race, results, organisation_id)
 
 
-def push_records(user: User, device: Device, records: list) -> list[dict]:
-    """Validate, de-duplicate and store `records`; return one answer per record, in order."""
+def push_records(user: User, device: Device, records: list,
+                 locked_out: str | None = None) -> list[dict]:
+    """Validate, de-duplicate and store `records`; return one answer per record, in order.
+
+    `locked_out` is the reason every record is held (a locked-out phone's last records).
+    """
     results: list[dict | None] = [None] * len(records)
     candidates: list[Candidate] = []
     # Building a schema copies all its fields: build each once per batch, not per record.
@@ -306,17 +393,18 @@ def push_records(user: User, device: Device, records: list) -> list[dict]:
         else:
             results[c.index] = _result(c.id, c.kind, "conflict",
                                        message="Two different records in this batch share an id.")
-    _classify_existing(unique, results)
+    _classify_existing(unique, results, user.organisation_id)
     fresh = [c for c in unique if results[c.index] is None]
 
-    ctx = PushContext(user)
+    ctx = PushContext(user, locked_out)
+    consent_codes = _stored_consent_codes([
+        str(c.data["consent_id"]) for c in fresh if c.data.get("consent_id")],
+        user.organisation_id)
     linkable = {
         "training_session_id": _existing(TrainingSession, [
             str(c.data["training_session_id"]) for c in fresh
             if c.data.get("training_session_id")], user.organisation_id),
-        "consent_id": _existing(Consent, [
-            str(c.data["consent_id"]) for c in fresh if c.data.get("consent_id")],
-            user.organisation_id),
+        "consent_id": set(consent_codes),
     }
     now = utcnow()
     by_kind: dict[str, list[Candidate]] = {}
@@ -324,7 +412,7 @@ def push_records(user: User, device: Device, records: list) -> list[dict]:
     # In INSERT_ORDER, so a supply can link to a session or consent accepted just before it.
     for c in sorted(fresh, key=lambda c: INSERT_ORDER.index(c.kind)
                     if c.kind in INSERT_ORDER else len(INSERT_ORDER)):
-        refusal = _check(c, ctx, linkable)
+        refusal = _check(c, ctx, linkable, consent_codes)
         if refusal is not None:
             results[c.index] = refusal
         elif c.kind == "consent_withdrawal":
@@ -332,15 +420,18 @@ def push_records(user: User, device: Device, records: list) -> list[dict]:
         else:
             c.row = _row(c, ctx, device, now)
             by_kind.setdefault(c.kind, []).append(c)
-            link = {"training_session": "training_session_id", "consent": "consent_id"}
-            if c.kind in link:
-                linkable[link[c.kind]].add(c.id)
-    _store(by_kind, results)
+            if c.kind == "training_session":
+                linkable["training_session_id"].add(c.id)
+            elif c.kind == "consent" and c.data["consent_to_record"]:
+                linkable["consent_id"].add(c.id)
+                consent_codes[c.id] = c.data.get("recipient_code")
+    _store(by_kind, results, user.organisation_id)
     _withdraw_consents(withdrawals, user, results)
 
     for index, result in enumerate(results):
         if isinstance(result, tuple):  # a repeat within the batch answers like its first
             first = results[result[1]]
-            status = "duplicate" if first["status"] in ("stored", "duplicate") else first["status"]
+            status = ("duplicate" if first["status"] in ("stored", "held", "duplicate")
+                      else first["status"])
             results[index] = {**first, "status": status}
     return results

@@ -6,6 +6,7 @@ Rules that need the database (is this site yours? is this batch expired?) live i
 peerkit/api/push.py.
 """
 import datetime as dt
+import uuid
 
 from marshmallow import (
     EXCLUDE,
@@ -19,12 +20,12 @@ from marshmallow import (
 )
 
 from .. import vocab
+from ..clock import CLOCK_SLACK, uk_today
 from ..rules import normalise_area
 
 EARLIEST_DATE = dt.date(2015, 1, 1)
-# Phones' clocks and time zones differ from the server's: allow a day ahead, no more.
-CLOCK_SLACK = dt.timedelta(days=1)
 MAX_PUSH_RECORDS = 500
+NIL_UUID = uuid.UUID(int=0)
 
 
 def _choice(vocabulary: dict, **kwargs) -> fields.String:
@@ -36,11 +37,21 @@ def _count(**kwargs) -> fields.Integer:
 
 
 def _check_event_date(value: dt.date) -> None:
-    today = dt.datetime.now(dt.timezone.utc).date()
     if value < EARLIEST_DATE:
         raise ValidationError("Dates before 2015 are not accepted: check the year.")
-    if value > today + CLOCK_SLACK:
+    # A date a person records is a UK date: tomorrow's is impossible, whatever UTC says.
+    if value > uk_today():
         raise ValidationError("This date is in the future: check the phone's date.")
+
+
+def _not_nil(value: uuid.UUID) -> None:
+    if value == NIL_UUID:
+        raise ValidationError("The all-zero id is not a record id: make a new one.")
+
+
+def RecordId(**kwargs) -> fields.UUID:  # noqa: N802  (reads like a field class)
+    """A UUID a phone made for a record (never the all-zero id)."""
+    return fields.UUID(validate=_not_nil, **kwargs)
 
 
 def EventDate(**kwargs) -> fields.Date:  # noqa: N802  (reads like a field class)
@@ -116,14 +127,21 @@ class ConsentSchema(RecordSchema):
     consent_to_record = fields.Boolean(required=True)
     consent_to_share = fields.Boolean(required=True)
     method = _choice(vocab.CONSENT_METHODS, required=True)
-    privacy_notice_version = fields.String(required=True, validate=validate.Length(1, 20))
+    privacy_notice_version = _choice(vocab.PRIVACY_NOTICES, required=True, metadata={
+        "description": "The privacy notice the person was told about."})
     given_on = EventDate()
+
+    @validates_schema
+    def _code_needs_consent_to_record(self, data, **_kwargs):
+        if data.get("recipient_code") and not data.get("consent_to_record"):
+            raise ValidationError("A recipient code is kept only with consent to record it.",
+                                  "recipient_code")
 
 
 class ConsentWithdrawalSchema(RecordSchema):
     """A recipient withdrawing a consent recorded earlier."""
 
-    consent_id = fields.UUID(required=True)
+    consent_id = RecordId(required=True)
     withdrawn_on = EventDate()
 
 
@@ -140,13 +158,17 @@ class KitSupplySchema(RecordSchema):
     supply_type = _choice(vocab.SUPPLY_TYPES, required=True)
     repeat_reason = _choice(vocab.REPEAT_REASONS, allow_none=True, load_default=None)
     training = _choice(vocab.SUPPLY_TRAINING, required=True)
-    training_session_id = fields.UUID(allow_none=True, load_default=None)
+    training_session_id = RecordId(allow_none=True, load_default=None)
     area = Area(required=True, metadata={"description": "Postcode district (M14) or UNKNOWN."})
     referral_offered = fields.Boolean(required=True)
     referral_accepted = fields.Boolean(required=True)
-    consent_id = fields.UUID(allow_none=True, load_default=None)
+    consent_id = RecordId(allow_none=True, load_default=None)
     recipient_code = fields.String(allow_none=True, load_default=None,
-                                   validate=validate.Regexp(r"^[A-Za-z0-9_-]{6,64}$"))
+                                   validate=validate.Regexp(r"^[A-Za-z0-9_-]{6,64}$"),
+                                   metadata={"description": "Only with consent_id: the "
+                                             "consent (stored, or in the same push) that "
+                                             "records this code."})
+    age_band = _choice(vocab.AGE_BANDS, allow_none=True, load_default=None)
 
     @validates_schema
     def _repeat_and_referral(self, data, **_kwargs):
@@ -157,6 +179,9 @@ class KitSupplySchema(RecordSchema):
         if data.get("referral_accepted") and not data.get("referral_offered"):
             raise ValidationError("A referral can only be accepted if it was offered.",
                                   "referral_accepted")
+        if data.get("recipient_code") and not data.get("consent_id"):
+            raise ValidationError("A recipient code needs the consent that records it.",
+                                  "recipient_code")
 
 
 class NaloxoneUseReportSchema(RecordSchema):
@@ -175,11 +200,13 @@ class NaloxoneUseReportSchema(RecordSchema):
 
 
 # Stock leaves a phone user's hands only these ways; transfers are the coordinator's.
-FIELD_STOCK_KINDS = {k: vocab.STOCK_MOVEMENT_KINDS[k] for k in ("returned", "expired", "destroyed")}
+FIELD_STOCK_KINDS = {k: vocab.STOCK_MOVEMENT_KINDS[k]
+                     for k in ("returned", "expired", "destroyed", "damaged", "lost", "stolen")}
 
 
 class StockMovementSchema(RecordSchema):
-    """Kits returned, expired or destroyed, out of the user's stock (or a site's)."""
+    """Kits returned to the service, or out of use (expired, damaged, destroyed, lost,
+    stolen), out of the user's stock (or a site's)."""
 
     kind = _choice(FIELD_STOCK_KINDS, required=True)
     moved_on = EventDate()
@@ -189,6 +216,16 @@ class StockMovementSchema(RecordSchema):
                              metadata={"description": "For pharmacy staff: the site's stock."})
 
 
+class DiscardNoticeSchema(RecordSchema):
+    """A person discarded a record the server had not accepted: tell the coordinator."""
+
+    record_kind = fields.String(required=True, validate=validate.Length(1, 40))
+    record_id = fields.String(required=True, validate=validate.Length(1, 64))
+    reason = fields.String(required=True, validate=validate.Length(1, 300), metadata={
+        "description": "Why the server refused it, as the phone was told."})
+    discarded_at = fields.AwareDateTime(required=True, default_timezone=dt.timezone.utc)
+
+
 RECORD_SCHEMAS = {
     "training_session": TrainingSessionSchema,
     "consent": ConsentSchema,
@@ -196,6 +233,7 @@ RECORD_SCHEMAS = {
     "kit_supply": KitSupplySchema,
     "naloxone_use_report": NaloxoneUseReportSchema,
     "stock_movement": StockMovementSchema,
+    "discard_notice": DiscardNoticeSchema,
 }
 
 
@@ -206,7 +244,7 @@ class PushRecordSchema(Schema):
         unknown = RAISE
 
     kind = fields.String(required=True, validate=validate.OneOf(list(RECORD_SCHEMAS)))
-    id = fields.UUID(required=True, metadata={"description": "Made on the phone (UUID v4)."})
+    id = RecordId(required=True, metadata={"description": "Made on the phone (UUID v4)."})
     data = fields.Dict(required=True, keys=fields.String(), metadata={
         "description": "The record's fields, by kind: see the *Data schemas."})
 
@@ -232,15 +270,31 @@ class UtcDateTime(fields.DateTime):
         return value.replace(microsecond=0).isoformat() + "Z"
 
 
+# Statuses a pushed record can get; a phone forgets a record on the first three.
+PUSH_STATUSES = ["stored", "held", "duplicate", "conflict", "invalid"]
+
+
 class PushResultSchema(Schema):
     """The answer for one record."""
 
     id = fields.String(allow_none=True)
     kind = fields.String(allow_none=True)
-    status = fields.String(required=True, validate=validate.OneOf(
-        ["stored", "duplicate", "conflict", "invalid", "forbidden"]))
+    status = fields.String(required=True, validate=validate.OneOf(PUSH_STATUSES), metadata={
+        "description": "stored: counted from now on. held: stored, but it breaks a rule, so "
+                       "a coordinator reviews it (see message); the phone may forget it. "
+                       "duplicate: stored before. conflict: another record has this id. "
+                       "invalid: not stored (see errors); fix it and send it again."})
     errors = fields.Dict(keys=fields.String(), values=fields.Raw())
     message = fields.String()
+    warnings = fields.List(fields.String(), metadata={
+        "description": "Things the person must act on now, e.g. a recalled batch."})
+
+
+class DeviceStatusSchema(Schema):
+    """Said when the phone has been locked out: records sent were kept as held."""
+
+    revoked = fields.Boolean(required=True)
+    message = fields.String(required=True)
 
 
 class PushResponseSchema(Schema):
@@ -248,6 +302,9 @@ class PushResponseSchema(Schema):
 
     results = fields.List(fields.Nested(PushResultSchema), required=True)
     server_time = UtcDateTime(required=True)
+    device = fields.Nested(DeviceStatusSchema, metadata={
+        "description": "Present when this phone is locked out: wipe once every record "
+                       "is answered."})
 
 
 class ErrorBodySchema(Schema):
@@ -351,19 +408,25 @@ class AlertOutSchema(Schema):
     withdrawn = fields.Function(lambda a: a.withdrawn_at is not None)
 
 
-def _own_record_schema(name: str, record_schema: type[Schema]) -> type[Schema]:
-    """The output form of one of the user's own records: its input fields plus identity."""
+def _own_record_schema(name: str, record_schema: type[Schema], **extra) -> type[Schema]:
+    """The output form of one of the user's own records: its input fields plus identity
+    and where its review stands."""
     own = {
         "id": fields.String(),
         "received_at": UtcDateTime(),
         "client_created_at": UtcDateTime(),
+        "review_status": fields.String(metadata={"description": "counted, held or rejected."}),
+        "hold_reason": fields.String(allow_none=True),
+        **extra,
     }
     declared = {k: v for k, v in record_schema._declared_fields.items() if k not in own}
     return Schema.from_dict({**declared, **own}, name=name)
 
 
 TrainingSessionOutSchema = _own_record_schema("TrainingSessionOut", TrainingSessionSchema)
-ConsentOutSchema = _own_record_schema("ConsentOut", ConsentSchema)
+ConsentOutSchema = _own_record_schema("ConsentOut", ConsentSchema, withdrawn_on=fields.Date(
+    allow_none=True, metadata={"description": "Once withdrawn, the recipient code is erased: "
+                               "the phone must erase it too."}))
 KitSupplyOutSchema = _own_record_schema("KitSupplyOut", KitSupplySchema)
 NaloxoneUseReportOutSchema = _own_record_schema("NaloxoneUseReportOut", NaloxoneUseReportSchema)
 

@@ -7,12 +7,13 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from marshmallow import ValidationError
 from wtforms import ValidationError as WTFValidationError
 
+from .. import audit
 from ..extensions import csrf, db
 from ..devices import enrol_device
 from ..models import utcnow
 from ..signing import make_device_token
 from . import bp, errors
-from .auth import FIELD_ROLES, device_required
+from .auth import FIELD_ROLES, REVOKED_MESSAGE, device_required, locked_out_reason
 from .errors import ApiError
 from .openapi import openapi_document
 from .pull import pull
@@ -79,9 +80,13 @@ def enrol():
 
 
 @bp.post("/sync/push")
-@device_required
+@device_required(allow_locked_out=True)
 def sync_push():
-    """Store a batch of records; answer each one. Committed before the answer is sent."""
+    """Store a batch of records; answer each one. Committed before the answer is sent.
+
+    A locked-out phone may still push: its records are facts, so they are kept and held
+    for review, and the answer tells it to wipe once everything is answered.
+    """
     config = current_app.config
     body = _json_body(config["SYNC_MAX_BODY_BYTES"])
     if isinstance(body, dict) and isinstance(body.get("records"), list) \
@@ -89,16 +94,23 @@ def sync_push():
         raise ApiError(413, "batch_too_large",
                        f"At most {config['SYNC_MAX_BATCH']} records a request: send the rest next.")
     envelope = _load(PushRequestSchema(), body)
-    results = push_records(g.user, g.device, envelope["records"])
+    locked_out = locked_out_reason(g.device)
+    results = push_records(g.user, g.device, envelope["records"], locked_out)
     now = utcnow()
     g.device.last_seen_at = g.device.last_sync_at = now
     if envelope["records_waiting"] is not None:
         g.device.records_waiting = envelope["records_waiting"]
+    counts = {status: sum(r["status"] == status for r in results)
+              for status in ("stored", "held", "invalid")}
+    answer = {"results": results, "server_time": now}
+    if locked_out:
+        answer["device"] = {"revoked": True, "message": REVOKED_MESSAGE}
+        audit.record("device.records_after_lockout", "device", g.device.id, user=g.user,
+                     **counts)
     db.session.commit()
-    stored = sum(r["status"] == "stored" for r in results)
-    current_app.logger.info("push device=%s records=%d stored=%d", g.device.id,
-                            len(results), stored)
-    return jsonify(PushResponseSchema().dump({"results": results, "server_time": now}))
+    current_app.logger.info("push device=%s records=%d stored=%d held=%d", g.device.id,
+                            len(results), counts["stored"], counts["held"])
+    return jsonify(PushResponseSchema().dump(answer))
 
 
 @bp.get("/sync/pull")

@@ -1,0 +1,30 @@
+"""One clock: "today" and "now" as people in the UK read them.
+
+Stored timestamps stay naive UTC (`peerkit.models.utcnow`). But a date a person records (a
+kit supplied "today") is a UK calendar date, and between midnight and 1 am in summer the UK
+date is a day ahead of UTC's: every rule, form and screen asks this module, not
+`date.today()` (the server's own zone) or UTC.
+"""
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+UK = ZoneInfo("Europe/London")
+# Phones' clocks drift a little; a time this far ahead of the server's is still "now".
+CLOCK_SLACK = dt.timedelta(minutes=5)
+
+
+def uk_now() -> dt.datetime:
+    """The current time in the UK, time-zone aware."""
+    return dt.datetime.now(UK)
+
+
+def uk_today() -> dt.date:
+    """Today's date in the UK."""
+    return uk_now().date()
+
+
+def uk_datetime(value: dt.datetime | None) -> dt.datetime | None:
+    """A stored naive-UTC timestamp as UK local time, for showing to people."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=dt.timezone.utc).astimezone(UK)

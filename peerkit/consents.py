@@ -1,0 +1,58 @@
+"""Consent withdrawal: one rule for the sync API and the coordinator's screen alike.
+
+A person may withdraw at any organisation of the area that serves them: the peer group
+that recorded the consent, its drug service, or a pharmacy. Withdrawal erases the
+recipient code from the consent and from every supply linked to it; the counts stay as
+they were (a kit handed out is still a fact). The changed rows get new sync numbers, so
+phones that pull them erase the code too.
+"""
+import datetime as dt
+
+from sqlalchemy import select, update
+
+from . import audit
+from .extensions import db
+from .models import Consent, KitSupply, Organisation, User
+from .sync_feed import next_numbers
+
+
+class WithdrawalError(ValueError):
+    """A withdrawal that cannot be recorded, with the field it is about."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def consent_for_withdrawal(user: User, consent_id: str) -> Consent | None:
+    """The consent with this id if it was recorded in `user`'s commissioning area."""
+    return db.session.scalar(
+        select(Consent).join(Organisation, Consent.organisation_id == Organisation.id)
+        .where(Consent.id == consent_id,
+               Organisation.area_id == user.organisation.area_id))
+
+
+def withdraw(consent: Consent, withdrawn_on: dt.date, by: User) -> bool:
+    """Record the withdrawal and erase the recipient code; False if already withdrawn
+    that day (a resend). Raises WithdrawalError for an impossible one. Flushes."""
+    if withdrawn_on < consent.given_on:
+        raise WithdrawalError("withdrawn_on", (
+            f"The consent was given on {consent.given_on:%d/%m/%Y}: a withdrawal cannot "
+            "be dated before it."))
+    if consent.withdrawn_on is not None:
+        if consent.withdrawn_on == withdrawn_on:
+            return False
+        raise WithdrawalError("withdrawn_on", (
+            f"This consent was already withdrawn on {consent.withdrawn_on:%d/%m/%Y}."))
+    consent.withdrawn_on = withdrawn_on
+    consent.recipient_code = None
+    linked = db.session.scalars(select(KitSupply.id).where(
+        KitSupply.consent_id == consent.id, KitSupply.recipient_code.is_not(None))).all()
+    # Bulk update (no ORM flush hook), so number the rows here for phones to pull.
+    for supply_id, number in zip(linked, next_numbers(db.session, len(linked))):
+        db.session.execute(update(KitSupply).where(KitSupply.id == supply_id)
+                           .values(recipient_code=None, sync_seq=number))
+    db.session.flush()
+    audit.record("consent.withdraw", "consent", consent.id, user=by,
+                 supplies_erased=len(linked))
+    return True
