@@ -28,3 +28,9 @@ def uk_datetime(value: dt.datetime | None) -> dt.datetime | None:
     if value is None:
         return None
     return value.replace(tzinfo=dt.timezone.utc).astimezone(UK)
+
+
+def format_uk_datetime(value: dt.datetime | None) -> str:
+    """A stored naive-UTC timestamp as people in the UK read it: "30/11/2026 23:05"."""
+    local = uk_datetime(value)
+    return local.strftime("%d/%m/%Y %H:%M") if local else "–"

@@ -13,7 +13,7 @@ import pytest
 from flask import url_for
 from peerkit.devices import enrol_device
 from peerkit.extensions import db
-from peerkit.models import DrugAlert, utcnow
+from peerkit.models import DrugAlert, KitSupply, utcnow
 from peerkit.signing import make_device_token
 
 from .conftest import AuthActions, csrf_token_from
@@ -71,6 +71,12 @@ RULES: dict[str, Rule] = {
     "coordination.audit_log": Rule(allowed=("coordinator",)),
     "coordination.cascade": Rule(allowed=("coordinator",)),
     "coordination.organisations": Rule(allowed=("admin",)),
+    "coordination.held": Rule(allowed=("coordinator",)),
+    "coordination.decide": Rule(allowed=("coordinator",), method="POST", about_area=True,
+                                args=lambda a: {"kind": "kit_supply",
+                                                "record_id": a.held_supply_id}),
+    "coordination.withdraw_consent": Rule(allowed=("coordinator",)),
+    "coordination.recall_by_number": Rule(allowed=("coordinator", "admin")),
     "coordination.stock": Rule(allowed=("coordinator",)),
     "coordination.batch_detail": Rule(allowed=("coordinator",), about_area=True,
                                       args=lambda a: {"batch_id": a.batch.id}),
@@ -138,8 +144,17 @@ def actors(app, two_areas):
                           expires_at=utcnow() + dt.timedelta(days=1),
                           created_by_id=area.coordinator.id)
         db.session.add(alert)
+        held = KitSupply(organisation_id=area.peers.id, user_id=area.peer.id,
+                         client_created_at=utcnow(), supplied_on=dt.date.today(),
+                         site_id=area.sites.peers.id, channel="peer",
+                         recipient_category="unknown", product_id=area.product.id,
+                         batch_id=area.batch.id, quantity=1, supply_type="first",
+                         training="declined", area="UNKNOWN", review_status="held",
+                         hold_reason="Test hold.")
+        db.session.add(held)
         db.session.commit()
         area.alert_id = alert.id
+        area.held_supply_id = held.id
     return result
 
 

@@ -95,8 +95,8 @@ def test_sign_off_lets_a_new_peer_supply(client, auth, make_user, two_areas):
     north = two_areas.north
     newcomer = make_user("peer", north.peers, username="newcomer", signed_off=False)
     token = h.token_for(newcomer)
-    refused = h.push(client, token, [h.kit_supply(north)]).json["results"][0]
-    assert refused["status"] == "forbidden"
+    held = h.push(client, token, [h.kit_supply(north)]).json["results"][0]
+    assert held["status"] == "held"
     auth.login("north-coordinator")
     people = client.get("/coordination/people").get_data(as_text=True)
     assert "not signed off" in people
@@ -107,7 +107,9 @@ def test_sign_off_lets_a_new_peer_supply(client, auth, make_user, two_areas):
     assert response.status_code == 302
     stored = h.push(client, token, [h.kit_supply(north)]).json["results"][0]
     assert stored["status"] == "stored"
-    assert db.session.scalars(select(KitSupply)).one().user_id == newcomer.id
+    assert [(s.user_id, s.review_status) for s in db.session.scalars(
+        select(KitSupply).order_by(KitSupply.received_at))] == [
+        (newcomer.id, "held"), (newcomer.id, "counted")]
 
 
 def test_sign_off_dates_are_checked_and_other_services_people_are_out_of_reach(

@@ -38,7 +38,7 @@ def current_device(allow_locked_out: bool = False) -> Device:
     device = db.session.get(Device, device_id)
     if device is None:
         raise ApiError(401, "invalid_token", "This device is not known: enrol again.")
-    if allow_locked_out and locked_out_reason(device):
+    if allow_locked_out and locked_out_reason(device) and device.user.role in FIELD_ROLES:
         return device
     if device.revoked_at is not None:
         raise ApiError(401, "device_revoked", REVOKED_MESSAGE, wipe=True)

@@ -153,3 +153,35 @@ class AmnestyForm(FlaskForm):
     new_from = SelectField("New kits taken from", validators=[DataRequired()])
     quantity = IntegerField("Kits swapped", validators=[DataRequired(), NumberRange(1, 1000)])
     submit = SubmitField("Record the swap")
+
+
+class ReviewForm(FlaskForm):
+    """Accept or reject a held record. A rejection needs its reason."""
+
+    note = StringField("Note or reason", validators=[Length(max=300)],
+                       description="Required to reject. Seen by coordinators only; no "
+                                   "names or health details.")
+    accept = SubmitField("Accept: count it")
+    reject = SubmitField("Reject: keep it, never count it")
+
+
+class ConsentWithdrawalForm(FlaskForm):
+    """A person withdraws consent at the service: the recipient code is made in the
+    browser from what they say, so initials and date of birth never reach the server."""
+
+    recipient_codes = StringField(validators=[DataRequired(message=(
+        "The code could not be made in this browser: check the initials, date of birth "
+        "and sex.")), Regexp(r"^[A-Za-z0-9_-]{6,64}(,[A-Za-z0-9_-]{6,64}){0,3}$")])
+    withdrawn_on = DateField("Date they withdrew", validators=[DataRequired()])
+    submit = SubmitField("Record the withdrawal")
+
+
+class RecallByNumberForm(FlaskForm):
+    """A manufacturer's recall names a product and batch number, whoever holds it."""
+
+    product_id = SelectField("Product", coerce=int, validators=[DataRequired()])
+    batch_number = StringField("Manufacturer's batch number",
+                               validators=[DataRequired(), Length(max=40)])
+    reason = StringField("Reason (as the recall notice says)",
+                         validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField("Recall this batch everywhere in the area")

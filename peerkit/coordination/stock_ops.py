@@ -11,7 +11,17 @@ from sqlalchemy import select
 
 from .. import audit
 from ..extensions import db
-from ..models import KitSupply, Product, Site, StockBatch, StockMovement, User, new_uuid, utcnow
+from ..models import (
+    KitSupply,
+    Organisation,
+    Product,
+    Site,
+    StockBatch,
+    StockMovement,
+    User,
+    new_uuid,
+    utcnow,
+)
 from ..scoping import managed_organisation_ids
 from ..stock import in_hand
 
@@ -74,15 +84,15 @@ def receive(coordinator: User, product_id: int, batch_number: str, expiry: dt.da
     kind, holder_id = _holder(coordinator, to)
     if kind != "site":
         raise StockError("Deliveries arrive at a site; transfer to peers from there.")
+    # Several services can hold the same manufacturer's batch: each books in its own.
     batch = db.session.scalar(select(StockBatch).where(
+        StockBatch.organisation_id == coordinator.organisation_id,
         StockBatch.product_id == product_id, StockBatch.batch_number == batch_number.strip()))
     if batch is None:
         batch = StockBatch(product_id=product_id, organisation_id=coordinator.organisation_id,
                            batch_number=batch_number.strip(), expiry_date=expiry)
         db.session.add(batch)
         db.session.flush()
-    elif batch.organisation_id != coordinator.organisation_id:
-        raise StockError("That batch number is recorded by another service.")
     elif batch.expiry_date != expiry:
         raise StockError(f"Batch {batch.batch_number} is recorded with expiry "
                          f"{batch.expiry_date:%d/%m/%Y}: check the pack.")
@@ -108,23 +118,56 @@ def move_out(coordinator: User, batch: StockBatch, quantity: int, source: str,
     return _movement(coordinator, kind, batch, quantity, **holders_)
 
 
-def recall(coordinator: User, batch: StockBatch, reason: str) -> None:
+def recall(user: User, batch: StockBatch, reason: str) -> None:
     """Mark a batch recalled; phones flag it at their next sync (a synced row changes)."""
     if batch.recalled_at is None:
         batch.recalled_at = utcnow()
         batch.recall_reason = reason.strip()[:200]
-        audit.record("stock.recall", "stock_batch", batch.id, user=coordinator)
+        audit.record("stock.recall", "stock_batch", batch.id, user=user)
     db.session.flush()
 
 
-def recall_trace(coordinator: User, batch: StockBatch) -> list[tuple]:
-    """Every supply of the batch: when, where, by whom, how many (no recipient codes)."""
-    return db.session.execute(
-        select(KitSupply.supplied_on, Site.name, User.display_name, KitSupply.quantity)
+def same_manufacturer_batch(user: User, batch_or_number, product_id: int | None = None):
+    """Every service's batch with this product and manufacturer's batch number, in the
+    user's commissioning area (an admin's recall: in every area)."""
+    if isinstance(batch_or_number, StockBatch):
+        product_id, number = batch_or_number.product_id, batch_or_number.batch_number
+    else:
+        number = batch_or_number.strip()
+    query = select(StockBatch).where(StockBatch.product_id == product_id,
+                                     StockBatch.batch_number == number)
+    if user.role != "admin":
+        query = query.join(Organisation, StockBatch.organisation_id == Organisation.id).where(
+            Organisation.area_id == user.organisation.area_id)
+    return db.session.scalars(query.order_by(StockBatch.id)).all()
+
+
+def recall_by_number(user: User, product_id: int, batch_number: str, reason: str) -> int:
+    """A manufacturer's recall: flag every service's batch of that number (in the area;
+    for an admin, everywhere). Returns how many services' batches were flagged."""
+    batches = same_manufacturer_batch(user, batch_number, product_id)
+    for batch in batches:
+        recall(user, batch, reason)
+    return len(batches)
+
+
+def recall_trace(coordinator: User, batch: StockBatch) -> list[dict]:
+    """Every supply of this manufacturer's batch, from every service of the area: when,
+    where, which organisation, how many, held or not (no recipient codes). The supplier is
+    named only for the coordinator's own service."""
+    batch_ids = [b.id for b in same_manufacturer_batch(coordinator, batch)]
+    managed = set(db.session.scalars(managed_organisation_ids(coordinator)))
+    rows = db.session.execute(
+        select(KitSupply.supplied_on, Site.name, Organisation.id, Organisation.name,
+               User.display_name, KitSupply.quantity, KitSupply.review_status)
         .join(Site, KitSupply.site_id == Site.id).join(User, KitSupply.user_id == User.id)
-        .where(KitSupply.batch_id == batch.id,
-               KitSupply.organisation_id.in_(managed_organisation_ids(coordinator)))
+        .join(Organisation, KitSupply.organisation_id == Organisation.id)
+        .where(KitSupply.batch_id.in_(batch_ids))
         .order_by(KitSupply.supplied_on)).all()
+    return [{"day": day, "site": site, "organisation": org_name,
+             "supplier": person if org_id in managed else None, "kits": kits,
+             "status": status}
+            for day, site, org_id, org_name, person, kits, status in rows]
 
 
 def amnesty(coordinator: User, holder: str, old_batch: StockBatch, new_batch: StockBatch,

@@ -6,7 +6,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 
-from .. import audit, devices
+from .. import audit, devices, review
 from ..auth.access import roles_required
 from ..extensions import db
 from ..models import (
@@ -65,6 +65,7 @@ def _counts() -> dict:
     managed = managed_organisation_ids(current_user)
     status = _people_status()
     return {
+        "held": review.held_count(current_user),
         "devices": db.session.scalar(select(func.count(Device.id)).join(User, Device.user_id == User.id)
                                      .where(User.organisation_id.in_(managed),
                                             Device.revoked_at.is_(None))),
@@ -108,8 +109,10 @@ def revoke(device_id):
         return redirect(url_for("coordination.device_list"))
     devices.revoke_device(device, current_user, form.reason.data)
     db.session.commit()
-    flash(f"{device.label or 'The phone'} is locked out. It will delete its records "
-          "the next time it connects.", "info")
+    waiting = device.records_waiting or 0
+    flash(f"{device.label or 'The phone'} is locked out. When it last synced it had "
+          f"{waiting} record(s) waiting: if it connects again it sends what it has, which "
+          "is kept and held for review, and then deletes PeerKit's data.", "info")
     return redirect(url_for("coordination.device_list"))
 
 
@@ -308,10 +311,11 @@ def batch_detail(batch_id):
     batch = stock_ops.service_batch(current_user, batch_id)
     form = RecallForm()
     if form.validate_on_submit():
-        stock_ops.recall(current_user, batch, form.reason.data)
+        services = stock_ops.recall_by_number(current_user, batch.product_id,
+                                              batch.batch_number, form.reason.data)
         db.session.commit()
-        flash(f"Batch {batch.batch_number} is recalled. Phones flag it at their next sync.",
-              "info")
+        flash(f"Batch {batch.batch_number} is recalled at {services} service(s) of the area. "
+              "Phones flag it at their next sync.", "info")
         return redirect(url_for("coordination.batch_detail", batch_id=batch.id))
     return render_template("coordination/batch.html", batch=batch, form=form,
                            supplies=stock_ops.recall_trace(current_user, batch)), \
