@@ -371,6 +371,9 @@ class StockMovement(FieldRecordMixin, db.Model):
     to_site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"), index=True)
     to_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     kit_supply_id: Mapped[str | None] = mapped_column(ForeignKey("kit_supply.id"))
+    # A transfer's recipient confirms it from their phone: when, and how many arrived.
+    receipt_confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    receipt_quantity: Mapped[int | None] = mapped_column(Integer)
 
     batch: Mapped[StockBatch] = relationship()
     kit_supply: Mapped[KitSupply | None] = relationship()

@@ -4,6 +4,8 @@
   already counted changes), the reason it was held, and who reviewed it when.
 - discard_notice: a phone's word that a person discarded a record the server refused.
 - kit_supply.age_band: the recipient's optional age band.
+- stock_movement.receipt_confirmed_at / receipt_quantity: a transfer confirmed on the
+  recipient's phone.
 - stock_batch: unique per holding service, product and manufacturer batch number (was per
   product and batch number across the whole deployment, so a second service could not book
   in a real batch). Widening a unique key can never fail on existing rows.
@@ -43,6 +45,9 @@ def upgrade():
             _review_columns(batch_op, table)
     with op.batch_alter_table('kit_supply', schema=None) as batch_op:
         batch_op.add_column(sa.Column('age_band', sa.String(length=10), nullable=True))
+    with op.batch_alter_table('stock_movement', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('receipt_confirmed_at', sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column('receipt_quantity', sa.Integer(), nullable=True))
     with op.batch_alter_table('stock_batch', schema=None) as batch_op:
         batch_op.drop_constraint('uq_stock_batch_product_id', type_='unique')
         batch_op.create_unique_constraint(batch_op.f('uq_stock_batch_organisation_id'),
@@ -86,6 +91,9 @@ def downgrade():
         batch_op.drop_constraint(batch_op.f('uq_stock_batch_organisation_id'), type_='unique')
         batch_op.create_unique_constraint('uq_stock_batch_product_id',
                                           ['product_id', 'batch_number'])
+    with op.batch_alter_table('stock_movement', schema=None) as batch_op:
+        batch_op.drop_column('receipt_quantity')
+        batch_op.drop_column('receipt_confirmed_at')
     with op.batch_alter_table('kit_supply', schema=None) as batch_op:
         batch_op.drop_column('age_band')
     for table in FIELD_TABLES:

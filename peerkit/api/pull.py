@@ -10,6 +10,7 @@ import datetime as dt
 from sqlalchemy import String, cast, literal, or_, select, true, union_all
 
 from .. import vocab
+from ..clock import uk_today
 from ..extensions import db
 from ..models import (
     Consent,
@@ -26,7 +27,7 @@ from ..models import (
 )
 from ..rules import current_sign_off, supplier_authorised
 from ..signing import recipient_code_salt
-from ..stock import in_hand_detail
+from ..stock import PERSONAL_STOCK_ROLES, in_hand_detail, transfers_to_confirm
 
 # A phone keeps its own records of the last 90 days, e.g. after being set up again.
 OWN_RECORDS_DAYS = 90
@@ -114,10 +115,10 @@ def _load(changes) -> tuple[dict, list]:
 
 def snapshot(user: User) -> dict:
     """What the phone needs whatever its cursor: small, so sent whole each time."""
-    today = dt.datetime.now(dt.timezone.utc).date()
+    today = uk_today()
     authorised, reason = supplier_authorised(user, today)
     sign_off = current_sign_off(user, today)
-    if user.role == "peer":
+    if user.role in PERSONAL_STOCK_ROLES:
         stock = [dict(row, site_id=None) for row in in_hand_detail(user_id=user.id)]
     else:
         stock = [dict(row, site_id=site.id) for site in user.organisation.sites
@@ -131,6 +132,8 @@ def snapshot(user: User) -> dict:
         "supplier": {"authorised": authorised, "reason": reason,
                      "refresher_due": sign_off.refresher_due if sign_off else None},
         "stock_in_hand": stock,
+        "transfers_to_confirm": transfers_to_confirm(
+            user, uk_today() - dt.timedelta(days=OWN_RECORDS_DAYS)),
         "vocabularies": vocab.ALL,
         "recipient_code_salt": recipient_code_salt(user.organisation.area_id
                                                    or user.organisation_id),

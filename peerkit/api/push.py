@@ -42,6 +42,7 @@ from ..models import (
     utcnow,
 )
 from ..rules import channel_for, supplier_authorised
+from ..stock import PERSONAL_STOCK_ROLES, confirm_transfer
 from ..sync_feed import next_numbers
 from .schemas import RECORD_SCHEMAS, PushRecordSchema
 
@@ -213,7 +214,7 @@ def _check(c: Candidate, ctx: PushContext, linkable: dict[str, set[str]],
         allowed, reason = ctx.supplier_authorised(data["supplied_on"])
         if not allowed:
             c.holds.append(reason)
-    if kind == "stock_movement" and ctx.user.role not in ("peer", "carrier") \
+    if kind == "stock_movement" and ctx.user.role not in PERSONAL_STOCK_ROLES \
             and data.get("site_id") is None:
         return _invalid(c, "site_id", "Say which site's stock this is.")
     if ctx.locked_out:
@@ -246,7 +247,7 @@ def _row(candidate: Candidate, ctx: PushContext, device: Device, now: dt.datetim
         data["discarded_at"] = _naive_utc(data["discarded_at"])
     elif candidate.kind == "stock_movement":
         site_id = data.pop("site_id")
-        carries_kits = user.role in ("peer", "carrier")
+        carries_kits = user.role in PERSONAL_STOCK_ROLES
         data["from_user_id"] = user.id if carries_kits else None
         data["from_site_id"] = None if carries_kits else site_id
         data.update(to_user_id=None, to_site_id=None, kit_supply_id=None)
@@ -317,6 +318,22 @@ def _withdraw_consents(withdrawals: list[Candidate], user: User, results: list) 
             continue
         results[c.index] = (_result(c.id, c.kind, "stored") if changed else _result(
             c.id, c.kind, "duplicate", message="This consent was already withdrawn."))
+
+
+def _confirm_transfers(receipts: list[Candidate], user: User, results: list) -> None:
+    for c in receipts:
+        before = db.session.scalar(select(StockMovement.receipt_confirmed_at).where(
+            StockMovement.id == str(c.data["movement_id"])))
+        movement = confirm_transfer(user, str(c.data["movement_id"]),
+                                    c.data["quantity_received"])
+        if movement is None:
+            results[c.index] = _invalid(c, "movement_id",
+                                        "No transfer to you with this id: sync and try again.")
+        elif before is not None:
+            results[c.index] = _result(c.id, c.kind, "duplicate",
+                                       message="This transfer was already confirmed.")
+        else:
+            results[c.index] = _result(c.id, c.kind, "stored")
 
 
 def _store(by_kind: dict[str, list[Candidate]], results: list, organisation_id: int) -> None:
@@ -408,7 +425,7 @@ def push_records(user: User, device: Device, records: list,
     }
     now = utcnow()
     by_kind: dict[str, list[Candidate]] = {}
-    withdrawals = []
+    withdrawals, receipts = [], []
     # In INSERT_ORDER, so a supply can link to a session or consent accepted just before it.
     for c in sorted(fresh, key=lambda c: INSERT_ORDER.index(c.kind)
                     if c.kind in INSERT_ORDER else len(INSERT_ORDER)):
@@ -417,6 +434,8 @@ def push_records(user: User, device: Device, records: list,
             results[c.index] = refusal
         elif c.kind == "consent_withdrawal":
             withdrawals.append(c)
+        elif c.kind == "transfer_receipt":
+            receipts.append(c)
         else:
             c.row = _row(c, ctx, device, now)
             by_kind.setdefault(c.kind, []).append(c)
@@ -427,6 +446,7 @@ def push_records(user: User, device: Device, records: list,
                 consent_codes[c.id] = c.data.get("recipient_code")
     _store(by_kind, results, user.organisation_id)
     _withdraw_consents(withdrawals, user, results)
+    _confirm_transfers(receipts, user, results)
 
     for index, result in enumerate(results):
         if isinstance(result, tuple):  # a repeat within the batch answers like its first

@@ -216,6 +216,15 @@ class StockMovementSchema(RecordSchema):
                              metadata={"description": "For pharmacy staff: the site's stock."})
 
 
+class TransferReceiptSchema(RecordSchema):
+    """The person (or site) kits were transferred to confirms they arrived."""
+
+    movement_id = RecordId(required=True, metadata={
+        "description": "The transfer, from snapshot.transfers_to_confirm."})
+    quantity_received = fields.Integer(strict=True, required=True,
+                                       validate=validate.Range(min=0, max=500))
+
+
 class DiscardNoticeSchema(RecordSchema):
     """A person discarded a record the server had not accepted: tell the coordinator."""
 
@@ -233,6 +242,7 @@ RECORD_SCHEMAS = {
     "kit_supply": KitSupplySchema,
     "naloxone_use_report": NaloxoneUseReportSchema,
     "stock_movement": StockMovementSchema,
+    "transfer_receipt": TransferReceiptSchema,
     "discard_notice": DiscardNoticeSchema,
 }
 
@@ -444,6 +454,18 @@ class StockInHandSchema(Schema):
     quantity = fields.Integer()
 
 
+class TransferToConfirmSchema(Schema):
+    """Kits a coordinator transferred to the user (or their site), not yet confirmed."""
+
+    id = fields.String()
+    site_id = fields.Integer(allow_none=True)
+    batch_id = fields.Integer()
+    product_name = fields.String()
+    batch_number = fields.String()
+    quantity = fields.Integer()
+    moved_on = fields.Date()
+
+
 class SupplierStatusSchema(Schema):
     """Whether the user may record supplies today, and why not."""
 
@@ -466,6 +488,7 @@ class SnapshotSchema(Schema):
     colleagues = fields.List(fields.Nested(ColleagueSchema))
     supplier = fields.Nested(SupplierStatusSchema)
     stock_in_hand = fields.List(fields.Nested(StockInHandSchema))
+    transfers_to_confirm = fields.List(fields.Nested(TransferToConfirmSchema))
     vocabularies = fields.Dict(keys=fields.String(), values=fields.Dict())
     recipient_code_salt = fields.String()
     server_time = UtcDateTime()
