@@ -1,5 +1,6 @@
 // The field app: screens, forms and the wiring between storage, sync and the worker.
-import { discard, getMeta, openDb, outboxEntries, resubmit, saveRecords, setMeta, wipe } from "./db.js";
+import { discard, dismissWarning, getMeta, openDb, outboxEntries, resubmit, saveRecords, sentNotices,
+  setMeta, wipe } from "./db.js";
 import { clearDraft, fillForm, readForm, restoreDraft, saveDraft, showErrors } from "./forms.js";
 import { recipientCode } from "./recipient-code.js";
 import { onSyncEvent, requestSync } from "./sync.js";
@@ -28,16 +29,43 @@ function show(name) {
 }
 
 async function route() {
-  if (!(await getMeta("token"))) {
-    show((await getMeta("revokedMessage")) ? "revoked" : "setup");
+  const name = (location.hash || "#home").slice(1);
+  if (await getMeta("revokedMessage")) {
+    // Locked out: only this screen, and fixing what still has to reach the server.
+    if (name === "attention" && (await getMeta("token"))) await renderAttention();
+    else await renderRevoked();
+    show(name === "attention" && (await getMeta("token")) ? "attention" : "revoked");
     return;
   }
-  const name = (location.hash || "#home").slice(1);
+  if (!(await getMeta("token"))) {
+    show("setup");
+    return;
+  }
   const screens = { home: renderHome, supply: openForm, training: openForm, use: openForm,
-                    attention: renderAttention, device: renderDevice };
+                    stock: renderStock, attention: renderAttention, device: renderDevice };
   const render = screens[name] || renderHome;
   await render(name);
   show(screens[name] ? name : "home");
+}
+
+// ---- Locked out -----------------------------------------------------------------------
+
+async function renderRevoked() {
+  $("#revoked-message").textContent = await getMeta("revokedMessage");
+  const left = (await outboxEntries()).length;
+  $("#revoked-left").hidden = left === 0;
+  $("#revoked-done").hidden = left !== 0;
+  $("#revoked-count").textContent = left;
+  $("#revoked-confirm").hidden = true;
+  $("#revoked-confirm-count").textContent = left;
+}
+
+async function forgetUnsent() {
+  const message = await getMeta("revokedMessage");
+  await wipe();
+  await setMeta({ revokedMessage: message });
+  channel?.postMessage("changed");
+  route();
 }
 
 // ---- Home ---------------------------------------------------------------------------
@@ -47,7 +75,7 @@ async function kitsInHand() {
   const kits = new Map((snapshot.stock_in_hand || []).map((k) => [k.batch_id, { ...k }]));
   // Supplies still on the phone have left the bag already: count them down offline.
   for (const entry of await outboxEntries()) {
-    if (entry.kind !== "kit_supply") continue;
+    if (!["kit_supply", "stock_movement"].includes(entry.kind)) continue;
     const kit = kits.get(entry.record.data.batch_id);
     if (kit) kit.quantity -= entry.record.data.quantity || 0;
   }
@@ -73,7 +101,11 @@ async function renderHome() {
     warnings.push(["info", "This phone may clear PeerKit's storage when space runs low. Add PeerKit to your home screen and sync often."]);
   }
   const snapshot = await getMeta("snapshot", {});
-  if (snapshot.supplier && !snapshot.supplier.authorised) {
+  // Partner agencies' carriers hold kits and report use, but do not supply or train.
+  const carrier = (snapshot.user || {}).role === "carrier";
+  $("#nav-supply").hidden = carrier;
+  $("#nav-training").hidden = carrier;
+  if (!carrier && snapshot.supplier && !snapshot.supplier.authorised) {
     warnings.push(["error", `You cannot record supplies yet: ${snapshot.supplier.reason}`]);
   }
   const box = $("#warnings");
@@ -108,6 +140,8 @@ async function renderHome() {
     alertBox.innerHTML = '<p class="hint">No active alerts.</p>';
   }
 
+  await renderSent();
+
   const rows = (await kitsInHand()).filter((k) => k.quantity !== 0).map((k) => {
     const tr = document.createElement("tr");
     const soon = Date.parse(k.expiry_date) - Date.now() < 90 * DAY_MS;
@@ -121,9 +155,45 @@ async function renderHome() {
   if (!rows.length) $("#kits tbody").innerHTML = '<tr><td colspan="3">No kits recorded in your hands.</td></tr>';
 }
 
+/** What the server kept but held for review, and warnings to act on (e.g. a recall). */
+async function renderSent() {
+  const notices = await sentNotices();
+  const warnings = notices.filter((n) => n.warnings.length);
+  $("#sent-warnings").replaceChildren(...warnings.map((n) => {
+    const box = document.createElement("div");
+    box.className = "flash flash-error";
+    box.setAttribute("role", "alert");
+    for (const text of n.warnings) {
+      const p = document.createElement("p");
+      p.textContent = text;
+      box.append(p);
+    }
+    const ok = document.createElement("button");
+    ok.type = "button";
+    ok.className = "button-secondary";
+    ok.textContent = "Done";
+    ok.addEventListener("click", async () => { await dismissWarning(n.id); renderSent(); });
+    box.append(ok);
+    return box;
+  }));
+  const held = notices.filter((n) => n.status === "held");
+  $("#held-section").hidden = held.length === 0;
+  $("#held-list").replaceChildren(...held.map((n) => {
+    const li = document.createElement("li");
+    li.className = "card";
+    const title = document.createElement("h3");
+    title.textContent = [KIND_LABEL[n.kind] || n.kind, n.what, n.on && ukDate(n.on)].filter(Boolean).join(", ");
+    const why = document.createElement("p");
+    why.textContent = n.message;
+    li.append(title, why);
+    return li;
+  }));
+}
+
 // ---- Forms --------------------------------------------------------------------------
 
-const FORMS = { supply: "#form-supply", training: "#form-training", use: "#form-use" };
+const FORMS = { supply: "#form-supply", training: "#form-training", use: "#form-use",
+                stock: "#form-stock" };
 
 function choices(container, vocab) {
   const { name, type } = container.dataset;
@@ -161,6 +231,12 @@ async function prepareForm(form) {
   for (const container of form.querySelectorAll("[data-vocab]")) {
     if (!container.children.length) choices(container, vocabularies[container.dataset.vocab]);
   }
+  for (const select of form.querySelectorAll("select[data-vocab-select]")) {
+    const current = select.value;
+    options(select, [["", select.dataset.empty || ""],
+      ...Object.entries(vocabularies[select.dataset.vocabSelect] || {})]);
+    select.value = current;
+  }
   const sites = Object.values(await getMeta("sites", {})).filter((s) => s.active);
   for (const select of form.querySelectorAll("select[name=site_id]")) {
     options(select, sites.map((s) => [s.id, s.name]), "No site");
@@ -172,7 +248,9 @@ async function prepareForm(form) {
   }
   const batchSelect = form.querySelector("select[name=batch_id]");
   if (batchSelect) {
-    const kits = (await kitsInHand()).filter((k) => !k.recalled && Date.parse(k.expiry_date) >= Date.parse(today()));
+    // Only good kits to hand out; any kit in hand may be returned or reported.
+    const kits = (await kitsInHand()).filter((k) => "allKits" in batchSelect.dataset
+      || (!k.recalled && Date.parse(k.expiry_date) >= Date.parse(today())));
     options(batchSelect, kits.map((k) => [k.batch_id,
       `${k.product_name} ${k.batch_number}, expires ${ukDate(k.expiry_date)} (${k.quantity} in hand)`]),
       "No kits in hand: sync to update");
@@ -180,6 +258,13 @@ async function prepareForm(form) {
   for (const input of form.querySelectorAll("input[type=date]")) {
     if (!input.value) input.value = today();
     input.max = today();
+  }
+  const siteField = form.querySelector("#stock-site-field");
+  if (siteField) {
+    // Peers and carriers hold kits themselves; site staff report a site's stock.
+    const personal = ["peer", "carrier"].includes((snapshot.user || {}).role);
+    siteField.hidden = personal;
+    form.elements.site_id.disabled = personal;
   }
   const warning = form.querySelector("#supplier-warning");
   if (warning) {
@@ -221,6 +306,13 @@ function checkLocally(kind, data) {
     for (const field of ["place_type", "administered_by", "outcome"]) {
       if (!data[field]) errors[field] = ["Choose one."];
     }
+  }
+  if (kind === "kit_supply" && !data.age_band) data.age_band = null;
+  if (kind === "stock_movement") {
+    if (!data.batch_id) errors.batch_id = ["Choose the kits."];
+    if (!(data.quantity >= 1)) errors.quantity = ["At least one kit."];
+    if (!data.kind) errors.kind = ["Choose what happened."];
+    if (!("site_id" in data) || !data.site_id) data.site_id = null;
   }
   if (kind === "training_session" && !data.site_id) data.site_id = null;
   if (kind === "training_session" && !data.trainee_user_id) data.trainee_user_id = null;
@@ -273,11 +365,56 @@ async function submitForm(event) {
   requestSync();
 }
 
+// ---- Stock: transfers to confirm, returns and kits out of use --------------------------
+
+async function renderStock(name) {
+  await openForm(name);
+  const snapshot = await getMeta("snapshot", {});
+  const confirmed = new Set((await outboxEntries()).filter((e) => e.kind === "transfer_receipt")
+    .map((e) => e.record.data.movement_id));
+  const transfers = (snapshot.transfers_to_confirm || []).filter((t) => !confirmed.has(t.id));
+  const list = $("#transfer-list");
+  if (!transfers.length) { list.innerHTML = '<li class="hint">Nothing waiting to be confirmed.</li>'; return; }
+  list.replaceChildren(...transfers.map((t) => {
+    const li = document.createElement("li");
+    li.className = "card";
+    const title = document.createElement("h3");
+    title.textContent = `${t.quantity} × ${t.product_name} ${t.batch_number}, sent ${ukDate(t.moved_on)}`;
+    const field = document.createElement("div");
+    field.className = "field";
+    const label = document.createElement("label");
+    label.htmlFor = `received-${t.id}`;
+    label.textContent = "How many arrived";
+    const input = document.createElement("input");
+    Object.assign(input, { id: `received-${t.id}`, type: "number", min: "0", max: "500",
+                           value: String(t.quantity), inputMode: "numeric" });
+    field.append(label, input);
+    const confirmButton = document.createElement("button");
+    confirmButton.type = "button";
+    confirmButton.className = "button-primary";
+    confirmButton.textContent = "Confirm received";
+    confirmButton.addEventListener("click", async () => {
+      const quantity = Number(input.value);
+      if (!Number.isInteger(quantity) || quantity < 0) { input.focus(); return; }
+      await saveRecords([{ kind: "transfer_receipt", data: {
+        client_created_at: new Date().toISOString(), movement_id: t.id, quantity_received: quantity } }]);
+      channel?.postMessage("changed");
+      $("#sync-status").textContent = "Saved on this phone.";
+      requestSync();
+      renderStock(name);
+    });
+    li.append(title, field, confirmButton);
+    return li;
+  }));
+}
+
 // ---- Needs attention ---------------------------------------------------------------
 
-const KIND_SCREEN = { kit_supply: "supply", training_session: "training", naloxone_use_report: "use" };
+const KIND_SCREEN = { kit_supply: "supply", training_session: "training", naloxone_use_report: "use",
+                      stock_movement: "stock" };
 const KIND_LABEL = { kit_supply: "Kit supply", training_session: "Training", naloxone_use_report: "Use report",
-                     consent: "Consent", stock_movement: "Stock", consent_withdrawal: "Consent withdrawal" };
+                     consent: "Consent", stock_movement: "Kits returned or reported", consent_withdrawal: "Consent withdrawal",
+                     transfer_receipt: "Kits received", discard_notice: "Discard notice" };
 
 async function renderAttention() {
   const entries = (await outboxEntries()).filter((e) => e.state === "attention");
@@ -319,8 +456,8 @@ async function renderAttention() {
     drop.className = "button-secondary";
     drop.textContent = "Discard";
     drop.addEventListener("click", async () => {
-      if (!confirm("Discard this record? It will not reach the service.")) return;
-      await discard(entry.id);
+      if (!confirm("Discard this record? Your coordinator is told that you discarded it and why, but not what it said.")) return;
+      await discard(entry);
       channel?.postMessage("changed");
       renderAttention();
     });
@@ -422,6 +559,9 @@ async function start() {
     form.addEventListener("change", () => { saveDraft(form); toggleRepeat(form); });
   }
   $("#form-signout").addEventListener("submit", signOut);
+  $("#revoked-retry").addEventListener("click", () => requestSync());
+  $("#revoked-forget").addEventListener("click", () => { $("#revoked-confirm").hidden = false; });
+  $("#revoked-forget-confirm").addEventListener("click", forgetUnsent);
   channel?.addEventListener("message", () => route());
   onSyncEvent(async (event) => {
     const status = $("#sync-status");
@@ -430,8 +570,7 @@ async function start() {
     if (event.type === "done") status.textContent = "All sent.";
     if (event.type === "failed") status.textContent = `Could not reach the server (${event.message}). Trying again in ${event.retryIn} s.`;
     if (event.type === "revoked") {
-      await setMeta({ revokedMessage: event.message });
-      $("#revoked-message").textContent = event.message;
+      await renderRevoked();
       show("revoked");
       channel?.postMessage("changed");
       return;

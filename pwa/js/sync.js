@@ -2,8 +2,13 @@
 //
 // It runs on start, on regaining signal, on returning to the app, after each save and on
 // "Sync now"; after a failure it backs off (2, 4, 8 … 300 s, with jitter). An outbox entry
-// leaves the phone only on an answer that says the record is stored (or already was).
-import { applyAnswers, getMeta, outboxEntries, setMeta, wipe } from "./db.js";
+// leaves the phone only on an answer that says the server has the record (stored, held,
+// or already there).
+//
+// A locked-out phone still hands over what it has: the server keeps those records, held
+// for review. Only when nothing is left unsent does the phone delete PeerKit's data; if
+// some records could not be sent, the person decides (see app.js, the revoked screen).
+import { applyAnswers, eraseRecipientCodes, getMeta, outboxEntries, setMeta, wipe } from "./db.js";
 
 const BATCH = 100;
 let failures = 0;
@@ -42,6 +47,7 @@ function merge(table, rows) {
 }
 
 async function pull() {
+  const withdrawn = [];
   let cursor = await getMeta("cursor", 0);
   const ref = {
     products: await getMeta("products", {}), sites: await getMeta("sites", {}),
@@ -51,7 +57,11 @@ async function pull() {
     const page = await api(`/api/v1/sync/pull?cursor=${cursor}&limit=500`);
     for (const key of Object.keys(ref)) ref[key] = merge(ref[key], page.changes[key]);
     for (const gone of page.tombstones) if (ref[gone.entity]) delete ref[gone.entity][gone.id];
+    for (const consent of page.changes.consents || []) {
+      if (consent.withdrawn_on) withdrawn.push(consent.id);
+    }
     cursor = page.cursor;
+    await eraseRecipientCodes(withdrawn.splice(0));
     await setMeta({ ...ref, cursor, snapshot: page.snapshot });
     if (!page.more) return;
   }
@@ -60,6 +70,7 @@ async function pull() {
 async function push() {
   const queued = (await outboxEntries()).filter((e) => e.state === "queued");
   let sent = 0;
+  let revoked = null;
   for (let i = 0; i < queued.length; i += BATCH) {
     const slice = queued.slice(i, i + BATCH);
     emit({ type: "progress", sent, total: queued.length });
@@ -71,9 +82,26 @@ async function push() {
       }),
     });
     await applyAnswers(answer.results);
+    if (answer.device && answer.device.revoked) revoked = answer.device.message;
     sent += slice.length;
   }
   emit({ type: "progress", sent, total: queued.length });
+  if (revoked) throw new DeviceRevoked(revoked);
+}
+
+/** Locked out: send everything that can be sent first; wipe only when nothing is left. */
+async function handOverAndWipe(message) {
+  await setMeta({ revokedMessage: message });
+  try { await push(); } catch { /* told again, or no signal: what is left is counted */ }
+  const entries = await outboxEntries();
+  if (entries.length === 0) {
+    await wipe();
+    await setMeta({ revokedMessage: message });
+  } else if (entries.some((e) => e.state === "queued")) {
+    clearTimeout(retryTimer);  // no signal, say: keep trying to hand them over
+    retryTimer = setTimeout(requestSync, 30000);
+  }
+  emit({ type: "revoked", message, left: entries.length });
 }
 
 async function syncOnce() {
@@ -87,8 +115,7 @@ async function syncOnce() {
     emit({ type: "done" });
   } catch (error) {
     if (error instanceof DeviceRevoked) {
-      await wipe();
-      emit({ type: "revoked", message: error.message });
+      await handOverAndWipe(error.message);
       return;
     }
     failures += 1;

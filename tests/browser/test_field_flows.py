@@ -35,7 +35,7 @@ def peer_phone(live_server, launch_phone, two_areas, kits_for):
 def test_every_screen_passes_axe_and_is_photographed(peer_phone):
     _context, page = peer_phone
     problems = {}
-    for screen in ("home", "supply", "training", "use", "attention", "device"):
+    for screen in ("home", "supply", "training", "use", "stock", "attention", "device"):
         page.evaluate(f"location.hash = '#{screen}'")
         expect(page.locator(f"#screen-{screen}")).to_be_visible()
         shot(page, screen)
@@ -68,7 +68,7 @@ def test_a_rejected_record_is_shown_fixed_and_resent(peer_phone):
     assert supply.area == "M15"
 
 
-def test_a_revoked_phone_is_told_and_wiped(peer_phone, two_areas):
+def test_a_locked_out_phone_hands_over_its_records_then_wipes(peer_phone, two_areas):
     context, page = peer_phone
     context.set_offline(True)
     field.record_use(page)
@@ -78,8 +78,13 @@ def test_a_revoked_phone_is_told_and_wiped(peer_phone, two_areas):
     context.set_offline(False)  # regaining signal starts a sync by itself
     expect(page.get_by_role("heading", name="This phone has been locked out")).to_be_visible(
         timeout=20_000)
+    expect(page.locator("#revoked-done")).to_be_visible()
     shot(page, "revoked")
-    # Local data is gone: no token, no queued records; the record never reached the server.
+    # The record reached the server first, kept and held for review ...
+    report = db.session.scalars(select(NaloxoneUseReport)).one()
+    db.session.commit()
+    assert (report.review_status, report.hold_reason) == ("held", "Sent from a locked-out phone.")
+    # ... and only then was local data deleted: no token, no queued records.
     assert page.evaluate("""new Promise(resolve => {
         const open = indexedDB.open('peerkit');
         open.onsuccess = () => {
@@ -89,7 +94,6 @@ def test_a_revoked_phone_is_told_and_wiped(peer_phone, two_areas):
           tx.oncomplete = () => resolve([out.result, token.result || null]);
         };
     })""") == [0, None]
-    assert _count(NaloxoneUseReport) == 0
 
 
 def test_two_tabs_never_send_a_record_twice(peer_phone, live_server):
