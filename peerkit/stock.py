@@ -3,11 +3,16 @@
 Stock is never stored as a number that could drift: it is movements in, less movements
 out, less kits supplied. A peer carries kits personally, so a peer's supplies draw on the
 peer's own stock; anyone else's supplies draw on the stock of the site where they supply.
+A carrier (partner agency staff) also holds kits personally but never supplies.
 """
 from sqlalchemy import case, func, or_, select, union_all
 
 from .extensions import db
 from .models import KitSupply, StockBatch, StockMovement, User
+
+# Roles that carry kits personally (the rest hold them at a site): peers, and partner
+# agencies' carriers, who hold kits to give in an overdose but never supply them.
+PERSONAL_HOLDER_ROLES = ("peer", "carrier")
 
 
 def in_hand(*, user_id: int | None = None, site_id: int | None = None) -> dict[int, int]:
