@@ -102,6 +102,11 @@ RULES: dict[str, Rule] = {
     "monitoring.export_summary": Rule(allowed=("commissioner",)),
     "monitoring.board_report": Rule(allowed=("commissioner",)),
     "monitoring.set_coverage": Rule(allowed=("commissioner",), method="POST"),
+    "monitoring.claims_overview": Rule(allowed=("commissioner",)),
+    "monitoring.claims_statement": Rule(allowed=("commissioner",), about_area=True,
+                                        args=lambda a: {"organisation_id": a.pharmacy.id}),
+    "monitoring.claims_csv": Rule(allowed=("commissioner",), about_area=True,
+                                  args=lambda a: {"organisation_id": a.pharmacy.id}),
 }
 
 
