@@ -23,7 +23,7 @@ ARG = MONTH.strftime("%Y-%m")
 
 
 @pytest.fixture
-def world(two_areas):
+def world(two_areas, make_user):
     """North's pharmacy supplies Prenoxad and Nyxoid in MONTH (and outside it); a second
     north pharmacy, north's peers and south's pharmacy supply too."""
     north, south = two_areas.north, two_areas.south
@@ -50,10 +50,7 @@ def world(two_areas):
            supply_type="repeat", repeat_reason="used_on_someone_else")
     supply(north.pharmacist, chemist, north.batch, supplied_on=MONTH - dt.timedelta(days=1))
     supply(north.pharmacist, chemist, north.batch, supplied_on=LAST_DAY + dt.timedelta(days=1))
-    pharmacist2 = north.pharmacist  # the second pharmacy's supply is made by its own staff
-    second_supply = supply(pharmacist2, counter, north.batch, supplied_on=MONTH, commit=False)
-    second_supply.organisation_id = second.id
-    db.session.commit()
+    supply(make_user("pharmacy", second), counter, north.batch, supplied_on=MONTH)
     supply(north.peer, north.sites.peers, north.batch, supplied_on=MONTH, quantity=5)
     supply(south.pharmacist, south.sites.pharmacy, south.batch, supplied_on=MONTH, quantity=7)
     north.second_pharmacy = second
@@ -123,7 +120,8 @@ def test_commissioner_downloads_and_prints_a_statement_with_no_personal_data(cli
 def test_claims_are_scoped_to_the_commissioner_s_own_pharmacies(client, world):
     north, south = world.north, world.south
     AuthActions(client).login(south.commissioner.username)
-    for url in (f"/monitoring/claims/{north.pharmacy.id}", f"/monitoring/claims/{north.pharmacy.id}.csv"):
+    for url in (f"/monitoring/claims/{north.pharmacy.id}",
+                f"/monitoring/claims/{north.pharmacy.id}.csv"):
         assert client.get(f"{url}?month={ARG}").status_code == 404
     AuthActions(client).logout()
     AuthActions(client).login(north.commissioner.username)

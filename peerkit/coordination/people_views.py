@@ -23,12 +23,6 @@ def accounts():
     return render_template("coordination/accounts.html", people=people, kits=kits, roles=ROLES)
 
 
-def _edit_page(person, form, deactivate, status=200):
-    return render_template("coordination/edit_account.html", person=person, form=form,
-                           deactivate=deactivate, roles=ROLES,
-                           kits=people_ops.kits_in_hand(person)), status
-
-
 @bp.route("/accounts/<int:user_id>", methods=["GET", "POST"])
 @roles_required("coordinator", "admin")
 def edit_account(user_id):
@@ -41,18 +35,17 @@ def edit_account(user_id):
     else:  # admins rename coordinators; a coordinator changes service by a new account
         del form.organisation_id
     if form.validate_on_submit():
-        try:
-            people_ops.edit_person(current_user, person, form.display_name.data,
-                                   form.organisation_id.data if "organisation_id" in form
-                                   else None)
-        except ValueError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-            return _edit_page(person, form, DeactivateForm(), 400)
+        # The form offers only the moves edit_person allows, so its own checks are for
+        # other callers.
+        people_ops.edit_person(current_user, person, form.display_name.data,
+                               form.organisation_id.data if "organisation_id" in form
+                               else None)
         db.session.commit()
         flash("Saved.", "info")
         return redirect(url_for("coordination.accounts"))
-    return _edit_page(person, form, DeactivateForm(), 400 if form.errors else 200)
+    return render_template("coordination/edit_account.html", person=person, form=form,
+                           deactivate=DeactivateForm(), roles=ROLES,
+                           kits=people_ops.kits_in_hand(person)), (400 if form.errors else 200)
 
 
 @bp.post("/accounts/<int:user_id>/deactivate")

@@ -7,7 +7,7 @@ writer at a time), so two transfers at the same moment cannot both spend the sam
 import datetime as dt
 
 from flask import abort
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 
 from .. import audit
 from ..extensions import db
@@ -35,7 +35,16 @@ def holders(coordinator: User, *, with_leavers: bool = False) -> list[tuple[str,
     sites = select(Site).where(Site.organisation_id.in_(managed))
     people = select(User).where(User.organisation_id.in_(managed),
                                 User.role.in_(PERSONAL_HOLDER_ROLES))
-    if not with_leavers:
+    if with_leavers:
+        # Only leavers with any stock history can hold kits: this spares a stock sum for
+        # every person who ever left.
+        sites = sites.where(Site.active.is_(True) | exists().where(or_(
+            StockMovement.to_site_id == Site.id, StockMovement.from_site_id == Site.id))
+            | exists().where(KitSupply.site_id == Site.id))
+        people = people.where(User.active.is_(True) | exists().where(or_(
+            StockMovement.to_user_id == User.id, StockMovement.from_user_id == User.id))
+            | exists().where(KitSupply.user_id == User.id))
+    else:
         sites = sites.where(Site.active.is_(True))
         people = people.where(User.active.is_(True))
     result = []

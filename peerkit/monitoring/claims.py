@@ -56,9 +56,11 @@ def pharmacy(user, organisation_id: int) -> Organisation:
 
 def overview(user, month: dt.date) -> list[dict]:
     """Every pharmacy in scope with its supplies and kits in the month (0 if none)."""
-    counts = dict((org_id, (supplies, int(kits))) for org_id, supplies, kits in db.session.execute(
-        scoped_supplies(select(KitSupply.organisation_id, func.count(), func.sum(KitSupply.quantity))
-                        .group_by(KitSupply.organisation_id), user, month_filters(month))))
+    per_organisation = scoped_supplies(
+        select(KitSupply.organisation_id, func.count(), func.sum(KitSupply.quantity))
+        .group_by(KitSupply.organisation_id), user, month_filters(month))
+    counts = {org_id: (supplies, int(kits))
+              for org_id, supplies, kits in db.session.execute(per_organisation)}
     return [dict(pharmacy=org, supplies=counts.get(org.id, (0, 0))[0],
                  kits=counts.get(org.id, (0, 0))[1])
             for org in db.session.scalars(_pharmacies(user).order_by(Organisation.name))]
@@ -72,8 +74,8 @@ class Statement:
     pharmacy: Organisation
     month: dt.date
     filters: Filters
-    lines: list = field(default_factory=list)       # dicts: supplied_on, site, product, batch, supplies, kits
-    products: list = field(default_factory=list)    # dicts: product, supplies, kits
+    lines: list = field(default_factory=list)     # supplied_on, site, product, batch, supplies, kits
+    products: list = field(default_factory=list)  # product, supplies, kits
     supplies: int = 0
     kits: int = 0
 
