@@ -3,7 +3,7 @@
 Every query of field records (supplies, training, consents, use reports, stock movements,
 devices, alerts) goes through `scoped`, so the rule lives here and nowhere else:
 
-- peer and pharmacy staff: their own organisation's records;
+- peer, pharmacy staff and partner agencies' carriers: their own organisation's records;
 - coordinators: their drug service and the organisations it manages (peer groups,
   pharmacies, partner agencies);
 - commissioners: every organisation in their commissioning area;
@@ -26,7 +26,7 @@ def visible_organisation_ids(user: User) -> Select:
                 Organisation.managed_by_id == user.organisation_id,
             )
         )
-    if user.role in ("peer", "pharmacy"):
+    if user.role in ("peer", "pharmacy", "carrier"):
         return ids.where(Organisation.id == user.organisation_id)
     return ids.where(false())
 

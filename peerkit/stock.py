@@ -3,6 +3,7 @@
 Stock is never stored as a number that could drift: it is movements in, less movements
 out, less kits supplied. A peer carries kits personally, so a peer's supplies draw on the
 peer's own stock; anyone else's supplies draw on the stock of the site where they supply.
+A carrier (partner agency staff) also holds kits personally but never supplies.
 """
 import datetime as dt
 
@@ -12,9 +13,9 @@ from .extensions import db
 from .models import KitSupply, Site, StockBatch, StockMovement, User, utcnow
 
 
-# People who carry kits personally rather than at a site: peers, and partner agencies'
-# carriers (who hold kits but do not supply; anything they did record is held).
-PERSONAL_STOCK_ROLES = ("peer", "carrier")
+# Roles that carry kits personally (the rest hold them at a site): peers, and partner
+# agencies' carriers, who hold kits to give in an overdose but never supply them.
+PERSONAL_HOLDER_ROLES = ("peer", "carrier")
 
 
 def in_hand(*, user_id: int | None = None, site_id: int | None = None) -> dict[int, int]:
@@ -24,11 +25,11 @@ def in_hand(*, user_id: int | None = None, site_id: int | None = None) -> dict[i
     if user_id is not None:
         inbound = StockMovement.to_user_id == user_id
         outbound = StockMovement.from_user_id == user_id
-        supplied = (KitSupply.user_id == user_id) & (User.role.in_(PERSONAL_STOCK_ROLES))
+        supplied = (KitSupply.user_id == user_id) & (User.role.in_(PERSONAL_HOLDER_ROLES))
     else:
         inbound = StockMovement.to_site_id == site_id
         outbound = StockMovement.from_site_id == site_id
-        supplied = (KitSupply.site_id == site_id) & (User.role.not_in(PERSONAL_STOCK_ROLES))
+        supplied = (KitSupply.site_id == site_id) & (User.role.not_in(PERSONAL_HOLDER_ROLES))
     movements = (
         select(StockMovement.batch_id.label("batch_id"),
                case((inbound, StockMovement.quantity), else_=-StockMovement.quantity).label("qty"))
@@ -71,7 +72,7 @@ def in_hand_detail(**holder) -> list[dict]:
 
 def _transfers_to(user: User):
     """Transfers to the user in person (peers, carriers) or to their organisation's sites."""
-    if user.role in PERSONAL_STOCK_ROLES:
+    if user.role in PERSONAL_HOLDER_ROLES:
         to_holder = StockMovement.to_user_id == user.id
     else:
         to_holder = StockMovement.to_site_id.in_(

@@ -7,6 +7,7 @@ label people see. Codes never change once data exists; labels may.
 ROLES = {
     "peer": "Peer volunteer",
     "pharmacy": "Pharmacy staff",
+    "carrier": "Partner agency carrier",
     "coordinator": "Service coordinator",
     "commissioner": "Commissioner",
     "admin": "Administrator",

@@ -13,14 +13,14 @@ import pytest
 from flask import url_for
 from peerkit.devices import enrol_device
 from peerkit.extensions import db
-from peerkit.models import DrugAlert, KitSupply, utcnow
+from peerkit.models import DrugAlert, KitSupply, Organisation, Site, utcnow
 from peerkit.signing import make_device_token
 
 from .conftest import AuthActions, csrf_token_from
 
-ROLES = ("peer", "pharmacy", "coordinator", "commissioner", "admin")
+ROLES = ("peer", "pharmacy", "coordinator", "commissioner", "admin", "carrier")
 USERS = {"peer": "peer", "pharmacy": "pharmacist", "coordinator": "coordinator",
-         "commissioner": "commissioner", "admin": "admin"}
+         "commissioner": "commissioner", "admin": "admin", "carrier": "carrier"}
 
 
 @dataclass
@@ -37,7 +37,7 @@ class Rule:
 
 
 PUBLIC = Rule(allowed=ROLES, auth="public")
-FIELD = ("peer", "pharmacy", "coordinator")
+FIELD = ("peer", "pharmacy", "coordinator", "carrier")
 
 RULES: dict[str, Rule] = {
     "auth.index": PUBLIC,
@@ -80,6 +80,26 @@ RULES: dict[str, Rule] = {
     "coordination.stock": Rule(allowed=("coordinator",)),
     "coordination.batch_detail": Rule(allowed=("coordinator",), about_area=True,
                                       args=lambda a: {"batch_id": a.batch.id}),
+    # People over time. About a peer, only their coordinator may (admins manage
+    # coordinators: tests/test_people_over_time.py). Changes use a spare person and site,
+    # so the actors above keep working.
+    "coordination.accounts": Rule(allowed=("coordinator", "admin")),
+    "coordination.edit_account": Rule(allowed=("coordinator",), about_area=True,
+                                      args=lambda a: {"user_id": a.peer.id}),
+    "coordination.deactivate_account": Rule(allowed=("coordinator",), method="POST",
+                                            about_area=True,
+                                            args=lambda a: {"user_id": a.leaver.id}),
+    "coordination.reactivate_account": Rule(allowed=("coordinator",), method="POST",
+                                            about_area=True,
+                                            args=lambda a: {"user_id": a.leaver.id}),
+    "coordination.edit_organisation": Rule(allowed=("admin",), about_area=True,
+                                           args=lambda a: {"organisation_id": a.peers.id}),
+    "coordination.edit_site": Rule(allowed=("admin",), about_area=True,
+                                   args=lambda a: {"site_id": a.spare_site.id}),
+    "coordination.close_site": Rule(allowed=("admin",), method="POST", about_area=True,
+                                    args=lambda a: {"site_id": a.spare_site.id}),
+    "coordination.reopen_site": Rule(allowed=("admin",), method="POST", about_area=True,
+                                     args=lambda a: {"site_id": a.spare_site.id}),
     # Commissioner monitoring: read-only, their own area (filters, not object ids).
     "monitoring.dashboard": Rule(allowed=("commissioner",)),
     "monitoring.distribution_log": Rule(allowed=("commissioner",)),
@@ -88,6 +108,11 @@ RULES: dict[str, Rule] = {
     "monitoring.export_summary": Rule(allowed=("commissioner",)),
     "monitoring.board_report": Rule(allowed=("commissioner",)),
     "monitoring.set_coverage": Rule(allowed=("commissioner",), method="POST"),
+    "monitoring.claims_overview": Rule(allowed=("commissioner",)),
+    "monitoring.claims_statement": Rule(allowed=("commissioner",), about_area=True,
+                                        args=lambda a: {"organisation_id": a.pharmacy.id}),
+    "monitoring.claims_csv": Rule(allowed=("commissioner",), about_area=True,
+                                  args=lambda a: {"organisation_id": a.pharmacy.id}),
 }
 
 
@@ -123,11 +148,19 @@ def _call(client, rule: Rule, url: str, headers=None, csrf=None):
 
 
 @pytest.fixture
-def actors(app, two_areas):
+def actors(app, two_areas, make_user):
     """A signed-in client and a device token for every role of both areas."""
     result = {}
     for area_name in ("north", "south"):
         area = getattr(two_areas, area_name)
+        shelter = Organisation(name=f"{area_name} shelter", kind="partner_agency",
+                               area_id=area.area.id, managed_by_id=area.service.id)
+        area.spare_site = Site(organisation=area.peers, name=f"{area_name} spare",
+                               site_type="outreach", postcode_district="M1")
+        db.session.add_all([shelter, area.spare_site])
+        db.session.commit()
+        area.carrier = make_user("carrier", shelter, username=f"{area_name}-carrier")
+        area.leaver = make_user("peer", area.peers, username=f"{area_name}-leaver")
         for role in ROLES:
             user = getattr(area, USERS[role])
             client = app.test_client()

@@ -8,7 +8,7 @@ from ..models import Device
 from ..signing import read_device_token
 from .errors import ApiError
 
-FIELD_ROLES = ("peer", "pharmacy", "coordinator")
+FIELD_ROLES = ("peer", "pharmacy", "coordinator", "carrier")
 
 
 def _bearer_token() -> str | None:

@@ -27,7 +27,7 @@ from ..models import (
 )
 from ..rules import current_sign_off, supplier_authorised
 from ..signing import recipient_code_salt
-from ..stock import PERSONAL_STOCK_ROLES, in_hand_detail, transfers_to_confirm
+from ..stock import PERSONAL_HOLDER_ROLES, in_hand_detail, transfers_to_confirm
 
 # A phone keeps its own records of the last 90 days, e.g. after being set up again.
 OWN_RECORDS_DAYS = 90
@@ -118,7 +118,7 @@ def snapshot(user: User) -> dict:
     today = uk_today()
     authorised, reason = supplier_authorised(user, today)
     sign_off = current_sign_off(user, today)
-    if user.role in PERSONAL_STOCK_ROLES:
+    if user.role in PERSONAL_HOLDER_ROLES:
         stock = [dict(row, site_id=None) for row in in_hand_detail(user_id=user.id)]
     else:
         stock = [dict(row, site_id=site.id) for site in user.organisation.sites

@@ -42,7 +42,7 @@ from ..models import (
     utcnow,
 )
 from ..rules import channel_for, supplier_authorised
-from ..stock import PERSONAL_STOCK_ROLES, confirm_transfer
+from ..stock import PERSONAL_HOLDER_ROLES, confirm_transfer
 from ..sync_feed import next_numbers
 from .schemas import RECORD_SCHEMAS, PushRecordSchema
 
@@ -214,7 +214,7 @@ def _check(c: Candidate, ctx: PushContext, linkable: dict[str, set[str]],
         allowed, reason = ctx.supplier_authorised(data["supplied_on"])
         if not allowed:
             c.holds.append(reason)
-    if kind == "stock_movement" and ctx.user.role not in PERSONAL_STOCK_ROLES \
+    if kind == "stock_movement" and ctx.user.role not in PERSONAL_HOLDER_ROLES \
             and data.get("site_id") is None:
         return _invalid(c, "site_id", "Say which site's stock this is.")
     if ctx.locked_out:
@@ -247,7 +247,7 @@ def _row(candidate: Candidate, ctx: PushContext, device: Device, now: dt.datetim
         data["discarded_at"] = _naive_utc(data["discarded_at"])
     elif candidate.kind == "stock_movement":
         site_id = data.pop("site_id")
-        carries_kits = user.role in PERSONAL_STOCK_ROLES
+        carries_kits = user.role in PERSONAL_HOLDER_ROLES
         data["from_user_id"] = user.id if carries_kits else None
         data["from_site_id"] = None if carries_kits else site_id
         data.update(to_user_id=None, to_site_id=None, kit_supply_id=None)

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("coordination", __name__, url_prefix="/coordination")
 
-from . import recall_views, review_views, views  # noqa: E402,F401  (register routes on bp)
+from . import people_views, recall_views, review_views, views  # noqa: E402,F401  (register routes on bp)

@@ -98,7 +98,7 @@ class RecallForm(FlaskForm):
 
 
 class NewPersonForm(FlaskForm):
-    """A peer volunteer or pharmacy staff account, set up by invitation link."""
+    """A peer volunteer, pharmacy staff or carrier account, set up by invitation link."""
 
     display_name = StringField("Name (as colleagues know them)",
                                validators=[DataRequired(), Length(max=120)])
@@ -107,7 +107,8 @@ class NewPersonForm(FlaskForm):
                                                        "Lower-case letters, digits, dots, dashes."))])
     organisation_id = SelectField("Organisation", coerce=int, validators=[DataRequired()])
     role = RadioField("Role", default="peer", choices=[
-        SelectChoice("peer", "Peer volunteer"), SelectChoice("pharmacy", "Pharmacy staff")],
+        SelectChoice("peer", "Peer volunteer"), SelectChoice("pharmacy", "Pharmacy staff"),
+        SelectChoice("carrier", "Partner agency carrier (holds kits, does not supply)")],
         validators=[DataRequired()])
     submit = SubmitField("Create and get a set-up link")
 

@@ -72,12 +72,14 @@ def sign_off(coordinator: User, user: User, trained_on: dt.date, assessed_on: dt
 
 
 # Which roles belong in which kind of organisation the service runs.
-ROLE_ORGANISATION_KINDS = {"peer": ("peer_group", "partner_agency"), "pharmacy": ("pharmacy",)}
+ROLE_ORGANISATION_KINDS = {"peer": ("peer_group", "partner_agency"), "pharmacy": ("pharmacy",),
+                           "carrier": ("partner_agency",)}
 
 
 def create_person(coordinator: User, display_name: str, username: str, organisation_id: int,
                   role: str) -> User:
-    """A new peer or pharmacy account with no usable password until they follow their link."""
+    """A new peer, pharmacy or carrier account with no usable password until they follow
+    their link."""
     organisation = db.session.scalar(select(Organisation).where(
         Organisation.id == organisation_id,
         Organisation.id.in_(managed_organisation_ids(coordinator))))

@@ -7,7 +7,7 @@ writer at a time), so two transfers at the same moment cannot both spend the sam
 import datetime as dt
 
 from flask import abort
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 
 from .. import audit
 from ..extensions import db
@@ -23,26 +23,61 @@ from ..models import (
     utcnow,
 )
 from ..scoping import managed_organisation_ids
-from ..stock import in_hand
+from ..stock import PERSONAL_HOLDER_ROLES, in_hand
 
 
 class StockError(ValueError):
     """A move the stock cannot cover, said in words for the coordinator."""
 
 
-def holders(coordinator: User) -> list[tuple[str, str]]:
-    """("site:ID" | "user:ID", label) for every site and peer of the service."""
+HOLDER_LABELS = {"peer": "Peer", "carrier": "Carrier"}
+
+
+def holders(coordinator: User, *, with_leavers: bool = False) -> list[tuple[str, str]]:
+    """("site:ID" | "user:ID", label) for every open site and every active peer or carrier
+    of the service: where kits may go.
+
+    `with_leavers` adds closed sites and people who have left while they still hold kits
+    (or owe them: a negative figure), so those kits stay in view until they are returned
+    or written off.
+    """
     managed = managed_organisation_ids(coordinator)
-    sites = db.session.scalars(select(Site).where(Site.organisation_id.in_(managed),
-                                                  Site.active.is_(True)).order_by(Site.name))
-    peers = db.session.scalars(select(User).where(User.organisation_id.in_(managed),
-                                                  User.role == "peer", User.active.is_(True))
-                               .order_by(User.display_name))
-    return ([(f"site:{s.id}", f"Site: {s.name}") for s in sites]
-            + [(f"user:{u.id}", f"Peer: {u.display_name}") for u in peers])
+    sites = select(Site).where(Site.organisation_id.in_(managed))
+    people = select(User).where(User.organisation_id.in_(managed),
+                                User.role.in_(PERSONAL_HOLDER_ROLES))
+    if with_leavers:
+        # Only leavers with any stock history can hold kits: this spares a stock sum for
+        # every person who ever left.
+        sites = sites.where(Site.active.is_(True) | exists().where(or_(
+            StockMovement.to_site_id == Site.id, StockMovement.from_site_id == Site.id))
+            | exists().where(KitSupply.site_id == Site.id))
+        people = people.where(User.active.is_(True) | exists().where(or_(
+            StockMovement.to_user_id == User.id, StockMovement.from_user_id == User.id))
+            | exists().where(KitSupply.user_id == User.id))
+    else:
+        sites = sites.where(Site.active.is_(True))
+        people = people.where(User.active.is_(True))
+    result = []
+    for site in db.session.scalars(sites.order_by(Site.name)):
+        if site.active:
+            result.append((f"site:{site.id}", f"Site: {site.name}"))
+        elif in_hand(site_id=site.id):
+            result.append((f"site:{site.id}", f"Site: {site.name} (closed)"))
+    for person in db.session.scalars(people.order_by(User.display_name)):
+        label = f"{HOLDER_LABELS[person.role]}: {person.display_name}"
+        if person.active:
+            result.append((f"user:{person.id}", label))
+        elif in_hand(user_id=person.id):
+            result.append((f"user:{person.id}", f"{label} (left)"))
+    return result
 
 
-def _holder(coordinator: User, value: str, lock: bool = False) -> tuple[str, int]:
+def _holder(coordinator: User, value: str, lock: bool = False,
+            current: bool = False) -> tuple[str, int]:
+    """The holder named by "site:ID" or "user:ID", in the service's scope, or 404.
+
+    `current` refuses a closed site or a person who has left: kits may still come back
+    from them, but never go to them."""
     kind, _, raw_id = (value or "").partition(":")
     if kind not in ("site", "user") or not raw_id.isdigit():
         abort(400)
@@ -51,8 +86,13 @@ def _holder(coordinator: User, value: str, lock: bool = False) -> tuple[str, int
                                 model.organisation_id.in_(managed_organisation_ids(coordinator)))
     if lock:
         query = query.with_for_update()
-    if db.session.scalar(query) is None:
+    holder = db.session.scalar(query)
+    if holder is None:
         abort(404)
+    if current and not holder.active:
+        raise StockError(f"{holder.name if kind == 'site' else holder.display_name} "
+                         f"{'is closed' if kind == 'site' else 'has left'}: "
+                         "choose where the kits are going now.")
     return kind, int(raw_id)
 
 
@@ -81,7 +121,7 @@ def receive(coordinator: User, product_id: int, batch_number: str, expiry: dt.da
     """A delivery from the supplier: a new batch (or more of a known one) into a site."""
     if db.session.get(Product, product_id) is None:
         abort(400)
-    kind, holder_id = _holder(coordinator, to)
+    kind, holder_id = _holder(coordinator, to, current=True)
     if kind != "site":
         raise StockError("Deliveries arrive at a site; transfer to peers from there.")
     # Several services can hold the same manufacturer's batch: each books in its own.
@@ -111,7 +151,7 @@ def move_out(coordinator: User, batch: StockBatch, quantity: int, source: str,
         raise StockError(f"Batch {batch.batch_number} is recalled: do not hand it out.")
     holders_ = {f"from_{source_kind}_id": source_id}
     if destination:
-        dest_kind, dest_id = _holder(coordinator, destination)
+        dest_kind, dest_id = _holder(coordinator, destination, current=True)
         if (dest_kind, dest_id) == (source_kind, source_id):
             raise StockError("Choose a different place to move the kits to.")
         holders_[f"to_{dest_kind}_id"] = dest_id

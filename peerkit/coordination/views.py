@@ -240,6 +240,8 @@ def _stock_forms():
         StockBatch.organisation_id == current_user.organisation_id)
         .order_by(StockBatch.expiry_date)).all()
     places = stock_ops.holders(current_user)
+    # Kits can still come back from a closed site or someone who has left, not go to them.
+    sources = stock_ops.holders(current_user, with_leavers=True)
     receive = ReceiveStockForm(prefix="receive")
     receive.product_id.choices = [(p.id, p.name) for p in db.session.scalars(
         select(Product).where(Product.active.is_(True)).order_by(Product.name))]
@@ -247,19 +249,19 @@ def _stock_forms():
     move = MoveStockForm(prefix="move")
     move.batch_id.choices = [(b.id, f"{b.product.name} {b.batch_number} (expires "
                                     f"{b.expiry_date:%d/%m/%Y})") for b in batches]
-    move.source.choices = places
+    move.source.choices = sources
     move.destination.choices = [("", "Not a transfer")] + places
     amnesty = AmnestyForm(prefix="amnesty")
     amnesty.holder.choices = amnesty.new_from.choices = places
     amnesty.old_batch_id.choices = amnesty.new_batch_id.choices = move.batch_id.choices
-    return batches, places, receive, move, amnesty
+    return batches, sources, receive, move, amnesty
 
 
 @bp.route("/stock", methods=["GET", "POST"])
 @roles_required("coordinator")
 def stock():
     """Kits by holder and batch; record deliveries, transfers and write-offs."""
-    batches, places, receive, move, amnesty = _stock_forms()
+    batches, holders, receive, move, amnesty = _stock_forms()
     status = 200
     if request.method == "POST":
         form = (receive if "receive-submit" in request.form
@@ -292,7 +294,7 @@ def stock():
             status = 400
     today = dt.date.today()
     table = []
-    for value, label in places:
+    for value, label in holders:
         kind, _, holder_id = value.partition(":")
         for batch_id, kits in stock_ops.in_hand(**{f"{kind}_id": int(holder_id)}).items():
             batch = next((b for b in batches if b.id == batch_id), None)

@@ -5,6 +5,7 @@ from functools import lru_cache
 
 from flask import Response, current_app, render_template, send_file
 
+from ..api.auth import FIELD_ROLES
 from ..auth.access import roles_required
 from . import PWA_ROOT, bp
 
@@ -67,7 +68,7 @@ def service_worker():
 
 
 @bp.get("/app/enrol")
-@roles_required("peer", "pharmacy", "coordinator")
+@roles_required(*FIELD_ROLES)
 def enrol():
     """Online only: set this phone up for the signed-in account."""
     return render_template("field/enrol.html")

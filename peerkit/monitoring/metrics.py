@@ -375,13 +375,19 @@ def summary(user, f: Filters, today: dt.date) -> Summary:
 
 # --- snapshots: stock and data freshness (not period figures) ----------------------------
 
+# How kits carried personally are labelled, per organisation.
+CARRIED_BY = {"peer": "Carried by peers", "carrier": "Carried by carriers"}
+
+
 def stock(user, today: dt.date, f: Filters | None = None) -> dict:
-    """Kits on hand per site (and carried by peers, per peer group), expiring within 90
-    days, expired, and kits of recalled batches supplied to recipients: as of today.
-    Only the organisation and site filters of `f` apply (stock has no period)."""
+    """Kits on hand per site (and carried by peers or partner agencies' carriers, per
+    organisation), expiring within 90 days, expired, and kits of recalled batches supplied
+    to recipients: as of today. A closed site shows while it still holds kits. Only the
+    organisation and site filters of `f` apply (stock has no period)."""
     visible = visible_organisation_ids(user)
-    sites = select(Site).where(Site.organisation_id.in_(visible), Site.active.is_(True))
-    peers = select(User).where(User.role == "peer", User.organisation_id.in_(visible))
+    sites = select(Site).where(Site.organisation_id.in_(visible))
+    peers = select(User).where(User.role.in_(stock_module.PERSONAL_HOLDER_ROLES),
+                               User.organisation_id.in_(visible))
     if f is not None and f.organisation_id is not None:
         sites = sites.where(Site.organisation_id == f.organisation_id)
         peers = peers.where(User.organisation_id == f.organisation_id)
@@ -390,13 +396,16 @@ def stock(user, today: dt.date, f: Filters | None = None) -> dict:
         peers = peers.where(false())
     holders = []
     for site in db.session.scalars(sites.order_by(Site.name)):
-        holders.append((site.name, site.organisation.name, stock_module.in_hand(site_id=site.id)))
+        amounts = stock_module.in_hand(site_id=site.id)
+        if site.active or amounts:
+            holders.append((site.name if site.active else f"{site.name} (closed)",
+                            site.organisation.name, amounts))
     carried = defaultdict(Counter)
     peers = db.session.scalars(peers)
     for peer in peers:
-        carried[peer.organisation.name].update(stock_module.in_hand(user_id=peer.id))
-    for organisation, amounts in sorted(carried.items()):
-        holders.append(("Carried by peers", organisation, dict(amounts)))
+        carried[peer.organisation.name, peer.role].update(stock_module.in_hand(user_id=peer.id))
+    for (organisation, role), amounts in sorted(carried.items()):
+        holders.append((CARRIED_BY[role], organisation, dict(amounts)))
     batch_ids = {b for _n, _o, amounts in holders for b in amounts}
     batches = _names(StockBatch, batch_ids, lambda b: b)
     soon = today + EXPIRING_WITHIN
