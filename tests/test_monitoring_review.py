@@ -281,4 +281,5 @@ def test_default_period_ends_on_the_uk_date(commissioner, world):
     html = _page(commissioner, "/monitoring/")
     assert f'id="end" name="end" type="date" value="{uk_today().isoformat()}"' in html
     # The late-arrival time of the hand-made data is shown in UK time (GMT in November).
-    assert LAST_RECEIVED.strftime("%d/%m/%Y %H:%M") in _page(commissioner, f"/monitoring/log?{PERIOD}")
+    log_html = _page(commissioner, f"/monitoring/log?{PERIOD}")
+    assert LAST_RECEIVED.strftime("%d/%m/%Y %H:%M") in log_html
