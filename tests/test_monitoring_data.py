@@ -163,7 +163,8 @@ EXPECTED_REASONS = {"used_on_someone_else": 1, "used_on_self": 1, "lost": 1, "st
 EXPECTED_TRAINING = dict(sessions=2, people_trained=7, with_kit=6, without_kit=1,
                          suppliers_trained=3)
 EXPECTED_PEERS = dict(signed_off=2, active=1)
-EXPECTED_STOCK = dict(on_hand=47, expiring=13, expired=3, recalled=3, recalled_with_recipients=1)
+EXPECTED_STOCK = dict(on_hand=47, expiring=13, expired=3, recalled=3, recalled_with_recipients=1,
+                      recalled_with_recipients_held=0)
 
 
 def read_log_csv(text: str) -> tuple[dict, list[dict]]:

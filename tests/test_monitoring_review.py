@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 
 from peerkit.clock import uk_today
 from peerkit.extensions import db
-from peerkit.models import AuditEvent, KitSupply, utcnow
+from peerkit.models import AuditEvent, KitSupply, StockBatch, utcnow
 from peerkit.monitoring import metrics
 from peerkit.monitoring.exports import FIGURES_AS_OF, HELD_KITS, HELD_REPORTS, HELD_SESSIONS
 from peerkit.monitoring.filters import Filters, period_end
@@ -283,3 +283,19 @@ def test_default_period_ends_on_the_uk_date(commissioner, world):
     # The late-arrival time of the hand-made data is shown in UK time (GMT in November).
     log_html = _page(commissioner, f"/monitoring/log?{PERIOD}")
     assert LAST_RECEIVED.strftime("%d/%m/%Y %H:%M") in log_html
+
+
+def test_recalled_kits_in_held_supplies_are_shown_beside_the_recall_figure(commissioner, world):
+    north = world.north
+    recalled = db.session.scalar(select(StockBatch).where(StockBatch.batch_number == "RECALL"))
+    # Push holds a supply of a recalled batch: the kit is with a recipient all the same.
+    factories.kit_supply(north.coordinator, north.sites.service, recalled,
+                         supplied_on=dt.date(2025, 10, 24), quantity=2, review_status="held",
+                         hold_reason="Batch RECALL is recalled")
+    totals = metrics.stock(north.commissioner, uk_today())["totals"]
+    assert totals["recalled_with_recipients"] == 1
+    assert totals["recalled_with_recipients_held"] == 2
+    figures = _figures(_page(commissioner, "/monitoring/stock"))
+    assert figures["stock.recalled_with_recipients_held"] == "2"
+    assert _summary_csv(commissioner)[
+        ("Stock (today)", "Recalled batch kits with recipients, held for review")] == "<5"

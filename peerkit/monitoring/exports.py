@@ -161,7 +161,9 @@ def summary_rows(s: Summary, stock: dict, freshness: list[dict],
              ("Stock (today)", "Expiring within 90 days", suppress(stock["totals"]["expiring"])),
              ("Stock (today)", "Expired, still held", suppress(stock["totals"]["expired"])),
              ("Stock (today)", "Recalled batch kits with recipients",
-              suppress(stock["totals"]["recalled_with_recipients"]))]
+              suppress(stock["totals"]["recalled_with_recipients"])),
+             ("Stock (today)", "Recalled batch kits with recipients, held for review",
+              suppress(stock["totals"]["recalled_with_recipients_held"]))]
     rows += [("Data freshness", "Devices", str(len(freshness))),
              ("Data freshness", "Silent more than 3 days",
               str(sum(1 for d in freshness if d["silent"])))]

@@ -503,14 +503,18 @@ def stock(user, today: dt.date, f: Filters | None = None) -> dict:
         rows.append(row)
     totals = {key: sum(r[key] for r in rows) for key in ("on_hand", "expiring", "expired",
                                                          "recalled")}
-    recalled = in_scope(select(func.coalesce(func.sum(KitSupply.quantity), literal(0)))
-                        .join(StockBatch, StockBatch.id == KitSupply.batch_id)
-                        .where(StockBatch.recalled_at.is_not(None)), KitSupply, user)
-    if f is not None and f.organisation_id is not None:
-        recalled = recalled.where(KitSupply.organisation_id == f.organisation_id)
-    if f is not None and f.site_id is not None:
-        recalled = recalled.where(KitSupply.site_id == f.site_id)
-    totals["recalled_with_recipients"] = int(db.session.scalar(recalled) or 0)
+    # A supply of a recalled batch is held for review when it arrives, so the held ones are
+    # counted beside the figure: those kits are with recipients all the same.
+    for key, review in (("recalled_with_recipients", None),
+                        ("recalled_with_recipients_held", "held")):
+        recalled = in_scope(select(func.coalesce(func.sum(KitSupply.quantity), literal(0)))
+                            .join(StockBatch, StockBatch.id == KitSupply.batch_id)
+                            .where(StockBatch.recalled_at.is_not(None)), KitSupply, user, review)
+        if f is not None and f.organisation_id is not None:
+            recalled = recalled.where(KitSupply.organisation_id == f.organisation_id)
+        if f is not None and f.site_id is not None:
+            recalled = recalled.where(KitSupply.site_id == f.site_id)
+        totals[key] = int(db.session.scalar(recalled) or 0)
     return dict(rows=rows, totals=totals)
 
 
