@@ -4,9 +4,12 @@ The period is two ISO weeks, Monday 20 October to Sunday 2 November 2025; clocks
 back (BST to GMT) at 01:00 UTC on Sunday 26 October, inside the first week. The expected
 figures below are worked out by hand from the records, not by the code under test.
 """
+import csv
 import datetime as dt
+import io
 from types import SimpleNamespace
 
+from peerkit.clock import uk_today
 from peerkit.extensions import db
 from peerkit.models import (
     Consent,
@@ -55,7 +58,7 @@ def _consent(user, code, withdrawn_on=None, share=True):
 def build(two_areas, make_user):
     """Create the records; return the namespace of what the tests need."""
     north, south = two_areas.north, two_areas.south
-    today = dt.date.today()
+    today = uk_today()
     # Sign-offs that cover the period (the fixture's cover only the last month).
     idle_peer = make_user("peer", north.peers, username="north-peer-idle", signed_off=False)
     lapsed_peer = make_user("peer", north.peers, username="north-peer-lapsed", signed_off=False)
@@ -153,10 +156,20 @@ EXPECTED_WEEKS = {
     WEEK2: dict(peer=2, drug_service=0, pharmacy=1, used=1, reports=1),
 }
 EXPECTED_CHANNELS = {"peer": 5, "drug_service": 1, "pharmacy": 2}
-EXPECTED_CATEGORIES = {"person_at_risk": 6, "family_friend_carer": 1, "worker": 1, "unknown": 0}
+EXPECTED_CATEGORIES = {"person_at_risk": 6, "family_friend_carer": 1, "worker": 1,
+                       "member_of_public": 0, "unknown": 0}
 EXPECTED_AREAS = {"M14": 6, "M20": 1, "UNKNOWN": 1}
 EXPECTED_REASONS = {"used_on_someone_else": 1, "used_on_self": 1, "lost": 1, "stolen": 0}
 EXPECTED_TRAINING = dict(sessions=2, people_trained=7, with_kit=6, without_kit=1,
                          suppliers_trained=3)
 EXPECTED_PEERS = dict(signed_off=2, active=1)
-EXPECTED_STOCK = dict(on_hand=47, expiring=13, expired=3, recalled=3, recalled_with_recipients=1)
+EXPECTED_STOCK = dict(on_hand=47, expiring=13, expired=3, recalled=3, recalled_with_recipients=1,
+                      recalled_with_recipients_held=0)
+
+
+def read_log_csv(text: str) -> tuple[dict, list[dict]]:
+    """The log CSV's notes ({label: value}) and its table rows (dicts by header)."""
+    text = text.lstrip("\ufeff")
+    notes_part, table = text.split("\r\n\r\n", 1)
+    notes = dict(csv.reader(io.StringIO(notes_part)))
+    return notes, list(csv.DictReader(io.StringIO(table)))

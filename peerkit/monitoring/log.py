@@ -3,16 +3,30 @@
 A recipient code is shown only when the recipient consented to share pseudonymised data
 with the commissioner and has not withdrawn that consent. The supply itself still counts
 (it happened); see docs/MONITORING.md.
+
+By default the log lists the counted supplies, the ones behind the figures; asked for
+held or rejected ones (`Filters.review`) it lists those with the reason and the review
+note, so the commissioner can see what is pending and what was turned down.
 """
 import datetime as dt
 
 from sqlalchemy import and_, func, select
 
+from ..clock import uk_datetime
 from ..extensions import db
 from ..models import Consent, KitSupply, Organisation, Product, Site
-from ..vocab import CHANNELS, RECIPIENT_CATEGORIES, REPEAT_REASONS, SUPPLY_TRAINING, SUPPLY_TYPES
+from ..vocab import (
+    AGE_BANDS,
+    CHANNELS,
+    RECIPIENT_CATEGORIES,
+    REPEAT_REASONS,
+    SUPPLY_TRAINING,
+    SUPPLY_TYPES,
+)
 from .filters import Filters, week_start
-from .metrics import london, scoped_supplies
+from .metrics import scoped_supplies
+
+REVIEW_STATUSES = {"counted": "Counted", "held": "Held for review", "rejected": "Rejected"}
 
 PAGE_SIZE = 50
 
@@ -31,18 +45,22 @@ def _statement(user, f: Filters):
 
 
 def _row(supply: KitSupply, site: str, organisation: str, product: str, share: bool) -> dict:
-    received = london(supply.received_at)
+    received = uk_datetime(supply.received_at)
     return dict(
         id=supply.id, supplied_on=supply.supplied_on, week=week_start(supply.supplied_on),
         channel=CHANNELS.get(supply.channel, supply.channel), organisation=organisation,
         site=site, product=product, quantity=supply.quantity,
         recipient_category=RECIPIENT_CATEGORIES.get(supply.recipient_category),
+        age_band=AGE_BANDS.get(supply.age_band, ""),
         supply_type=SUPPLY_TYPES.get(supply.supply_type),
         repeat_reason=REPEAT_REASONS.get(supply.repeat_reason, ""),
         training=SUPPLY_TRAINING.get(supply.training, supply.training), area=supply.area,
         referral_offered=supply.referral_offered, referral_accepted=supply.referral_accepted,
         recipient_code=supply.recipient_code if share else None,
         received=received,
+        review_status=REVIEW_STATUSES.get(supply.review_status, supply.review_status),
+        hold_reason=supply.hold_reason or "", review_note=supply.review_note or "",
+        reviewed=uk_datetime(supply.reviewed_at),
         late=received is not None and (received.date() - supply.supplied_on) > dt.timedelta(days=2),
     )
 

@@ -7,17 +7,23 @@ the week it happened. Definitions are in docs/MONITORING.md.
 
 Supplies are read in two grouped queries (by day and channel, and by every other
 dimension at once) and folded here, rather than one query per table on the page.
+
+Only records whose review status is "counted" count: `in_scope`, which every statement
+here (and every other module that counts field records for the commissioner) starts from,
+adds that condition, so no output can forget it. Held records are counted beside the
+figures, never in them.
 """
 import datetime as dt
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass, field, fields, replace
 
 from sqlalchemy import and_, case, false, func, literal, null, select, tuple_, union, union_all
 
 from .. import stock as stock_module
+from ..clock import uk_datetime
 from ..extensions import db
 from ..models import (
+    AuditEvent,
     CoverageEstimate,
     Device,
     KitSupply,
@@ -31,11 +37,14 @@ from ..models import (
     User,
 )
 from ..rules import ORGANISATION_CHANNEL
-from ..scoping import scoped, visible_organisation_ids
+from ..scoping import visible_organisation_ids
 from ..vocab import CHANNELS, RECIPIENT_CATEGORIES, REPEAT_REASONS, USED_REPEAT_REASONS
-from .filters import Filters, week_start
+from .filters import AGE_BAND_CHOICES, AGE_NOT_RECORDED, Filters, period_end, week_start
 
-LONDON = ZoneInfo("Europe/London")
+# The one review status that counts in figures (see peerkit.models.FieldRecordMixin).
+COUNTED = "counted"
+# Every monitoring export; each is audited with the filters it covered (`Filters.args`).
+EXPORT_ACTIONS = ("export.summary_csv", "export.log_csv", "export.board_report")
 # The channels always shown side by side, even at zero: the comparison funders ask for.
 MAIN_CHANNELS = ("peer", "drug_service", "pharmacy")
 SILENT_AFTER = dt.timedelta(days=3)
@@ -45,15 +54,15 @@ EXPIRING_WITHIN = dt.timedelta(days=90)
 RECIPIENT_TRAINING = ("overdose_awareness",)
 
 
-def london(moment: dt.datetime | None) -> dt.datetime | None:
-    """A stored naive-UTC timestamp as UK local time."""
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=dt.timezone.utc).astimezone(LONDON)
+def arrived(model):
+    """When a record reached the figures: when it arrived, or, if it was held first, when a
+    person accepted it."""
+    return func.coalesce(model.reviewed_at, model.received_at)
 
 
 def supply_conditions(f: Filters) -> list:
-    """WHERE conditions on KitSupply for `f` (scope is added by `scoped`)."""
+    """WHERE conditions on KitSupply for `f` (scope and review status are added by
+    `in_scope`)."""
     conditions = [KitSupply.supplied_on >= f.start, KitSupply.supplied_on <= f.end]
     for column, value in ((KitSupply.channel, f.channel),
                           (KitSupply.organisation_id, f.organisation_id),
@@ -73,22 +82,33 @@ def supply_conditions(f: Filters) -> list:
         conditions.append(KitSupply.referral_offered.is_(True))
     if f.referral == "accepted":
         conditions.append(KitSupply.referral_accepted.is_(True))
+    if f.age_band == AGE_NOT_RECORDED:
+        conditions.append(KitSupply.age_band.is_(None))
+    elif f.age_band is not None:
+        conditions.append(KitSupply.age_band == f.age_band)
+    if f.arrived_after is not None:
+        conditions.append(arrived(KitSupply) > f.arrived_after)
     return conditions
 
 
-def in_scope(statement, model, user):
-    """`statement` over `model` narrowed to `user`'s organisations, given as a list of ids.
+def in_scope(statement, model, user, review: str | None = None):
+    """`statement` over field records of `model` that `user` may see and that count.
 
-    The ids come from `visible_organisation_ids`, the one scoping rule; listing them rather
-    than joining the subquery lets PostgreSQL use an index on the other columns (the
-    latest arrival goes from a scan of every row to one index probe)."""
+    The base of every figure: only records with review status "counted" count, unless
+    `review` asks for the "held" or "rejected" ones instead (to show them beside the
+    figures, never in them). The organisation ids come from `visible_organisation_ids`,
+    the one scoping rule; listing them rather than joining the subquery lets PostgreSQL
+    use an index on the other columns (the latest arrival goes from a scan of every row
+    to one index probe)."""
     ids = db.session.scalars(visible_organisation_ids(user)).all()
-    return statement.where(model.organisation_id.in_(ids))
+    return statement.where(model.organisation_id.in_(ids),
+                           model.review_status == (review or COUNTED))
 
 
 def scoped_supplies(statement, user, f: Filters):
-    """`statement` over KitSupply narrowed to `user`'s scope and `f`."""
-    return in_scope(statement, KitSupply, user).where(*supply_conditions(f))
+    """`statement` over KitSupply narrowed to `user`'s scope and `f` (counted supplies,
+    unless `f.review` asks for held or rejected ones)."""
+    return in_scope(statement, KitSupply, user, f.review).where(*supply_conditions(f))
 
 
 def _channel_organisations(user, channel: str):
@@ -115,6 +135,8 @@ def _other_conditions(model, date_column, user, f: Filters, *, site=True, area=T
         conditions.append(model.area == f.area)
     if f.product_id is not None and product:
         conditions.append(model.product_id == f.product_id)
+    if f.arrived_after is not None:
+        conditions.append(arrived(model) > f.arrived_after)
     return conditions
 
 
@@ -125,11 +147,12 @@ def _other_conditions(model, date_column, user, f: Filters, *, site=True, area=T
 # groupings: each one costs PostgreSQL a hash-table update per row.
 K = KitSupply
 GROUPED = (K.supplied_on, K.channel, K.site_id, K.product_id, K.recipient_category,
-           K.repeat_reason, K.area, K.user_id)
+           K.repeat_reason, K.area, K.age_band, K.user_id)
 GROUPINGS = {
     "day": (K.supplied_on, K.channel),
     "kind": (K.site_id, K.product_id, K.recipient_category, K.repeat_reason),
-    "area": (K.area,),
+    # Age band rides with area (a few dozen groups) rather than costing a grouping of its own.
+    "area": (K.area, K.age_band),
     "user": (K.user_id,),
 }
 # PostgreSQL's GROUPING() bit mask of each grouping: a bit set for every column left out.
@@ -172,7 +195,7 @@ def others_active_statement(user, f: Filters):
     for model, date_column, kw in (
             (TrainingSession, TrainingSession.session_date, dict(area=False, product=False)),
             (NaloxoneUseReport, NaloxoneUseReport.used_on, dict(site=False))):
-        sources.append(in_scope(select(model.user_id), model, user)
+        sources.append(in_scope(select(model.user_id), model, user, f.review)
                        .where(*_other_conditions(model, date_column, user, f, **kw)))
     return union(*sources)
 
@@ -182,7 +205,8 @@ def training_statement(user, f: Filters):
     t = TrainingSession
     attendees = t.attendees_at_risk + t.attendees_family + t.attendees_worker + t.attendees_unknown
     with_kit = case((t.kits_taken < attendees, t.kits_taken), else_=attendees)
-    return (in_scope(select(t.kind, func.count(), func.sum(attendees), func.sum(with_kit)), t, user)
+    return (in_scope(select(t.kind, func.count(), func.sum(attendees), func.sum(with_kit)), t, user,
+                     f.review)
             .where(*_other_conditions(t, t.session_date, user, f, area=False, product=False))
             .group_by(t.kind))
 
@@ -190,7 +214,7 @@ def training_statement(user, f: Filters):
 def use_reports_statement(user, f: Filters):
     """Use reports per event day."""
     r = NaloxoneUseReport
-    return (in_scope(select(r.used_on, func.count()), r, user)
+    return (in_scope(select(r.used_on, func.count()), r, user, f.review)
             .where(*_other_conditions(r, r.used_on, user, f, site=False))
             .group_by(r.used_on))
 
@@ -226,11 +250,16 @@ class Summary:
     by_product: list = field(default_factory=list)
     by_category: list = field(default_factory=list)
     by_area: list = field(default_factory=list)
+    by_age: list = field(default_factory=list)
     repeat_reasons: list = field(default_factory=list)
     training: dict = field(default_factory=dict)
     peers: dict = field(default_factory=dict)
     coverage: dict = field(default_factory=dict)
     last_changed: dt.datetime | None = None
+    # The counted records the figures were built from, and those held beside them (each
+    # `record_counts`: supplies, kits, training_sessions, use_reports, records).
+    records: dict = field(default_factory=dict)
+    held: dict = field(default_factory=dict)
 
 
 def _weeks(f: Filters, day_rows, reports_by_day) -> tuple[list, list]:
@@ -303,15 +332,66 @@ def _peers_among(user, user_ids: set) -> int:
 
 
 def last_changed_statement(user):
-    """The latest arrival (received_at) of any record the figures count."""
-    latest = union_all(*(in_scope(select(func.max(m.received_at).label("at")), m, user)
+    """The latest moment a record the figures count reached them (`arrived`)."""
+    latest = union_all(*(in_scope(select(func.max(arrived(m)).label("at")), m, user)
                          for m in (KitSupply, TrainingSession, NaloxoneUseReport))).subquery()
     return select(func.max(latest.c.at))
 
 
 def last_changed(user) -> dt.datetime | None:
     """When figures last changed, in UK time."""
-    return london(db.session.scalar(last_changed_statement(user)))
+    return uk_datetime(db.session.scalar(last_changed_statement(user)))
+
+
+def record_counts(user, f: Filters) -> dict:
+    """How many records `f` matches (counted ones, or `f.review`'s): supplies and their
+    kits, training sessions (every kind) and use reports, and all records together."""
+    kits = scoped_supplies(select(func.count(), func.coalesce(func.sum(K.quantity), 0)), user, f)
+    t, r = TrainingSession, NaloxoneUseReport
+    sessions = in_scope(select(func.count()), t, user, f.review).where(
+        *_other_conditions(t, t.session_date, user, f, area=False, product=False))
+    reports = in_scope(select(func.count()), r, user, f.review).where(
+        *_other_conditions(r, r.used_on, user, f, site=False))
+    supplies, kit_count = db.session.execute(kits).one()
+    counts = dict(supplies=supplies, kits=int(kit_count),
+                  training_sessions=db.session.scalar(sessions),
+                  use_reports=db.session.scalar(reports))
+    counts["records"] = counts["supplies"] + counts["training_sessions"] + counts["use_reports"]
+    return counts
+
+
+FILTER_NAMES = tuple(item.name for item in fields(Filters))
+
+
+def last_export(user, f: Filters) -> dt.datetime | None:
+    """When figures for exactly these filters were last exported by anyone in `user`'s
+    area (naive UTC, to the second), or None. Exports are audited with their filters."""
+    wanted = f.args()
+    events = db.session.execute(
+        select(AuditEvent.at, AuditEvent.detail)
+        .where(AuditEvent.action.in_(EXPORT_ACTIONS),
+               AuditEvent.organisation_id == user.organisation_id,
+               AuditEvent.at >= dt.datetime.combine(f.start, dt.time()))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()))
+    for at, detail in events:
+        if {k: v for k, v in (detail or {}).items() if k in FILTER_NAMES} == wanted:
+            # To the second, as a link carries it: a record arriving within that second
+            # counts as after the export (shown as new rather than missed).
+            return at.replace(microsecond=0)
+    return None
+
+
+def late(user, f: Filters, today: dt.date) -> dict:
+    """Counted records of the period that reached the figures late: after the period ended
+    (once it has ended) and after the last export of these figures (if any). Each is
+    `record_counts` plus `since` (naive UTC, for `Filters.arrived_after`) and `since_uk`,
+    or None."""
+    def after(moment):
+        return dict(record_counts(user, replace(f, arrived_after=moment)), since=moment,
+                    since_uk=uk_datetime(moment))
+    exported = last_export(user, f)
+    return dict(after_end=after(period_end(f.end)) if f.end < today else None,
+                after_export=None if exported is None else after(exported))
 
 
 def _supply_groups(rows) -> dict[str, list[dict]]:
@@ -353,6 +433,8 @@ def summary(user, f: Filters, today: dt.date) -> Summary:
     s.by_category = _breakdown(kinds, "recipient_category", RECIPIENT_CATEGORIES,
                                always=RECIPIENT_CATEGORIES)
     s.by_area = sorted(_breakdown(groups["area"], "area", {}), key=lambda b: b.label)
+    ages = [dict(row, age_band=row["age_band"] or AGE_NOT_RECORDED) for row in groups["area"]]
+    s.by_age = _breakdown(ages, "age_band", AGE_BAND_CHOICES, always=AGE_BAND_CHOICES)
     s.repeat_reasons = _breakdown([r for r in kinds if r["repeat_reason"]],
                                   "repeat_reason", REPEAT_REASONS, always=REPEAT_REASONS)
     active = {r["user_id"] for r in groups["user"]} | {user_id for (user_id,) in others_active}
@@ -370,6 +452,11 @@ def summary(user, f: Filters, today: dt.date) -> Summary:
     )
     s.coverage = _coverage(user, f, total["kits"])
     s.last_changed = last_changed(user)
+    sessions = sum(v[0] for v in by_kind.values())
+    s.records = dict(supplies=total["supplies"], kits=total["kits"], training_sessions=sessions,
+                     use_reports=s.totals["use_reports"],
+                     records=total["supplies"] + sessions + s.totals["use_reports"])
+    s.held = record_counts(user, replace(f, review="held"))
     return s
 
 
@@ -425,14 +512,18 @@ def stock(user, today: dt.date, f: Filters | None = None) -> dict:
         rows.append(row)
     totals = {key: sum(r[key] for r in rows) for key in ("on_hand", "expiring", "expired",
                                                          "recalled")}
-    recalled = scoped(select(func.coalesce(func.sum(KitSupply.quantity), literal(0)))
-                      .join(StockBatch, StockBatch.id == KitSupply.batch_id)
-                      .where(StockBatch.recalled_at.is_not(None)), KitSupply, user)
-    if f is not None and f.organisation_id is not None:
-        recalled = recalled.where(KitSupply.organisation_id == f.organisation_id)
-    if f is not None and f.site_id is not None:
-        recalled = recalled.where(KitSupply.site_id == f.site_id)
-    totals["recalled_with_recipients"] = int(db.session.scalar(recalled) or 0)
+    # A supply of a recalled batch is held for review when it arrives, so the held ones are
+    # counted beside the figure: those kits are with recipients all the same.
+    for key, review in (("recalled_with_recipients", None),
+                        ("recalled_with_recipients_held", "held")):
+        recalled = in_scope(select(func.coalesce(func.sum(KitSupply.quantity), literal(0)))
+                            .join(StockBatch, StockBatch.id == KitSupply.batch_id)
+                            .where(StockBatch.recalled_at.is_not(None)), KitSupply, user, review)
+        if f is not None and f.organisation_id is not None:
+            recalled = recalled.where(KitSupply.organisation_id == f.organisation_id)
+        if f is not None and f.site_id is not None:
+            recalled = recalled.where(KitSupply.site_id == f.site_id)
+        totals[key] = int(db.session.scalar(recalled) or 0)
     return dict(rows=rows, totals=totals)
 
 
@@ -447,7 +538,7 @@ def freshness(user, now: dt.datetime) -> list[dict]:
         .order_by(Device.last_sync_at.is_(None).desc(), Device.last_sync_at, Device.id)
     ).all()
     return [dict(label=device.label or "Unnamed device", role=role, organisation=organisation,
-                 last_sync=london(device.last_sync_at),
+                 last_sync=uk_datetime(device.last_sync_at),
                  records_waiting=device.records_waiting,
                  silent=device.last_sync_at is None or now - device.last_sync_at > SILENT_AFTER)
             for device, role, organisation in rows]

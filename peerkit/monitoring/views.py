@@ -1,6 +1,6 @@
 """Thin views over `metrics`, `log` and `exports`. Commissioners only, read-only except
 for their own coverage denominator; every export is audited."""
-import datetime as dt
+from dataclasses import replace
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -8,29 +8,25 @@ from sqlalchemy import select
 
 from .. import audit
 from ..auth.access import roles_required
+from ..clock import uk_datetime, uk_today
 from ..extensions import db
 from ..models import Organisation, Product, Site, utcnow
 from ..scoping import visible_organisation_ids
 from ..vocab import CHANNELS, RECIPIENT_CATEGORIES, REPEAT_REASONS, SUPPLY_TYPES
 from . import bp, charts, coverage, exports, log, metrics
-from .filters import REFERRALS, filters_from_args
+from .filters import AGE_BAND_CHOICES, REFERRALS, REVIEW_CHOICES, filters_from_args
 from .forms import CoverageForm
 
 
-def _today() -> dt.date:
-    """Today in the UK, which is what "this week" means to the people reading the page."""
-    return dt.datetime.now(metrics.LONDON).date()
-
-
-def _filters():
-    return filters_from_args(request.args, current_user, _today())
+def _filters(records: bool = False):
+    return filters_from_args(request.args, current_user, uk_today(), records=records)
 
 
 def _choices() -> dict:
     """What the filter form offers: only organisations and sites in scope."""
     visible = visible_organisation_ids(current_user)
     return dict(
-        channels=CHANNELS,
+        channels=CHANNELS, age_bands=AGE_BAND_CHOICES,
         organisations=db.session.execute(select(Organisation.id, Organisation.name)
                                          .where(Organisation.id.in_(visible),
                                                 Organisation.kind != "commissioning_area")
@@ -42,9 +38,16 @@ def _choices() -> dict:
 
 
 def _figures(f):
-    today = _today()
+    today = uk_today()
     return (metrics.summary(current_user, f, today), metrics.stock(current_user, today),
             metrics.freshness(current_user, utcnow()))
+
+
+def _audit_export(action: str, as_of, f, **detail) -> None:
+    """Audit an export with the filters it covered, at the moment its figures were taken
+    (so records arriving while it ran count as after it: `metrics.last_export`)."""
+    event = audit.record(action, **f.args(), **detail)
+    event.at = as_of
 
 
 def _charts(summary, suppress=False) -> dict:
@@ -61,9 +64,11 @@ def _charts(summary, suppress=False) -> dict:
 def dashboard():
     """The dashboard: every period figure, with drill-down links, and data freshness."""
     f = _filters()
-    summary = metrics.summary(current_user, f, _today())
+    today = uk_today()
+    summary = metrics.summary(current_user, f, today)
     form = CoverageForm(year=f.start.year)
     return render_template("monitoring/dashboard.html", s=summary,
+                           late=metrics.late(current_user, f, today),
                            freshness=metrics.freshness(current_user, utcnow()), f=f,
                            charts=_charts(summary), form=form, **_choices())
 
@@ -72,7 +77,7 @@ def dashboard():
 @roles_required("commissioner")
 def stock():
     """Stock today: a snapshot over all time, so kept off the period dashboard."""
-    today = _today()
+    today = uk_today()
     return render_template("monitoring/stock.html", today=today,
                            stock=metrics.stock(current_user, today, _filters()))
 
@@ -80,8 +85,9 @@ def stock():
 @bp.route("/log")
 @roles_required("commissioner")
 def distribution_log():
-    """The supplies behind the figures, pseudonymous, a page at a time."""
-    f = _filters()
+    """The supplies behind the figures (or the held, rejected or late ones), pseudonymous,
+    a page at a time."""
+    f = _filters(records=True)
     number = request.args.get("page", "1")
     if not number.isdigit() or int(number) < 1:
         abort(400)
@@ -92,7 +98,9 @@ def distribution_log():
                            total=total, page=number, pages=pages,
                            labels=dict(recipient_category=RECIPIENT_CATEGORIES,
                                        supply_type=SUPPLY_TYPES, repeat_reason=REPEAT_REASONS,
-                                       referral=REFERRALS),
+                                       referral=REFERRALS, review=REVIEW_CHOICES),
+                           review_labels=REVIEW_CHOICES,
+                           arrived_after=uk_datetime(f.arrived_after),
                            **_choices())
 
 
@@ -105,12 +113,15 @@ def _csv(name: str, text: str) -> Response:
 @roles_required("commissioner")
 def export_log():
     """The log as CSV (pseudonymous, not suppressed: it stays with the commissioner)."""
-    f = _filters()
+    f = _filters(records=True)
+    as_of = utcnow()
     rows = list(exports.log_rows(log.every_row(current_user, f)))
-    audit.record("export.log_csv", rows=len(rows), **f.args())
+    held = metrics.record_counts(current_user, replace(f, review="held"))
+    _audit_export("export.log_csv", as_of, f, rows=len(rows))
     db.session.commit()
+    notes = exports.log_notes(f, uk_datetime(as_of), len(rows), held)
     return _csv(f"distribution-log-{f.start}-{f.end}.csv",
-                exports.csv_text(exports.LOG_HEADER, rows))
+                exports.csv_text(exports.LOG_HEADER, rows, notes))
 
 
 @bp.route("/summary.csv")
@@ -118,8 +129,10 @@ def export_log():
 def export_summary():
     """The summary figures as CSV, counts under 5 suppressed."""
     f = _filters()
-    rows = exports.summary_rows(*_figures(f))
-    audit.record("export.summary_csv", **f.args())
+    as_of = utcnow()
+    summary, stock, freshness = _figures(f)
+    rows = exports.summary_rows(summary, stock, freshness, uk_datetime(as_of))
+    _audit_export("export.summary_csv", as_of, f, records=summary.records["records"])
     db.session.commit()
     return _csv(f"naloxone-summary-{f.start}-{f.end}.csv",
                 exports.csv_text(exports.SUMMARY_HEADER, rows))
@@ -130,11 +143,13 @@ def export_summary():
 def board_report():
     """The printable board report: one page per section, counts under 5 suppressed."""
     f = _filters()
+    as_of = utcnow()
     summary, stock, freshness = _figures(f)
-    audit.record("export.board_report", **f.args())
+    _audit_export("export.board_report", as_of, f, records=summary.records["records"])
     db.session.commit()
-    return render_template("monitoring/report.html", s=summary, f=f,
-                           pages=exports.report_pages(summary, stock, freshness),
+    return render_template("monitoring/report.html", s=summary, f=f, as_of=uk_datetime(as_of),
+                           pages=exports.report_pages(summary, stock, freshness,
+                                                      uk_datetime(as_of)),
                            charts=_charts(summary, suppress=True), suppress=exports.suppress,
                            channel_labels=CHANNELS, area=db.session.get(Organisation, current_user.organisation_id))
 
