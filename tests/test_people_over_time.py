@@ -110,7 +110,9 @@ def test_deactivating_ends_sessions_and_phones_at_once_but_keeps_the_records(
                   form_url=f"/coordination/accounts/{north.peer.id}")
     assert again.status_code == 302
     assert AuthActions(app.test_client()).login("north-peer").status_code == 302
-    assert h.push(client, token, [h.use_report()]).status_code == 401  # phone stays revoked
+    # The phone stays locked out: it may only hand records over, held.
+    assert client.get("/api/v1/sync/pull", headers=h.bearer(token)).status_code == 401
+    assert h.push(client, token, [h.use_report()]).json["device"]["revoked"] is True
     assert "user.reactivate" in _actions()
 
 

@@ -9,14 +9,15 @@ from ..auth.access import roles_required
 from ..extensions import db
 from ..models import Organisation
 from . import bp, claims, exports
-from .views import _csv, _today
+from ..clock import uk_today
+from .views import _csv
 
 
 @bp.route("/claims")
 @roles_required("commissioner")
 def claims_overview():
     """Every pharmacy's kits in a month, with links to its statement and CSV."""
-    month = claims.parse_month(request.args.get("month"), _today())
+    month = claims.parse_month(request.args.get("month"), uk_today())
     return render_template("monitoring/claims.html", month=month,
                            rows=claims.overview(current_user, month),
                            filters=claims.month_filters(month))
@@ -27,12 +28,12 @@ def claims_overview():
 def claims_statement(organisation_id):
     """A pharmacy's monthly claims statement, to print."""
     pharmacy = claims.pharmacy(current_user, organisation_id)
-    month = claims.parse_month(request.args.get("month"), _today())
+    month = claims.parse_month(request.args.get("month"), uk_today())
     statement = claims.statement(current_user, pharmacy, month)
     audit.record("export.claims_statement", "organisation", pharmacy.id,
                  month=month.strftime("%Y-%m"), kits=statement.kits)
     db.session.commit()
-    return render_template("monitoring/claims_statement.html", s=statement, today=_today(),
+    return render_template("monitoring/claims_statement.html", s=statement, today=uk_today(),
                            area=db.session.get(Organisation, current_user.organisation_id))
 
 
@@ -41,7 +42,7 @@ def claims_statement(organisation_id):
 def claims_csv(organisation_id):
     """A pharmacy's monthly claims statement as CSV."""
     pharmacy = claims.pharmacy(current_user, organisation_id)
-    month = claims.parse_month(request.args.get("month"), _today())
+    month = claims.parse_month(request.args.get("month"), uk_today())
     statement = claims.statement(current_user, pharmacy, month)
     audit.record("export.claims_csv", "organisation", pharmacy.id,
                  month=month.strftime("%Y-%m"), rows=len(statement.lines), kits=statement.kits)
