@@ -102,7 +102,7 @@ def _role_for(kind: str) -> str | None:
 def check(text: str, coordinator: User) -> ImportCheck:
     """Read and check the CSV for `coordinator`'s service; change nothing."""
     result = ImportCheck()
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
     header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
     missing = [column for column in COLUMNS if column not in header]
     if missing:
@@ -189,7 +189,8 @@ def check(text: str, coordinator: User) -> ImportCheck:
     return result
 
 
-def import_people(coordinator: User, checked: ImportCheck) -> list[tuple[User, SupplierSignOff]]:
+def import_people(coordinator: User,
+                  checked: ImportCheck) -> list[tuple[User, SupplierSignOff]]:
     """Create every checked person with their sign-off, in the caller's transaction.
 
     Accounts have no usable password until the person follows a set-up link (as for one
