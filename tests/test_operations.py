@@ -120,7 +120,7 @@ def test_json_logs_from_a_real_gunicorn_name_routes_not_paths(tmp_path):
             try:
                 requests.get(f"{base}/healthz", timeout=2)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:  # still starting
                 time.sleep(0.1)
         health = requests.get(f"{base}/healthz", headers={"X-Request-ID": "probe-1"}, timeout=5)
         assert health.status_code == 200 and health.headers["X-Request-ID"] == "probe-1"
