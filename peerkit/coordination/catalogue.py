@@ -28,12 +28,10 @@ class CatalogueError(ValueError):
         self.message = message
 
 
-def products(include_retired: bool = True) -> list[Product]:
+def products() -> list[Product]:
     """The catalogue, active products first, each group by name."""
-    query = select(Product).order_by(Product.active.desc(), Product.name)
-    if not include_retired:
-        query = query.where(Product.active.is_(True))
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(select(Product).order_by(Product.active.desc(),
+                                                            Product.name)))
 
 
 def add_product(by: User | None, code: str, name: str, route: str, dose: str = "",

@@ -30,7 +30,8 @@ def import_people():
         if form.confirm.data and form.csv_text.data:
             csv_text = form.csv_text.data
         elif form.csv_file.data:
-            csv_text = importing.decode(form.csv_file.data.read())
+            with form.csv_file.data.stream as upload:  # a large one is a temporary file
+                csv_text = importing.decode(upload.read(importing.MAX_BYTES + 1))
         else:
             form.csv_file.errors.append("Choose the CSV file to check.")
     except ValueError as error:

@@ -29,6 +29,7 @@ from . import operations
 
 COLUMNS = ("name", "username", "organisation", "trained_on", "assessed_on")
 MAX_ROWS = 1000
+MAX_BYTES = 1_000_000  # far above 1,000 rows of these columns
 USERNAME = re.compile(r"^[a-z0-9._-]{3,80}$")
 
 TEMPLATE_CSV = (
@@ -76,6 +77,8 @@ class ImportCheck:
 
 def decode(data: bytes) -> str:
     """The file's text; spreadsheets save UTF-8 with or without a byte-order mark."""
+    if len(data) > MAX_BYTES:
+        raise ValueError(f"The file is larger than {MAX_BYTES // 1_000_000} MB: split it.")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
