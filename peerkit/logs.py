@@ -93,6 +93,7 @@ def register(app: Flask) -> None:
 
     def log_exception(exc_info) -> None:
         # Flask's own message names the raw path; name the route instead.
-        app.logger.error("Exception on %s [%s]", _route(), request.method, exc_info=exc_info)
+        app.logger.error("Exception on %s [%s]", _route(), request.method, exc_info=exc_info,
+                         extra={"request_id": g.get("request_id")})
 
     app.log_exception = log_exception

@@ -18,6 +18,7 @@ import yaml
 from werkzeug.serving import make_server
 
 from peerkit.extensions import db
+from peerkit.logs import JsonFormatter
 
 from .conftest import _fresh_postgres_database, make_app
 
@@ -247,3 +248,23 @@ def test_backup_and_restore_with_pg_dump_and_pg_restore(tmp_path):
         assert after.sync_seq > 100000000  # beyond any number a phone saw before
         db.session.remove()
         db.engine.dispose()
+
+
+def test_an_error_is_logged_with_its_route_and_request_id_not_its_path(app, caplog):
+    failing = make_app(app.config["SQLALCHEMY_DATABASE_URI"], PROPAGATE_EXCEPTIONS=False)
+
+    @failing.get("/boom/<token>")
+    def boom(token):
+        raise RuntimeError("boom")
+
+    with failing.app_context():
+        response = failing.test_client().get("/boom/secret-token-456",
+                                             headers={"X-Request-ID": "err-1"})
+        db.engine.dispose()
+    assert response.status_code == 500 and response.headers["X-Request-ID"] == "err-1"
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert [r.getMessage() for r in errors] == ["Exception on /boom/<token> [GET]"]
+    assert "secret-token-456" not in caplog.text
+    line = json.loads(JsonFormatter().format(errors[0]))
+    assert line["level"] == "ERROR" and "RuntimeError: boom" in line["exception"]
+    assert line["request_id"] == "err-1"
