@@ -119,7 +119,7 @@ def test_json_logs_from_a_real_gunicorn_name_routes_not_paths(tmp_path):
         base = f"http://127.0.0.1:{port}"
         for _ in range(100):
             try:
-                requests.get(f"{base}/healthz", timeout=2)
+                requests.get(f"{base}/healthz", timeout=10)
                 break
             except requests.RequestException:  # still starting
                 time.sleep(0.1)

@@ -118,13 +118,13 @@ def served(production):
                                f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=production,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            if requests.get(base + "/healthz", timeout=10).status_code == 200:
-                break
-        except requests.RequestException:  # still starting
-            time.sleep(0.1)
-    try:
+    try:  # the server goes, however the test ends
+        for _ in range(150):
+            try:
+                if requests.get(base + "/healthz", timeout=10).status_code == 200:
+                    break
+            except requests.RequestException:  # still starting
+                time.sleep(0.1)
         yield base
     finally:
         server.terminate()
