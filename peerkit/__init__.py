@@ -37,6 +37,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_blueprints(app)
 
     from . import cli, database, errors, security, sync_feed  # noqa: F401  (sync_feed: flush hook)
+    from . import logs
+
+    if test_config is None:  # a server or command: tests keep pytest's log handlers
+        logs.configure_logging(app.config["LOG_FORMAT"])
+    logs.register(app)
 
     database.configure_sqlite(app)
     database.end_transaction_with_response(app)
@@ -68,10 +73,12 @@ def register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .coordination import bp as coordination_bp
     from .field import bp as field_bp
+    from .health import bp as health_bp
     from .monitoring import bp as monitoring_bp
 
     app.register_blueprint(api_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(coordination_bp)
     app.register_blueprint(field_bp)
+    app.register_blueprint(health_bp)
     app.register_blueprint(monitoring_bp)

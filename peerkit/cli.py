@@ -7,7 +7,7 @@ from sqlalchemy import select
 from . import demo
 from .extensions import db
 from .models import Organisation, User
-from .vocab import ROLES
+from .vocab import PRODUCT_ROUTES, ROLES
 
 peerkit_cli = AppGroup("peerkit", help="PeerKit operations.")
 
@@ -82,6 +82,58 @@ def enrol_device_command(username: str, label: str) -> None:
     device = enrol_device(user, label)
     db.session.commit()
     click.echo(make_device_token(device))
+
+
+product_cli = AppGroup("product", help="The naloxone product catalogue.")
+peerkit_cli.add_command(product_cli)
+
+
+@product_cli.command("list")
+def product_list() -> None:
+    """List the catalogue: code, route, minimum age, status and name."""
+    from .coordination.catalogue import products
+
+    for product in products():
+        age = f"{product.min_age}+" if product.min_age is not None else "any age"
+        status = "active" if product.active else "retired"
+        click.echo(f"{product.code:<20} {product.route:<6} {age:<8} {status:<8} {product.name}")
+
+
+@product_cli.command("add")
+@click.argument("code")
+@click.option("--name", required=True, help="As on the pack, e.g. 'Nyxoid 1.8 mg nasal spray'.")
+@click.option("--route", type=click.Choice(list(PRODUCT_ROUTES)), required=True)
+@click.option("--dose", default="", help="One dose and when to repeat it.")
+@click.option("--pack", default="", help="What one kit holds.")
+@click.option("--min-age", type=click.IntRange(0, 120), default=None,
+              help="Licensed minimum age in years; leave out if there is none.")
+@click.option("--description", default="")
+def product_add(code, name, route, dose, pack, min_age, description) -> None:
+    """Add a product to the catalogue (audited)."""
+    from .coordination.catalogue import CatalogueError, add_product
+
+    try:
+        product = add_product(None, code, name, route, dose=dose, pack=pack, min_age=min_age,
+                              description=description)
+    except CatalogueError as error:
+        raise click.ClickException(str(error))
+    db.session.commit()
+    click.echo(f"Added {product.code}.")
+
+
+@product_cli.command("retire")
+@click.argument("code")
+def product_retire(code) -> None:
+    """Retire a product: no more deliveries of it; its history stays (audited)."""
+    from .coordination.catalogue import product_by_code, retire_product
+
+    product = product_by_code(code)
+    if product is None:
+        raise click.ClickException(f"No product with code {code!r}: see `flask peerkit "
+                                   "product list`.")
+    retire_product(None, product)
+    db.session.commit()
+    click.echo(f"Retired {product.code}: it can no longer be booked in.")
 
 
 def register(app: Flask) -> None:

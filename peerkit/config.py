@@ -56,6 +56,7 @@ def from_environment(instance_path: Path) -> dict:
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", not dev),
         "PEERKIT_DEV": dev,
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        "LOG_FORMAT": "json" if os.environ.get("LOG_FORMAT", "").lower() == "json" else "text",
         **({"RATELIMIT_STORAGE_URI": os.environ["RATELIMIT_STORAGE_URI"]}
            if os.environ.get("RATELIMIT_STORAGE_URI") else {}),
     }

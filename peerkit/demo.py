@@ -44,6 +44,16 @@ def _user(username, name, role, org) -> User:
     return user
 
 
+def _product(code, **details) -> Product:
+    """The catalogue's product `code`, or a new one with `details` if it is missing."""
+    product = db.session.query(Product).filter_by(code=code).one_or_none()
+    if product is None:
+        product = Product(code=code, **details)
+        db.session.add(product)
+        db.session.flush()
+    return product
+
+
 def load(today: dt.date | None = None) -> list[tuple[str, str]]:
     """Create the demo area in an empty database; return (username, role) of each login."""
     rng = random.Random(2026)
@@ -113,12 +123,11 @@ def load(today: dt.date | None = None) -> list[tuple[str, str]]:
             user=u, assessed_by=coordinators[0], trained_on=assessed - dt.timedelta(days=7),
             assessed_on=assessed, refresher_due=assessed + dt.timedelta(days=365)))
 
-    prenoxad = Product(code="prenoxad", name="Prenoxad", route="im", min_age=16,
-                       description="2 mg/2 ml prefilled syringe, 5 × 0.4 ml doses")
-    nyxoid = Product(code="nyxoid", name="Nyxoid", route="nasal", min_age=14,
-                     description="1.8 mg nasal spray, 2 sprays a pack")
-    db.session.add_all([prenoxad, nyxoid])
-    db.session.flush()
+    # The catalogue migration adds these products; a database emptied by hand lacks them.
+    prenoxad = _product("prenoxad", name="Prenoxad", route="im", min_age=16,
+                        description="2 mg/2 ml prefilled syringe, 5 × 0.4 ml doses")
+    nyxoid = _product("nyxoid", name="Nyxoid", route="nasal", min_age=14,
+                      description="1.8 mg nasal spray, 2 sprays a pack")
     batches = [
         StockBatch(product=prenoxad, organisation_id=service.id, batch_number="PX24118",
                    expiry_date=today + dt.timedelta(days=60)),

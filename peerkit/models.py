@@ -184,7 +184,11 @@ class Device(db.Model):
 
 
 class Product(Synced, db.Model):
-    """A naloxone product (Prenoxad, Nyxoid, other)."""
+    """A naloxone product of the catalogue (Prenoxad, Nyxoid, a generic ampoule kit...).
+
+    `min_age` is the licensed minimum age (None: no licensed lower age). A retired product
+    (`active` false) can no longer be booked in; its batches and supplies stay and count.
+    """
 
     __tablename__ = "product"
 
@@ -193,6 +197,8 @@ class Product(Synced, db.Model):
     name: Mapped[str] = mapped_column(String(120))
     route: Mapped[str] = mapped_column(String(10))
     description: Mapped[str] = mapped_column(String(200), default="")
+    dose: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    pack: Mapped[str] = mapped_column(String(200), default="", server_default="")
     min_age: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 

@@ -46,6 +46,7 @@ RULES: dict[str, Rule] = {
     "auth.accept_invitation": Rule(allowed=ROLES, auth="public", args=lambda a: {"token": "x"}),
     "field.static": Rule(allowed=ROLES, auth="public", args=lambda a: {"filename": "css/app.css"}),
     "api.openapi_json": PUBLIC,
+    "health.healthz": PUBLIC,  # ok / not ok and the reason, nothing more
     # The field app's shell is static and public; what it shows comes through the API.
     "field.app_shell": PUBLIC,
     "field.manifest": PUBLIC,
@@ -77,6 +78,12 @@ RULES: dict[str, Rule] = {
                                                 "record_id": a.held_supply_id}),
     "coordination.withdraw_consent": Rule(allowed=("coordinator",)),
     "coordination.recall_by_number": Rule(allowed=("coordinator", "admin")),
+    # The product catalogue is the deployment's, not one area's: any admin manages it.
+    "coordination.products": Rule(allowed=("admin",)),
+    "coordination.retire_product": Rule(allowed=("admin",), method="POST",
+                                        args=lambda a: {"product_id": a.product.id}),
+    "coordination.import_people": Rule(allowed=("coordinator",)),
+    "coordination.import_template": Rule(allowed=("coordinator",)),
     "coordination.stock": Rule(allowed=("coordinator",)),
     "coordination.batch_detail": Rule(allowed=("coordinator",), about_area=True,
                                       args=lambda a: {"batch_id": a.batch.id}),

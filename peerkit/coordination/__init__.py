@@ -3,4 +3,11 @@ from flask import Blueprint
 
 bp = Blueprint("coordination", __name__, url_prefix="/coordination")
 
-from . import people_views, recall_views, review_views, views  # noqa: E402,F401  (register routes on bp)
+from . import (  # noqa: E402,F401  (register routes on bp)
+    catalogue_views,
+    import_views,
+    people_views,
+    recall_views,
+    review_views,
+    views,
+)

@@ -2,8 +2,10 @@
 import datetime as dt
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField
 from wtforms import (
     DateField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -12,9 +14,9 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Regexp, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from ..vocab import ALERT_GRADINGS, ORGANISATION_KINDS, SITE_TYPES
+from ..vocab import ALERT_GRADINGS, ORGANISATION_KINDS, PRODUCT_ROUTES, SITE_TYPES
 
 
 class RevokeDeviceForm(FlaskForm):
@@ -95,6 +97,35 @@ class RecallForm(FlaskForm):
 
     reason = StringField("Reason for the recall", validators=[DataRequired(), Length(max=200)])
     submit = SubmitField("Recall this batch")
+
+
+class ProductForm(FlaskForm):
+    """A product for the catalogue (admins only)."""
+
+    code = StringField("Code", validators=[DataRequired(), Regexp(
+        r"^[a-z0-9_]{2,32}$", message="2-32 lower-case letters, digits or underscores.")],
+        description="Short and stable, e.g. 'nyxoid'. Phones and exports use it.")
+    name = StringField("Name as on the pack", validators=[DataRequired(), Length(max=120)])
+    route = SelectField("Route", validators=[DataRequired()],
+                        choices=[SelectChoice(c, l) for c, l in PRODUCT_ROUTES.items()])
+    dose = StringField("Dose", validators=[Length(max=200)],
+                       description="One dose and when to repeat it.")
+    pack = StringField("Pack", validators=[Length(max=200)], description="What one kit holds.")
+    min_age = IntegerField("Licensed minimum age (years)", validators=[
+        Optional(), NumberRange(0, 120)], description="Leave empty if there is none.")
+    description = StringField("Description", validators=[Length(max=200)])
+    submit = SubmitField("Add product")
+
+
+class ImportPeopleForm(FlaskForm):
+    """A CSV of people the service has already trained and signed off."""
+
+    csv_file = FileField("CSV file", validators=[FileAllowed(["csv"], "Choose a .csv file.")])
+    # After a clean dry run the page carries the checked file, so importing it needs no
+    # second upload (and imports exactly what was checked).
+    csv_text = HiddenField()
+    check = SubmitField("Check the file (dry run)")
+    confirm = SubmitField("Import these people")
 
 
 class NewPersonForm(FlaskForm):

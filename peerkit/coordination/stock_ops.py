@@ -119,8 +119,12 @@ def _movement(coordinator, kind, batch, quantity, **holders_) -> StockMovement:
 def receive(coordinator: User, product_id: int, batch_number: str, expiry: dt.date,
             quantity: int, to: str) -> StockBatch:
     """A delivery from the supplier: a new batch (or more of a known one) into a site."""
-    if db.session.get(Product, product_id) is None:
+    product = db.session.get(Product, product_id)
+    if product is None:
         abort(400)
+    if not product.active:
+        raise StockError(f"{product.name} is retired from the catalogue: it can no longer be "
+                         "booked in. Kits already held can still be moved and supplied.")
     kind, holder_id = _holder(coordinator, to, current=True)
     if kind != "site":
         raise StockError("Deliveries arrive at a site; transfer to peers from there.")
