@@ -62,7 +62,7 @@ def csv_text(header: list[str], rows) -> str:
 LOG_HEADER = ["Date of supply", "Week commencing", "Channel", "Organisation", "Site",
               "Product", "Kits", "Recipient category", "Supply type", "Repeat reason",
               "Training", "Area", "Referral offered", "Referral accepted",
-              "Recipient code", "Received (UK time)", "Record id"]
+              "Received (UK time)", "Record id"]
 
 
 def log_rows(rows):
@@ -71,7 +71,7 @@ def log_rows(rows):
         yield [r["supplied_on"], r["week"], r["channel"], r["organisation"], r["site"],
                r["product"], r["quantity"], r["recipient_category"], r["supply_type"],
                r["repeat_reason"], r["training"], r["area"], r["referral_offered"],
-               r["referral_accepted"], r["recipient_code"] or "", r["received"], r["id"]]
+               r["referral_accepted"], r["received"], r["id"]]
 
 
 SUMMARY_HEADER = ["Section", "Measure", "Value"]
