@@ -59,3 +59,35 @@ def test_counter_keys_hold_no_usernames_or_addresses(client, two_areas):
     keys = db.session.scalars(select(RateLimitCounter.key)).all()
     assert len(keys) == 3  # pair, account, address
     assert all("north" not in k and "203.0" not in k and len(k) == 64 for k in keys)
+
+
+def test_guessing_from_many_addresses_meets_a_ceiling_a_coordinator_can_clear(app, client,
+                                                                              two_areas):
+    from sqlalchemy import select
+
+    from peerkit.extensions import db
+    from peerkit.models import AuditEvent
+
+    from .conftest import AuthActions
+    for i in range(50):  # 50 addresses, 1 guess each: no pair or address limit is reached
+        assert _attempt(client, "north-peer", address=f"203.0.113.{i}").status_code == 200
+    assert _attempt(client, "north-peer", PASSWORD, address="198.51.100.1").status_code == 429
+    coordinator = app.test_client()
+    AuthActions(coordinator).login("north-coordinator")
+    people = coordinator.get("/coordination/people").get_data(as_text=True)
+    assert "sign-in locked" in people
+    token = csrf_token_from(coordinator.get("/coordination/people"))
+    # Only for someone they manage: the south coordinator cannot clear it.
+    south = app.test_client()
+    AuthActions(south).login("south-coordinator", PASSWORD)
+    south_token = csrf_token_from(south.get("/coordination/people"))
+    assert south.post(f"/coordination/people/{two_areas.north.peer.id}/unlock",
+                      data={"csrf_token": south_token}).status_code == 404
+    assert _attempt(client, "north-peer", PASSWORD, address="198.51.100.1").status_code == 429
+    cleared = coordinator.post(f"/coordination/people/{two_areas.north.peer.id}/unlock",
+                               data={"csrf_token": token})
+    assert cleared.status_code == 302
+    assert "sign-in locked" not in coordinator.get("/coordination/people").get_data(as_text=True)
+    assert _attempt(client, "north-peer", PASSWORD, address="198.51.100.1").status_code == 302
+    assert db.session.scalar(select(AuditEvent.object_id).where(
+        AuditEvent.action == "user.unlock")) == str(two_areas.north.peer.id)
