@@ -281,3 +281,33 @@ def test_a_phone_silent_too_long_must_enrol_again(app, client, two_areas):
     phone.enrolled_at = utcnow() - dt.timedelta(days=120)
     db.session.commit()
     assert client.get("/api/v1/sync/pull", headers=h.bearer(fresh)).status_code == 401
+
+
+def test_development_server_prints_a_coordinator_s_link_on_its_console(
+        app, client, auth, two_areas, monkeypatch, capfd):
+    monkeypatch.setitem(app.config, "PEERKIT_DEV", True)  # and no MAIL_SERVER
+    auth.login("north-admin")
+    page = "/coordination/organisations"
+    created = client.post(page, data={
+        "coord-display_name": "Kim", "coord-username": "kim", "coord-email": "kim@x.example",
+        "coord-organisation_id": two_areas.north.service.id, "coord-submit": "x",
+        "csrf_token": csrf_token_from(client.get(page))})
+    assert created.status_code == 302
+    console = capfd.readouterr().out
+    assert "To: kim@x.example" in console and "/invite#" in console
+
+
+def test_create_user_needs_an_email_for_staff_and_a_good_password(runner, two_areas):
+    area = two_areas.north.area.name
+    weak = runner.invoke(args=["peerkit", "create-user", "boss", "--role", "admin",
+                               "--organisation", area, "--email", "boss@x.example",
+                               "--password", "password12"])
+    assert weak.exit_code != 0 and "attackers try" in weak.output
+    no_email = runner.invoke(args=["peerkit", "create-user", "boss", "--role", "admin",
+                                   "--organisation", area, "--password", NEW_PASSWORD])
+    assert no_email.exit_code != 0 and "--email" in no_email.output
+    made = runner.invoke(args=["peerkit", "create-user", "boss", "--role", "admin",
+                               "--organisation", area, "--email", "boss@x.example",
+                               "--password", NEW_PASSWORD])
+    assert made.exit_code == 0, made.output
+    assert db.session.scalar(select(User.email).where(User.username == "boss")) == "boss@x.example"
