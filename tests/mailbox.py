@@ -1,5 +1,6 @@
 """A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps what it receives, for tests."""
 import email
+import logging
 import re
 import socket
 from email import policy
@@ -36,6 +37,11 @@ def _free_port() -> int:
 def inbox(app, monkeypatch):
     """Point the app's mail at a real local SMTP server; yields its Inbox."""
     handler = Inbox()
+    # aiosmtpd logs every line it receives at DEBUG: names and links, which must not
+    # reach the test run's log (it is scanned for personal data).
+    smtp_log = logging.getLogger("mail.log")
+    level = smtp_log.level
+    smtp_log.setLevel(logging.INFO)
     controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
     controller.start()
     monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
@@ -44,3 +50,4 @@ def inbox(app, monkeypatch):
         yield handler
     finally:
         controller.stop()
+        smtp_log.setLevel(level)
