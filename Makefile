@@ -36,7 +36,8 @@ bench: $(VENV)/.test-installed
 	PATH=$(abspath $(BIN)):$$PATH .ci/with-postgres $(BIN)/python -m bench
 
 ## Load and fault run: 200 simulated phones against gunicorn on PostgreSQL, then long
-## fuzzing (schemathesis and stateful sequences). A few minutes.
+## fuzzing (schemathesis, its stateful phase from the document's links, and our own stateful
+## sequences). A few minutes.
 load: $(VENV)/.test-installed
 	.ci/system-deps
 	PATH=$(abspath $(BIN)):$$PATH .ci/with-postgres $(BIN)/python -m bench.load

@@ -5,7 +5,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
-from .extensions import csrf, db, limiter, login_manager, migrate
+from .extensions import csrf, db, limiter, login_manager, mail, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,6 +60,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
+    mail.init_app(app)
     from . import ratelimit  # registers the database storage scheme with limits
 
     app.config.setdefault("RATELIMIT_STORAGE_URI", ratelimit.STORAGE_URI)

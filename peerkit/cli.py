@@ -39,14 +39,25 @@ def _print_logins(logins) -> None:
 @click.option("--role", type=click.Choice(list(ROLES)), required=True)
 @click.option("--organisation", "organisation_name", required=True)
 @click.option("--name", "display_name", default=None)
+@click.option("--email", default=None,
+              help="Their own address, where set-up links go (coordinators and admins).")
 @click.password_option()
-def create_user(username, role, organisation_name, display_name, password) -> None:
+def create_user(username, role, organisation_name, display_name, email, password) -> None:
     """Create an account in an existing organisation (for the first admin of a deployment)."""
+    from .auth.passwords import password_problem
+    from .auth.privilege import link_goes_by_email
+
     org = db.session.scalar(select(Organisation).where(Organisation.name == organisation_name))
     if org is None:
         raise click.ClickException(f"No organisation named {organisation_name!r}.")
+    problem = password_problem(password, username)
+    if problem:
+        raise click.ClickException(problem)
+    if link_goes_by_email(User(role=role)) and not email:
+        raise click.ClickException(f"A {role} account needs --email: its set-up links are "
+                                   "emailed to the person, never shown to anyone else.")
     user = User(username=username, display_name=display_name or username, role=role,
-                organisation=org)
+                organisation=org, email=email)
     user.set_password(password)
     db.session.add(user)
     db.session.commit()

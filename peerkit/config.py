@@ -35,6 +35,12 @@ def _dev_secret_key(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+# Where set-up links are emailed from (peerkit/emails.py). No MAIL_SERVER: a development
+# server prints them on its console; a production one refuses to send.
+MAIL_SETTINGS = ("MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME", "MAIL_PASSWORD",
+                 "MAIL_DEFAULT_SENDER")
+
+
 def from_environment(instance_path: Path) -> dict:
     """Build the Flask config mapping from the environment."""
     dev = _flag("PEERKIT_DEV", False)
@@ -57,6 +63,10 @@ def from_environment(instance_path: Path) -> dict:
         "PEERKIT_DEV": dev,
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "LOG_FORMAT": "json" if os.environ.get("LOG_FORMAT", "").lower() == "json" else "text",
+        **{name: os.environ[name] for name in MAIL_SETTINGS if os.environ.get(name)},
+        "MAIL_USE_TLS": _flag("MAIL_USE_TLS", False),
+        "MAIL_USE_SSL": _flag("MAIL_USE_SSL", False),
+        "DEVICE_TOKEN_MAX_SILENCE_DAYS": int(os.environ.get("DEVICE_TOKEN_MAX_SILENCE_DAYS", "90")),
         **({"RATELIMIT_STORAGE_URI": os.environ["RATELIMIT_STORAGE_URI"]}
            if os.environ.get("RATELIMIT_STORAGE_URI") else {}),
     }
@@ -81,3 +91,5 @@ class BaseConfig:
     SYNC_MAX_BATCH = 500
     SYNC_MAX_BODY_BYTES = 2 * 1024 * 1024
     PULL_PAGE_SIZE = 500
+    # A phone silent this long must enrol again (a lost phone's token dies on its own).
+    DEVICE_TOKEN_MAX_SILENCE_DAYS = 90

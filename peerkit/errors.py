@@ -1,6 +1,7 @@
 """Error pages: HTML for people, the API's one JSON error shape under /api/."""
-from flask import Flask, render_template, request
+from flask import Flask, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import MethodNotAllowed
 
 from .api.errors import HTTP_ERRORS, error_response
 
@@ -20,14 +21,20 @@ PAGES = {
 def register(app: Flask) -> None:
     """Render the error page for each code in PAGES."""
 
-    def render(code):
+    def render(code, error):
         if request.path.startswith("/api/"):
-            return error_response(code, *HTTP_ERRORS[code])
-        title, message = PAGES[code]
-        return render_template("errors.html", title=title, message=message), code
+            response = make_response(error_response(code, *HTTP_ERRORS[code]))
+        else:
+            title, message = PAGES[code]
+            response = make_response(render_template("errors.html", title=title,
+                                                     message=message), code)
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            # HTTP requires a 405 to say which methods the address does accept.
+            response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
+        return response
 
     for code in set(PAGES) | set(HTTP_ERRORS):
-        app.register_error_handler(code, lambda _e, code=code: render(code))
+        app.register_error_handler(code, lambda error, code=code: render(code, error))
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error):

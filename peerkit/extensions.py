@@ -5,6 +5,7 @@ This module imports nothing from peerkit: models and views import it, never the 
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
+from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -23,5 +24,6 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
+mail = Mail()  # settings are read when sending (peerkit/emails.py)
 # Only sign-in is limited, by pseudonymised keys (peerkit/ratelimit.py); no default limit.
 limiter = Limiter(key_func=get_remote_address, strategy="fixed-window")

@@ -117,6 +117,8 @@ class User(UserMixin, db.Model):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     session_version: Mapped[int] = mapped_column(Integer, default=1)
+    # Where set-up links for coordinators and admins are sent (never shown to another user).
+    email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     organisation: Mapped[Organisation] = relationship()
@@ -128,6 +130,10 @@ class User(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         """True when `password` matches the stored hash."""
         return check_password_hash(self.password_hash, password)
+
+    def end_sessions(self) -> None:
+        """End every web session of this user at once (sign-out, deactivation, new password)."""
+        self.session_version = (self.session_version or 1) + 1
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

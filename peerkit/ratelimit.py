@@ -11,6 +11,7 @@ import random
 import time
 
 from flask import current_app, request
+from limits import parse
 from limits.storage import Storage
 from sqlalchemy import delete, select, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -21,8 +22,14 @@ from .models import RateLimitCounter
 STORAGE_URI = "peerkit-database://"
 
 # Count failed sign-ins only: a person who signs in at once is not slowed down.
-SIGN_IN_PER_ACCOUNT = "10 per 15 minutes"
+# The tight limit is per (account, address) pair, so someone guessing from their own
+# address locks out only themselves, never the account's owner on another network. The
+# per-account ceiling is much slower: it stops guessing spread over many addresses, and a
+# coordinator can see and clear it for the people they manage (see `unlock`).
+SIGN_IN_PER_PAIR = "10 per 15 minutes"
+SIGN_IN_PER_ACCOUNT = "50 per day"
 SIGN_IN_PER_ADDRESS = "50 per 15 minutes"
+SIGN_IN_SCOPE = "auth.login"  # Flask-Limiter's scope for a route's own limits: its endpoint
 
 
 def sign_in_failed(response) -> bool:
@@ -36,14 +43,61 @@ def _pseudonym(value: str) -> str:
     return hmac.new(secret, value.encode(), hashlib.sha256).hexdigest()[:32]
 
 
+def _account(username: str) -> str:
+    return (username or "").strip().lower()[:80]
+
+
+def account_key_for(username: str) -> str:
+    """The per-account key of `username`, however it is typed (pseudonymised)."""
+    return "account:" + _pseudonym(_account(username))
+
+
 def account_key() -> str:
-    """The account being signed in to, however it is typed (pseudonymised)."""
-    return "account:" + _pseudonym((request.form.get("username") or "").strip().lower()[:80])
+    """The account this request signs in to (Flask-Limiter key function)."""
+    return account_key_for(request.form.get("username") or "")
 
 
 def address_key() -> str:
     """The client address, behind a proxy see TRUSTED_PROXIES (pseudonymised)."""
     return "address:" + _pseudonym(request.remote_addr or "unknown")
+
+
+def pair_key() -> str:
+    """This account from this address (pseudonymised)."""
+    return "pair:" + _pseudonym(_account(request.form.get("username") or "") + "|"
+                                + (request.remote_addr or "unknown"))
+
+
+def _ceiling(user) -> tuple:
+    from .extensions import limiter
+
+    limit = parse(SIGN_IN_PER_ACCOUNT)
+    return limiter.limiter, limit, (account_key_for(user.username), SIGN_IN_SCOPE)
+
+
+def is_locked(user) -> bool:
+    """True when `user`'s account has reached its per-account ceiling of failed sign-ins."""
+    strategy, limit, identifiers = _ceiling(user)
+    if isinstance(strategy.storage, DatabaseStorage):
+        # Through the request's own session: on SQLite a second connection would wait
+        # for the write lock this request's transaction holds.
+        row = db.session.get(RateLimitCounter, DatabaseStorage._hash(limit.key_for(*identifiers)))
+        return row is not None and row.expires_at > time.time() and row.count >= limit.amount
+    return not strategy.test(limit, *identifiers)
+
+
+def unlock(user) -> None:
+    """Clear `user`'s per-account ceiling (a coordinator, once they know it is really them);
+    in the request's transaction, so it lands with its audit record.
+
+    The pair limits are left to expire: they hold back only the addresses that guessed.
+    """
+    strategy, limit, identifiers = _ceiling(user)
+    if isinstance(strategy.storage, DatabaseStorage):
+        db.session.execute(delete(RateLimitCounter).where(
+            RateLimitCounter.key == DatabaseStorage._hash(limit.key_for(*identifiers))))
+    else:
+        strategy.clear(limit, *identifiers)
 
 
 _UPSERT = text("""

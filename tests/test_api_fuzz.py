@@ -1,7 +1,7 @@
 """Schemathesis fuzzes the sync API from its own OpenAPI document.
 
-Bounded (a few dozen cases an operation) to keep `make test` quick; `make load` runs many
-more (PEERKIT_FUZZ_EXAMPLES). It checks for server errors and for answers (status, content
+Bounded (a few dozen cases an operation, a few short stateful sequences) to keep `make
+test` quick; `make load` runs many more (PEERKIT_FUZZ_EXAMPLES). It checks for server errors and for answers (status, content
 type, body) that break the document.
 """
 import os
@@ -15,6 +15,8 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+
+from peerkit.extensions import db
 
 from . import api_helpers as h
 
@@ -54,3 +56,25 @@ def test_document_covers_every_api_route_and_error_shape(app, client):
                 if status.startswith(("4", "5")):
                     assert answer["content"]["application/json"]["schema"] == {
                         "$ref": "#/components/schemas/Error"}
+
+
+def test_stateful_phase_follows_the_documents_links(app, two_areas):
+    """Schemathesis' stateful phase: sequences built from the document's `links` (a pull
+    page's cursor into the next pull). `make load` runs many more steps."""
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    links = schema.raw_schema["paths"]["/api/v1/sync/pull"]["get"]["responses"]["200"]["links"]
+    assert links["NextPage"]["parameters"] == {"cursor": "$response.body#/cursor"}
+    token = h.token_for(two_areas.north.peer)
+    db.session.commit()
+
+    class Workflow(schema.as_state_machine()):
+        def get_call_kwargs(self, case):
+            return {"headers": {"Authorization": f"Bearer {token}"}}
+
+        def validate_response(self, response, case, **kwargs):
+            # The checks of the test above: the token is real, so "ignored auth" is moot.
+            case.validate_response(response, checks=CHECKS)
+
+    Workflow.run(settings=settings(max_examples=EXAMPLES // 5, stateful_step_count=6,
+                                   deadline=None, database=None,
+                                   suppress_health_check=list(HealthCheck)))

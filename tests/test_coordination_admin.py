@@ -6,6 +6,7 @@ from peerkit.models import Organisation, Site, User
 
 from . import factories
 from .conftest import csrf_token_from
+from .mailbox import inbox  # noqa: F401  (fixture)
 
 URL = "/coordination/organisations"
 
@@ -15,7 +16,7 @@ def _post(client, data):
     return client.post(URL, data={**data, "csrf_token": token})
 
 
-def test_admin_adds_an_organisation_a_site_and_a_coordinator(client, auth, two_areas):
+def test_admin_adds_an_organisation_a_site_and_a_coordinator(client, auth, two_areas, inbox):
     north = two_areas.north
     auth.login("north-admin")
     added = _post(client, {"org-name": "Night Shelter", "org-kind": "partner_agency",
@@ -33,9 +34,13 @@ def test_admin_adds_an_organisation_a_site_and_a_coordinator(client, auth, two_a
                                    "site-postcode_district": "M14 5AB", "site-submit": "Add"})
     assert b"first half of the postcode" in full_postcode.data
     coordinator = _post(client, {"coord-display_name": "Kim", "coord-username": "kim",
+                                 "coord-email": "kim@service.example",
                                  "coord-organisation_id": north.service.id, "coord-submit": "x"})
-    assert coordinator.status_code == 200 and b"/invite/" in coordinator.data
-    assert db.session.scalar(select(User).where(User.username == "kim")).role == "coordinator"
+    assert coordinator.status_code == 302
+    kim = db.session.scalar(select(User).where(User.username == "kim"))
+    assert kim.role == "coordinator" and kim.email == "kim@service.example"
+    token = inbox.link_for("kim@service.example").partition("#")[2]  # to Kim only
+    assert token not in client.get(coordinator.headers["Location"]).get_data(as_text=True)
     # The new shelter is now the service's to run: its coordinator can add people there.
     auth.logout()
     auth.login("north-coordinator")

@@ -1,4 +1,5 @@
-"""Sign-in throttling: per account and per address, shared by every app server."""
+"""Sign-in throttling: per account and address pair, per account (slower), per address,
+shared by every app server; nobody can lock out an account's owner from elsewhere."""
 from .conftest import PASSWORD, csrf_token_from, make_app
 
 
@@ -9,12 +10,14 @@ def _attempt(client, username, password="wrong password", address="203.0.113.7")
                        environ_base={"REMOTE_ADDR": address})
 
 
-def test_ten_failures_lock_the_account_even_for_the_right_password(client, two_areas):
+def test_ten_failures_lock_that_address_out_of_the_account_only(client, two_areas):
     for _ in range(10):
         assert _attempt(client, "north-peer").status_code == 200
     locked = _attempt(client, "North-Peer ", PASSWORD)
     assert locked.status_code == 429
     assert b"Too many attempts" in locked.data
+    # The owner, elsewhere, still signs in: a guesser cannot lock them out.
+    assert _attempt(client, "north-peer", PASSWORD, address="198.51.100.20").status_code == 302
     # Another account from the same address is not locked by this one.
     assert _attempt(client, "north-pharmacist", PASSWORD).status_code == 302
 
@@ -54,5 +57,37 @@ def test_counter_keys_hold_no_usernames_or_addresses(client, two_areas):
     from peerkit.models import RateLimitCounter
     _attempt(client, "north-peer")
     keys = db.session.scalars(select(RateLimitCounter.key)).all()
-    assert len(keys) == 2
+    assert len(keys) == 3  # pair, account, address
     assert all("north" not in k and "203.0" not in k and len(k) == 64 for k in keys)
+
+
+def test_guessing_from_many_addresses_meets_a_ceiling_a_coordinator_can_clear(app, client,
+                                                                              two_areas):
+    from sqlalchemy import select
+
+    from peerkit.extensions import db
+    from peerkit.models import AuditEvent
+
+    from .conftest import AuthActions
+    for i in range(50):  # 50 addresses, 1 guess each: no pair or address limit is reached
+        assert _attempt(client, "north-peer", address=f"203.0.113.{i}").status_code == 200
+    assert _attempt(client, "north-peer", PASSWORD, address="198.51.100.1").status_code == 429
+    coordinator = app.test_client()
+    AuthActions(coordinator).login("north-coordinator")
+    people = coordinator.get("/coordination/people").get_data(as_text=True)
+    assert "sign-in locked" in people
+    token = csrf_token_from(coordinator.get("/coordination/people"))
+    # Only for someone they manage: the south coordinator cannot clear it.
+    south = app.test_client()
+    AuthActions(south).login("south-coordinator", PASSWORD)
+    south_token = csrf_token_from(south.get("/coordination/people"))
+    assert south.post(f"/coordination/people/{two_areas.north.peer.id}/unlock",
+                      data={"csrf_token": south_token}).status_code == 404
+    assert _attempt(client, "north-peer", PASSWORD, address="198.51.100.1").status_code == 429
+    cleared = coordinator.post(f"/coordination/people/{two_areas.north.peer.id}/unlock",
+                               data={"csrf_token": token})
+    assert cleared.status_code == 302
+    assert "sign-in locked" not in coordinator.get("/coordination/people").get_data(as_text=True)
+    assert _attempt(client, "north-peer", PASSWORD, address="198.51.100.1").status_code == 302
+    assert db.session.scalar(select(AuditEvent.object_id).where(
+        AuditEvent.action == "user.unlock")) == str(two_areas.north.peer.id)

@@ -1,10 +1,12 @@
 """Who is asking: every sync call names a device by its bearer token."""
 from functools import wraps
 
-from flask import g, request
+import datetime as dt
+
+from flask import current_app, g, request
 
 from ..extensions import db
-from ..models import Device
+from ..models import Device, utcnow
 from ..signing import read_device_token
 from .errors import ApiError
 
@@ -17,6 +19,13 @@ def _bearer_token() -> str | None:
     if scheme.lower() != "bearer" or not token.strip():
         return None
     return token.strip()
+
+
+def _silent_too_long(device: Device) -> bool:
+    # A token unused for months is more likely a lost phone's than a working one's.
+    days = current_app.config["DEVICE_TOKEN_MAX_SILENCE_DAYS"]
+    last = device.last_seen_at or device.enrolled_at
+    return last is not None and utcnow() - last > dt.timedelta(days=days)
 
 
 def current_device(allow_locked_out: bool = False) -> Device:
@@ -44,6 +53,10 @@ def current_device(allow_locked_out: bool = False) -> Device:
         raise ApiError(401, "device_revoked", REVOKED_MESSAGE, wipe=True)
     if device.token_version != version:
         raise ApiError(401, "invalid_token", "This device token has been replaced: enrol again.")
+    if _silent_too_long(device):
+        raise ApiError(401, "device_expired",
+                       "This phone has not synced for a long time, so it must be set up "
+                       "again: sign in on it and enrol. Records waiting on it are kept.")
     user = device.user
     if not user.active or user.role not in FIELD_ROLES:
         raise ApiError(403, "account_disabled",

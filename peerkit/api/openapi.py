@@ -34,6 +34,22 @@ def _json(schema) -> dict:
     return {"application/json": {"schema": schema}}
 
 
+# What a client does next with an answer (OpenAPI links): the new device token from
+# enrolment authorises push and pull; a pull page's cursor asks for the next page.
+# Stateful testing (schemathesis, tests/test_api_fuzz.py) follows these.
+WITH_NEW_TOKEN = {"header.Authorization": "Bearer {$response.body#/token}"}
+ENROL_LINKS = {
+    "PushWithNewToken": {"operationId": "pushRecords", "parameters": WITH_NEW_TOKEN,
+                         "description": "Push records with the device token just issued."},
+    "PullWithNewToken": {"operationId": "pullChanges", "parameters": WITH_NEW_TOKEN,
+                         "description": "Pull reference data with the device token just issued."},
+}
+PULL_LINKS = {
+    "NextPage": {"operationId": "pullChanges", "parameters": {"cursor": "$response.body#/cursor"},
+                 "description": "The changes after this page (while `more` is true)."},
+}
+
+
 @lru_cache(maxsize=1)
 def openapi_document() -> dict:
     """The document as a dict, built once per process (it depends only on the code)."""
@@ -66,7 +82,8 @@ def openapi_document() -> dict:
         "parameters": [{"name": "X-CSRFToken", "in": "header", "required": True,
                         "schema": {"type": "string"}}],
         "requestBody": {"required": True, "content": _json("EnrolRequest")},
-        "responses": {"201": {"description": "Enrolled", "content": _json("EnrolResponse")},
+        "responses": {"201": {"description": "Enrolled", "content": _json("EnrolResponse"),
+                              "links": ENROL_LINKS},
                       **_errors("400", "401", "403", "413", "415", "429", "500")},
     }})
     spec.path(path="/api/v1/sync/push", operations={"post": {
@@ -85,7 +102,8 @@ def openapi_document() -> dict:
              "schema": {"type": "integer", "minimum": 0, "maximum": 2**62}},
             {"name": "limit", "in": "query", "required": False,
              "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}],
-        "responses": {"200": {"description": "A page of changes", "content": _json("PullResponse")},
+        "responses": {"200": {"description": "A page of changes", "content": _json("PullResponse"),
+                              "links": PULL_LINKS},
                       **_errors("400", "401", "403", "429", "500")},
     }})
     document = spec.to_dict()

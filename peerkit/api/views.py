@@ -1,5 +1,6 @@
 """Sync API routes. Thin: parse, authorise, call push/pull, commit once, answer."""
 import json
+import re
 
 from flask import current_app, g, jsonify, request
 from flask_login import current_user
@@ -44,9 +45,51 @@ def _json_body(max_bytes: int):
     if not request.mimetype or request.mimetype != "application/json":
         raise ApiError(415, "unsupported_media_type", "Send JSON (Content-Type: application/json).")
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
         raise ApiError(400, "malformed_json", "The request body is not valid JSON.") from None
+    if _nesting_depth(text) > MAX_JSON_DEPTH:
+        # Checked before parsing: the parser recurses, and a few KB of brackets exhaust it.
+        raise ApiError(400, "too_deeply_nested",
+                       f"JSON may nest at most {MAX_JSON_DEPTH} levels of objects and lists.")
+    try:
+        return json.loads(text, object_pairs_hook=_refuse_duplicate_keys)
+    except _DuplicateKey as error:
+        raise ApiError(400, "duplicate_key", f"The key '{error.key}' appears twice in one "
+                       "object: send each field once.", {error.key: ["Appears twice."]}) from None
+    except (ValueError, RecursionError):
+        raise ApiError(400, "malformed_json", "The request body is not valid JSON.") from None
+
+
+# Deep enough for every request the API defines (a push nests 5 levels), far below what
+# exhausts the parser's recursion.
+MAX_JSON_DEPTH = 10
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def _nesting_depth(text: str) -> int:
+    """How deeply objects and lists nest in `text` (brackets inside strings ignored)."""
+    depth = deepest = 0
+    for bracket in _BRACKET.findall(_JSON_STRING.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key[:60]
+
+
+def _refuse_duplicate_keys(pairs: list) -> dict:
+    """json object hook: a key sent twice is ambiguous (which one counts?), so refuse it."""
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen = set()
+        raise _DuplicateKey(next(k for k, _ in pairs if k in seen or seen.add(k)))
+    return result
 
 
 def _load(schema, data):

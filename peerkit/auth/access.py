@@ -10,12 +10,13 @@ from ..models import User
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    """Resolve the session's "id:version"; a bumped session version logs the user out."""
+    """Resolve the session's "id:version"; a bumped session version or a deactivated
+    account ends the session (checked on every request, so it holds for a copied cookie)."""
     user_id, _, version = session_id.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
     user = db.session.get(User, int(user_id))
-    if user is None or user.session_version != int(version):
+    if user is None or not user.active or user.session_version != int(version):
         return None
     return user
 

@@ -1,7 +1,9 @@
 """Sign-in forms (Flask-WTF: every form carries a CSRF token)."""
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import HiddenField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+
+from .passwords import MAX_LENGTH, MIN_LENGTH, password_problem
 
 
 class LoginForm(FlaskForm):
@@ -21,11 +23,25 @@ class LogoutForm(FlaskForm):
 
 
 class SetPasswordForm(FlaskForm):
-    """Choosing a password from an invitation link."""
+    """Choosing a password from an invitation link. Set `username` before validating."""
 
-    password = PasswordField("New password", validators=[DataRequired(), Length(min=10, max=200)],
-                             render_kw={"autocomplete": "new-password"},
-                             description="At least 10 characters. A short sentence is easy to remember.")
+    username = ""
+    # Filled in by pwa/js/invite.js from the address's fragment, which never reaches a
+    # server or its access log; posted in the body, which is not logged either.
+    token = HiddenField(validators=[DataRequired(message="Open the set-up link you were given.")])
+    password = PasswordField("New password",
+                             validators=[DataRequired()],  # length: validate_password
+                             render_kw={"autocomplete": "new-password",
+                                        "minlength": MIN_LENGTH, "maxlength": MAX_LENGTH},
+                             description=f"At least {MIN_LENGTH} characters, not a common "
+                                         "password, not your username. A short sentence or "
+                                         "three random words are easy to remember.")
     confirm = PasswordField("Type it again", validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
                             render_kw={"autocomplete": "new-password"})
     submit = SubmitField("Set password")
+
+    def validate_password(self, field):
+        """Refuse common passwords and the username, saying why (NCSC guidance)."""
+        problem = password_problem(field.data or "", self.username)
+        if problem:
+            raise ValidationError(problem)

@@ -1,10 +1,13 @@
 """Sign in, sign out, and the landing page that sends each role to its own area."""
+import secrets
+from functools import cache
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.routing import BuildError
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit, ratelimit
 from ..extensions import db, limiter
@@ -31,12 +34,20 @@ def role_home_url(user: User) -> str | None:
         return None
 
 
+@cache
+def _unknown_user_hash() -> str:
+    """A hash of a random password, in the same scrypt format as real ones."""
+    return generate_password_hash(secrets.token_urlsafe(16), method="scrypt")
+
+
 def _safe_next(target: str | None) -> str | None:
-    """Only follow a `next` that stays on this site (no open redirect)."""
-    if not target:
+    """Only follow a `next` that stays on this site (no open redirect), and never one
+    holding a control character (a CR/LF would split the Location header)."""
+    if not target or any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in target):
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if (parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//")
+            or "\\" in target):  # browsers read /\host as //host
         return None
     return target
 
@@ -53,6 +64,8 @@ def index():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(ratelimit.SIGN_IN_PER_PAIR, key_func=ratelimit.pair_key, methods=["POST"],
+               deduct_when=ratelimit.sign_in_failed)
 @limiter.limit(ratelimit.SIGN_IN_PER_ACCOUNT, key_func=ratelimit.account_key, methods=["POST"],
                deduct_when=ratelimit.sign_in_failed)
 @limiter.limit(ratelimit.SIGN_IN_PER_ADDRESS, key_func=ratelimit.address_key, methods=["POST"],
@@ -62,7 +75,11 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = db.session.scalar(select(User).where(User.username == form.username.data.strip()))
-        if user is not None and user.active and user.check_password(form.password.data):
+        # Always one slow hash check, so an unknown or inactive username takes as long to
+        # refuse as a wrong password: timing tells nobody which usernames exist.
+        if user is None:
+            check_password_hash(_unknown_user_hash(), form.password.data)
+        elif user.check_password(form.password.data) and user.active:
             session.clear()  # a fresh session on sign-in: no fixation
             session.permanent = True
             login_user(user)
@@ -82,6 +99,7 @@ def logout():
     form = LogoutForm()
     if form.validate_on_submit():
         audit.record("logout", "user", current_user.id)
+        current_user.end_sessions()  # a copied cookie dies too, not only this browser's
         db.session.commit()
         logout_user()
         session.clear()
@@ -89,21 +107,28 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
-@bp.route("/invite/<token>", methods=["GET", "POST"])
+@bp.route("/invite", methods=["GET", "POST"])
 @limiter.limit(ratelimit.SIGN_IN_PER_ADDRESS, key_func=ratelimit.address_key, methods=["POST"])
-def accept_invitation(token):
-    """Set a first password from a one-time link; the link dies once used or after a week."""
-    user = read_invitation(token, lambda user_id: db.session.get(User, user_id))
+def accept_invitation():
+    """Set a password from a one-time link; the link dies once used or after a week.
+
+    The link is /invite#<token>: the token stays in the browser (a fragment is never sent),
+    the page's script copies it into the form, and it arrives in the POST body. So no
+    access log, proxy or Referer header ever holds it.
+    """
+    form = SetPasswordForm()
+    if request.method == "GET":
+        return render_template("auth/set_password.html", form=form, user=None)
+    user = read_invitation(form.token.data or "", lambda user_id: db.session.get(User, user_id))
     if user is None:
         return render_template("errors.html", title="This link has expired or was used",
                                message="Ask your coordinator for a new set-up link."), 404
-    form = SetPasswordForm()
+    form.username = user.username  # a password must not contain it
     if form.validate_on_submit():
         user.set_password(form.password.data)
-        user.session_version += 1
+        user.end_sessions()
         audit.record("user.password_set", "user", user.id, user=user)
         db.session.commit()
         flash("Your password is set. Sign in to continue.", "info")
         return redirect(url_for("auth.login"))
-    return render_template("auth/set_password.html", form=form, user=user), \
-        (400 if form.errors else 200)
+    return render_template("auth/set_password.html", form=form, user=user), 400

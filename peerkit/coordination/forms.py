@@ -172,8 +172,13 @@ class CoordinatorForm(FlaskForm):
     display_name = StringField("Name", validators=[DataRequired(), Length(max=120)])
     username = StringField("Username", validators=[DataRequired(), Length(3, 80),
                                                    Regexp(r"^[a-z0-9._-]+$")])
+    email = StringField("Their own email address", validators=[
+        DataRequired(), Length(max=254),
+        Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Enter an email address like name@example.org.")],
+        description="Their set-up link goes here, to them only: you will not see it.",
+        render_kw={"autocomplete": "off", "type": "email"})
     organisation_id = SelectField("Drug service", coerce=int, validators=[DataRequired()])
-    submit = SubmitField("Create and get a set-up link")
+    submit = SubmitField("Create and email a set-up link")
 
 
 class AmnestyForm(FlaskForm):

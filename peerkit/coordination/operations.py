@@ -5,20 +5,51 @@ import secrets
 from flask import abort
 from sqlalchemy import select
 
-from .. import audit
+from .. import audit, emails
+from ..auth.privilege import link_goes_by_email, may_act_on
 from ..extensions import db
 from ..models import Device, DrugAlert, Organisation, Site, SupplierSignOff, User, utcnow
 from ..rules import SUPPLYING_ROLES, refresher_due_from
 from ..scoping import managed_organisation_ids
+from ..signing import make_invitation
 
 
 def managed_user(coordinator: User, user_id: int) -> User:
-    """A person the coordinator's service runs, or 404 (never another service's)."""
+    """A person the coordinator's service runs and who ranks below them, or 404: never
+    another service's person, a fellow coordinator, or the coordinator themselves."""
     user = db.session.scalar(select(User).where(
         User.id == user_id, User.organisation_id.in_(managed_organisation_ids(coordinator))))
-    if user is None:
+    if user is None or not may_act_on(coordinator, user):
         abort(404)
     return user
+
+
+def area_coordinator(admin: User, user_id: int) -> User:
+    """A coordinator of a drug service in the admin's area, or 404."""
+    user = db.session.scalar(select(User).join(Organisation, User.organisation_id == Organisation.id)
+                             .where(User.id == user_id, User.role == "coordinator",
+                                    Organisation.area_id == admin.organisation.area_id))
+    if user is None or not may_act_on(admin, user):
+        abort(404)
+    return user
+
+
+def issue_setup_link(issuer: User, person: User) -> str | None:
+    """A one-time set-up link for `person`, audited.
+
+    Returns the token when the issuer may be shown it (a peer's or pharmacist's
+    coordinator); otherwise emails it to the person and returns None. Raises
+    emails.MailNotSent when that email cannot be sent.
+    """
+    if not may_act_on(issuer, person):
+        abort(404)
+    token = make_invitation(person)
+    by_email = link_goes_by_email(person)
+    if by_email:
+        emails.send_setup_link(person, token)
+    audit.record("user.invite", "user", person.id, user=issuer,
+                 delivery="email" if by_email else "shown")
+    return None if by_email else token
 
 
 def managed_device(coordinator: User, device_id: str) -> Device:
@@ -59,6 +90,8 @@ def withdraw_alert(coordinator: User, alert_id: int) -> None:
 
 def sign_off(coordinator: User, user: User, trained_on: dt.date, assessed_on: dt.date):
     """Record a supplier sign-off; the refresher falls due twelve months after assessment."""
+    if not may_act_on(coordinator, user):
+        abort(404)  # never one's own competency, nor a fellow coordinator's
     if user.role not in SUPPLYING_ROLES:
         abort(400)
     record = SupplierSignOff(user=user, assessed_by=coordinator, trained_on=trained_on,
@@ -139,8 +172,10 @@ def create_site(user: User, organisation_id: int, name: str, site_type: str, dis
     return site
 
 
-def create_coordinator(admin: User, display_name: str, username: str, organisation_id: int):
-    """A coordinator account for a drug service in the admin's area."""
+def create_coordinator(admin: User, display_name: str, username: str, organisation_id: int,
+                       email: str):
+    """A coordinator account for a drug service in the admin's area; its set-up link goes
+    to `email`, never to the admin (see peerkit.auth.privilege)."""
     service = db.session.scalar(area_organisations(admin).where(
         Organisation.id == organisation_id, Organisation.kind == "drug_service"))
     if service is None:
@@ -148,7 +183,7 @@ def create_coordinator(admin: User, display_name: str, username: str, organisati
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
         raise ValueError("That username is taken: choose another.")
     user = User(username=username, display_name=display_name.strip(), role="coordinator",
-                organisation=service)
+                organisation=service, email=email.strip())
     user.set_password(secrets.token_urlsafe(32))
     db.session.add(user)
     db.session.flush()

@@ -6,8 +6,11 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 
-from .. import audit, devices, review
+import segno
+
+from .. import audit, devices, ratelimit, review
 from ..auth.access import roles_required
+from ..auth.privilege import may_act_on
 from ..extensions import db
 from ..models import (
     AuditEvent,
@@ -21,8 +24,8 @@ from ..models import (
     User,
     utcnow,
 )
+from ..emails import MailNotSent, setup_link
 from ..rules import SUPPLYING_ROLES
-from ..signing import make_invitation
 from ..scoping import managed_organisation_ids
 from ..vocab import ORGANISATION_KINDS, ROLES
 from . import bp, operations, stock_ops
@@ -168,7 +171,9 @@ def _people_status() -> list[dict]:
             state = "due"
         else:
             state = "current"
-        rows.append({"user": person, "sign_off": sign_off, "state": state})
+        may_act = may_act_on(current_user, person)
+        rows.append({"user": person, "sign_off": sign_off, "state": state, "may_act": may_act,
+                     "locked": may_act and ratelimit.is_locked(person)})
     order = {"overdue": 0, "none": 1, "due": 2, "current": 3}
     return sorted(rows, key=lambda r: order[r["state"]])
 
@@ -324,9 +329,12 @@ def batch_detail(batch_id):
         (400 if form.errors else 200)
 
 
-def _invitation_page(person):
-    link = url_for("auth.accept_invitation", token=make_invitation(person), _external=True)
-    return render_template("coordination/invitation.html", person=person, link=link)
+def _invitation_page(person, token: str):
+    """The set-up link of a peer or pharmacist for their coordinator, with a QR code to
+    scan on the new phone (a link only this coordinator may see: peerkit.auth.privilege)."""
+    link = setup_link(token)
+    qr = segno.make(link, error="m").svg_inline(scale=4, title="Set-up link as a QR code")
+    return render_template("coordination/invitation.html", person=person, link=link, qr=qr)
 
 
 @bp.route("/people/new", methods=["GET", "POST"])
@@ -347,7 +355,7 @@ def new_person():
             db.session.rollback()
             flash(str(error), "error")
             return render_template("coordination/new_person.html", form=form), 400
-        page = _invitation_page(person)
+        page = _invitation_page(person, operations.issue_setup_link(current_user, person))
         db.session.commit()
         return page
     return render_template("coordination/new_person.html", form=form), \
@@ -357,16 +365,50 @@ def new_person():
 @bp.post("/people/<int:user_id>/invite")
 @roles_required("coordinator")
 def reinvite(user_id):
-    """A fresh set-up link, e.g. for a forgotten password (the old password stops working
-    only when the new one is set)."""
+    """A fresh set-up link for someone the coordinator manages, e.g. for a forgotten
+    password (the old password stops working only when the new one is set)."""
     person = operations.managed_user(current_user, user_id)
     if not FlaskForm().validate_on_submit():
         flash("That form has expired: try again.", "error")
         return redirect(url_for("coordination.people"))
-    audit.record("user.invite", "user", person.id, user=current_user)
-    page = _invitation_page(person)
+    page = _invitation_page(person, operations.issue_setup_link(current_user, person))
     db.session.commit()
     return page
+
+
+@bp.post("/people/<int:user_id>/unlock")
+@roles_required("coordinator")
+def unlock(user_id):
+    """Clear the sign-in lock on someone the coordinator manages (too many failed tries
+    from many places), once the coordinator knows the person is who they say."""
+    person = operations.managed_user(current_user, user_id)
+    if not FlaskForm().validate_on_submit():
+        flash("That form has expired: try again.", "error")
+        return redirect(url_for("coordination.people"))
+    ratelimit.unlock(person)
+    audit.record("user.unlock", "user", person.id, user=current_user)
+    db.session.commit()
+    flash(f"{person.display_name} can sign in again.", "info")
+    return redirect(url_for("coordination.people"))
+
+
+@bp.post("/coordinators/<int:user_id>/invite")
+@roles_required("admin")
+def reinvite_coordinator(user_id):
+    """Email a coordinator a fresh set-up link (the admin never sees it)."""
+    person = operations.area_coordinator(current_user, user_id)
+    if not FlaskForm().validate_on_submit():
+        flash("That form has expired: try again.", "error")
+        return redirect(url_for("coordination.index"))
+    try:
+        operations.issue_setup_link(current_user, person)
+    except MailNotSent as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("coordination.index"))
+    db.session.commit()
+    flash(f"A new set-up link has been emailed to {person.display_name}.", "info")
+    return redirect(url_for("coordination.index"))
 
 
 @bp.route("/organisations", methods=["GET", "POST"])
@@ -397,10 +439,19 @@ def organisations():
             else:
                 person = operations.create_coordinator(
                     current_user, coordinator_form.display_name.data,
-                    coordinator_form.username.data, coordinator_form.organisation_id.data)
-                page = _invitation_page(person)
+                    coordinator_form.username.data, coordinator_form.organisation_id.data,
+                    coordinator_form.email.data)
+                try:
+                    operations.issue_setup_link(current_user, person)
+                except MailNotSent as error:
+                    # The account stands; its link can be sent again from the start page.
+                    db.session.commit()
+                    flash(f"{person.display_name}'s account is created, but: {error}", "error")
+                    return redirect(url_for("coordination.index"))
                 db.session.commit()
-                return page
+                flash(f"{person.display_name}'s account is created and their set-up link "
+                      "emailed to them.", "info")
+                return redirect(url_for("coordination.index"))
             db.session.commit()
             flash("Saved.", "info")
             return redirect(url_for("coordination.organisations"))

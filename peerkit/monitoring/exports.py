@@ -71,7 +71,7 @@ def csv_text(header: list[str], rows, notes=()) -> str:
 LOG_HEADER = ["Date of supply", "Week commencing", "Channel", "Organisation", "Site",
               "Product", "Kits", "Recipient category", "Age band", "Supply type",
               "Repeat reason", "Training", "Area", "Referral offered", "Referral accepted",
-              "Recipient code", "Received (UK time)", "Review status", "Held because",
+              "Received (UK time)", "Review status", "Held because",
               "Review note", "Record id"]
 FIGURES_AS_OF = "Figures as of (UK time)"
 HELD_KITS = "Kits held for review, not in these figures"
@@ -85,8 +85,7 @@ def log_rows(rows):
         yield [r["supplied_on"], r["week"], r["channel"], r["organisation"], r["site"],
                r["product"], r["quantity"], r["recipient_category"], r["age_band"],
                r["supply_type"], r["repeat_reason"], r["training"], r["area"],
-               r["referral_offered"], r["referral_accepted"], r["recipient_code"] or "",
-               r["received"], r["review_status"], r["hold_reason"], r["review_note"], r["id"]]
+               r["referral_offered"], r["referral_accepted"], r["received"], r["review_status"], r["hold_reason"], r["review_note"], r["id"]]
 
 
 def log_notes(f: Filters, as_of: dt.datetime, rows: int, held: dict) -> list[tuple]:

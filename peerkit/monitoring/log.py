@@ -1,8 +1,9 @@
 """The distribution log: the kit supplies behind every figure, pseudonymous.
 
-A recipient code is shown only when the recipient consented to share pseudonymised data
-with the commissioner and has not withdrawn that consent. The supply itself still counts
-(it happened); see docs/MONITORING.md.
+Recipient codes are never shown or exported: repeat counting uses each supply's
+`supply_type`, not the codes, and a code is the one field that could be reversed to
+initials and a date of birth (docs/SECURITY.md). The supply itself still counts (it
+happened), whatever the recipient's consent; see docs/MONITORING.md.
 
 By default the log lists the counted supplies, the ones behind the figures; asked for
 held or rejected ones (`Filters.review`) it lists those with the reason and the review
@@ -10,11 +11,11 @@ note, so the commissioner can see what is pending and what was turned down.
 """
 import datetime as dt
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 
 from ..clock import uk_datetime
 from ..extensions import db
-from ..models import Consent, KitSupply, Organisation, Product, Site
+from ..models import KitSupply, Organisation, Product, Site
 from ..vocab import (
     AGE_BANDS,
     CHANNELS,
@@ -32,19 +33,16 @@ PAGE_SIZE = 50
 
 
 def _statement(user, f: Filters):
-    shareable = and_(Consent.consent_to_share.is_(True), Consent.withdrawn_on.is_(None))
     return scoped_supplies(
-        select(KitSupply, Site.name, Organisation.name, Product.name,
-               func.coalesce(shareable, False))
+        select(KitSupply, Site.name, Organisation.name, Product.name)
         .join(Site, Site.id == KitSupply.site_id)
         .join(Organisation, Organisation.id == KitSupply.organisation_id)
         .join(Product, Product.id == KitSupply.product_id)
-        .outerjoin(Consent, Consent.id == KitSupply.consent_id)
         .order_by(KitSupply.supplied_on.desc(), KitSupply.received_at.desc(), KitSupply.id),
         user, f)
 
 
-def _row(supply: KitSupply, site: str, organisation: str, product: str, share: bool) -> dict:
+def _row(supply: KitSupply, site: str, organisation: str, product: str) -> dict:
     received = uk_datetime(supply.received_at)
     return dict(
         id=supply.id, supplied_on=supply.supplied_on, week=week_start(supply.supplied_on),
@@ -56,7 +54,6 @@ def _row(supply: KitSupply, site: str, organisation: str, product: str, share: b
         repeat_reason=REPEAT_REASONS.get(supply.repeat_reason, ""),
         training=SUPPLY_TRAINING.get(supply.training, supply.training), area=supply.area,
         referral_offered=supply.referral_offered, referral_accepted=supply.referral_accepted,
-        recipient_code=supply.recipient_code if share else None,
         received=received,
         review_status=REVIEW_STATUSES.get(supply.review_status, supply.review_status),
         hold_reason=supply.hold_reason or "", review_note=supply.review_note or "",

@@ -38,6 +38,9 @@ async function route() {
     return;
   }
   if (!(await getMeta("token"))) {
+    const message = await getMeta("setupMessage");
+    $("#setup-message").hidden = !message;
+    $("#setup-message").textContent = message || "";
     show("setup");
     return;
   }
@@ -569,6 +572,7 @@ async function start() {
     if (event.type === "start") status.textContent = "Syncing…";
     if (event.type === "done") status.textContent = "All sent.";
     if (event.type === "failed") status.textContent = `Could not reach the server (${event.message}). Trying again in ${event.retryIn} s.`;
+    if (event.type === "expired") { route(); return; }
     if (event.type === "revoked") {
       await renderRevoked();
       show("revoked");

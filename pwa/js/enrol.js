@@ -17,7 +17,7 @@ form.addEventListener("submit", async (event) => {
     const body = await response.json();
     if (!response.ok) throw new Error(body.error ? body.error.message : "Set-up failed.");
     await setMeta({ token: body.token, deviceId: body.device_id, user: body.user,
-                    cursor: 0, revokedMessage: null });
+                    cursor: 0, revokedMessage: null, setupMessage: null });
     location.href = "/app";
   } catch (error) {
     status.textContent = `${error.message} Check your signal and try again.`;

@@ -19,6 +19,7 @@ export function onSyncEvent(listener) { listeners.add(listener); }
 function emit(event) { for (const listener of listeners) listener(event); }
 
 export class DeviceRevoked extends Error {}
+class DeviceExpired extends Error {}
 
 async function api(path, options = {}) {
   const token = await getMeta("token");
@@ -32,6 +33,9 @@ async function api(path, options = {}) {
   try { body = await response.json(); } catch { body = null; }
   if (response.status === 401 && body && body.error && body.error.code === "device_revoked") {
     throw new DeviceRevoked(body.error.message);
+  }
+  if (response.status === 401 && body && body.error && body.error.code === "device_expired") {
+    throw new DeviceExpired(body.error.message);
   }
   if (!response.ok) {
     const message = body && body.error ? body.error.message : `Server answered ${response.status}`;
@@ -116,6 +120,12 @@ async function syncOnce() {
   } catch (error) {
     if (error instanceof DeviceRevoked) {
       await handOverAndWipe(error.message);
+      return;
+    }
+    if (error instanceof DeviceExpired) {
+      // Silent too long: set the phone up again. Queued records stay and go after that.
+      await setMeta({ token: null, setupMessage: error.message });
+      emit({ type: "expired", message: error.message });
       return;
     }
     failures += 1;

@@ -69,5 +69,5 @@ def test_records_made_offline_survive_a_restart_and_land_once(
     first = db.session.scalars(select(KitSupply).where(KitSupply.supply_type == "first")).one()
     consent = db.session.get(Consent, first.consent_id)
     db.session.commit()
-    assert first.recipient_code.startswith("rc_") and len(first.recipient_code) == 23
+    assert first.recipient_code.startswith("v2-") and len(first.recipient_code) == 35
     assert consent.recipient_code == first.recipient_code and consent.consent_to_share
