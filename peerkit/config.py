@@ -64,6 +64,7 @@ def from_environment(instance_path: Path) -> dict:
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "LOG_FORMAT": "json" if os.environ.get("LOG_FORMAT", "").lower() == "json" else "text",
         **{name: os.environ[name] for name in MAIL_SETTINGS if os.environ.get(name)},
+        **({"MAIL_PORT": int(os.environ["MAIL_PORT"])} if os.environ.get("MAIL_PORT") else {}),
         "MAIL_USE_TLS": _flag("MAIL_USE_TLS", False),
         "MAIL_USE_SSL": _flag("MAIL_USE_SSL", False),
         "DEVICE_TOKEN_MAX_SILENCE_DAYS": int(os.environ.get("DEVICE_TOKEN_MAX_SILENCE_DAYS", "90")),

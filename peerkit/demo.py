@@ -8,6 +8,7 @@ import datetime as dt
 import random
 import uuid
 
+from .clock import uk_today
 from .extensions import db
 from .rules import channel_for
 from .models import (
@@ -57,7 +58,7 @@ def _product(code, **details) -> Product:
 def load(today: dt.date | None = None) -> list[tuple[str, str]]:
     """Create the demo area in an empty database; return (username, role) of each login."""
     rng = random.Random(2026)
-    today = today or dt.date.today()
+    today = today or uk_today()
     now = utcnow()
     start = today - dt.timedelta(weeks=WEEKS)
 

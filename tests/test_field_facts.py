@@ -393,3 +393,25 @@ def test_the_nil_uuid_and_unknown_privacy_notices_are_refused(client, two_areas)
     assert [r["status"] for r in results] == ["invalid", "invalid"]
     assert "id" in results[0]["errors"]
     assert "privacy_notice_version" in results[1]["errors"]
+
+
+def test_an_admin_signs_off_a_coordinator_whose_supplies_then_count(client, auth, two_areas):
+    """Coordinators supply at the service; nobody signs off their own level, so an admin
+    of the area records a coordinator's sign-off (never a fellow coordinator)."""
+    north = two_areas.north
+    db.session.execute(SupplierSignOff.__table__.delete().where(
+        SupplierSignOff.user_id == north.coordinator.id))
+    db.session.commit()
+    token = h.token_for(north.coordinator)
+    at_hub = dict(site_id=north.sites.service.id)
+    assert _statuses(h.push(client, token, [h.kit_supply(north, **at_hub)])) == ["held"]
+    url = f"/coordination/people/{north.coordinator.id}/sign-off"
+    auth.login("south-admin")
+    assert client.get(url).status_code == 404  # another area's coordinator
+    auth.logout()
+    auth.login("north-admin")
+    assert "Record supplier sign-off" in client.get("/coordination/").get_data(as_text=True)
+    today = uk_today().isoformat()
+    assert _post(client, url, {"trained_on": today, "assessed_on": today}).status_code == 302
+    auth.logout()
+    assert _statuses(h.push(client, token, [h.kit_supply(north, **at_hub)])) == ["stored"]

@@ -204,7 +204,8 @@ def test_log_drill_down_consent_and_csv(commissioner, world):
             assert total == int(value), name
 
     response = commissioner.get(f"/monitoring/log.csv?{PERIOD}")
-    notes, rows = read_log_csv(response.get_data().decode("utf-8-sig"))
+    text = response.get_data().decode("utf-8-sig")
+    notes, rows = read_log_csv(text)
     assert len(rows) == 7 and notes["Records in this file"] == "7"
     assert sum(int(r["Kits"]) for r in rows) == 8
     assert {r["Date of supply"] for r in rows} >= {"20/10/2025", "26/10/2025", "02/11/2025"}

@@ -17,17 +17,23 @@ import time
 import uuid
 from pathlib import Path
 
+from types import SimpleNamespace
+
 import pytest
 import requests
+from aiosmtpd.controller import Controller
+
+from peerkit.clock import uk_today
 
 from .conftest import _fresh_postgres_database
+from .mailbox import Inbox
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 AREA = "Northbridge Council Public Health"
-ADMIN_PASSWORD = "admin passphrase for the test run"
+ADMIN_PASSWORD = "a passphrase for the test run"
 PASSWORD = "a passphrase only they know"
-TODAY = dt.date.today()
+TODAY = uk_today()
 
 
 def _free_port() -> int:
@@ -75,10 +81,17 @@ class Browser:
         response = self.submit("/login", {"username": username, "password": password})
         assert "/login" not in response.headers["Location"]
 
-    def accept_invitation(self, page: str, password: str) -> None:
-        link = html.unescape(re.search(r'<code>(http[^<]+/invite/[^<]+)</code>', page).group(1))
-        path = link[link.index("/invite/"):]
-        self.submit(path, {"password": password, "confirm": password})
+    def accept_invitation(self, link: str, password: str) -> None:
+        """Follow a set-up link `/invite#<token>` as the page's script does: the token is
+        in the fragment (never sent in a URL), and goes to the server in the form."""
+        token = link.split("#", 1)[1]
+        self.submit("/invite", {"token": token, "password": password, "confirm": password})
+
+
+def _link_on(page: str) -> str:
+    """The set-up link a coordinator is shown for a new peer or pharmacy account."""
+    link = html.unescape(re.search(r'<code>(http[^<]+/invite#[^<]+)</code>', page).group(1))
+    return link[link.index("/invite#"):]
 
 
 @pytest.fixture
@@ -94,7 +107,16 @@ def production(tmp_path):
            # Plain http on loopback for the test; production keeps secure cookies.
            "SESSION_COOKIE_SECURE": "0", "PATH": f"{BIN}:{os.environ.get('PATH', '')}"}
     env.pop("PEERKIT_DEV", None)
-    return env
+    # Coordinators' set-up links go by email: a real SMTP server on loopback receives them.
+    inbox = Inbox()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    smtp.start()
+    env.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=str(smtp.port),
+               MAIL_DEFAULT_SENDER="peerkit@example.org")
+    try:
+        yield SimpleNamespace(env=env, inbox=inbox)
+    finally:
+        smtp.stop()
 
 
 def _flask(env, *args) -> str:
@@ -107,12 +129,14 @@ def _flask(env, *args) -> str:
 @pytest.fixture
 def served(production):
     """The README's commands, then gunicorn serving the app."""
+    inbox, production = production.inbox, production.env
     _flask(production, "db", "upgrade")
     _flask(production, "peerkit", "create-area", AREA)
     _flask(production, "peerkit", "create-user", "admin", "--role", "admin",
-           "--organisation", AREA, "--password", ADMIN_PASSWORD)
+           "--email", "admin@example.org", "--organisation", AREA, "--password", ADMIN_PASSWORD)
     _flask(production, "peerkit", "create-user", "commissioner", "--role", "commissioner",
-           "--organisation", AREA, "--password", ADMIN_PASSWORD)
+           "--email", "public.health@example.org", "--organisation", AREA,
+           "--password", ADMIN_PASSWORD)
     port = _free_port()
     server = subprocess.Popen([str(BIN / "gunicorn"), "--workers", "2", "--bind",
                                f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=production,
@@ -125,14 +149,14 @@ def served(production):
                     break
             except requests.RequestException:  # still starting
                 time.sleep(0.1)
-        yield base
+        yield SimpleNamespace(base=base, inbox=inbox)
     finally:
         server.terminate()
         server.communicate(timeout=30)
 
 
 def test_an_empty_database_to_a_kit_on_the_dashboard(served):
-    base = served
+    base = served.base
     assert requests.get(base + "/healthz", timeout=5).json() == {"status": "ok"}
 
     # The admin: a drug service, a peer group it runs, their sites, a coordinator.
@@ -153,12 +177,13 @@ def test_an_empty_database_to_a_kit_on_the_dashboard(served):
         admin.submit(organisations, {"site-organisation_id": organisation_id, "site-name": name,
                                      "site-site_type": kind, "site-postcode_district": district,
                                      "site-submit": "Add site"})
-    # Today a coordinator's set-up link is shown to the admin (the security work moves it
-    # to email: this step then reads the link from the message instead).
-    invitation = admin.submit(organisations, {
+    # A coordinator's set-up link is emailed to them, never shown to the admin.
+    shown = admin.submit(organisations, {
         "coord-display_name": "Casey Coordinator", "coord-username": "casey",
-        "coord-organisation_id": service_id, "coord-submit": "Create and get a set-up link"},
-        expect=(200,)).text
+        "coord-email": "casey@example.org", "coord-organisation_id": service_id,
+        "coord-submit": "Create and email a set-up link"}, expect=(200, 302, 303))
+    assert "/invite#" not in shown.text
+    invitation = served.inbox.link_for("casey@example.org")
     # Products come from the catalogue the migrations added.
     catalogue = admin.get("/coordination/products")
     assert "Prenoxad 2 mg/2 ml injection kit" in catalogue and "Nyxoid 1.8 mg nasal spray" \
@@ -199,7 +224,7 @@ def test_an_empty_database_to_a_kit_on_the_dashboard(served):
 
     # The peer sets a password, signs in on the phone and sets it up (enrols).
     peer = Browser(base)
-    peer.accept_invitation(new_peer, PASSWORD)
+    peer.accept_invitation(_link_on(new_peer), PASSWORD)
     peer.login("pat", PASSWORD)
     token = _csrf(peer.get("/login"))
     enrolled = peer.http.post(base + "/api/v1/devices", json={"label": "Pat's phone"},

@@ -194,10 +194,13 @@ def test_recipient_code_is_slow_pbkdf2_and_versioned():
 
 def test_v2_and_older_v1_recipient_codes_are_both_accepted(client, two_areas):
     token = h.token_for(two_areas.north.peer)
-    v2 = h.kit_supply(two_areas.north, recipient_code="v2-" + "ab12" * 8)
-    v1 = h.kit_supply(two_areas.north, recipient_code="rc_abcdef1234567890ab")
-    results = h.push(client, token, [v2, v1]).get_json()["results"]
-    assert [r["status"] for r in results] == ["stored", "stored"]
+    records = []
+    for code in ("v2-" + "ab12" * 8, "rc_abcdef1234567890ab"):
+        consent = h.consent(recipient_code=code)
+        records += [consent, h.kit_supply(two_areas.north, recipient_code=code,
+                                          consent_id=consent["id"])]
+    results = h.push(client, token, records).get_json()["results"]
+    assert [r["status"] for r in results] == ["stored"] * 4
 
 
 # 10. Hostile JSON; CR/LF in ?next=.

@@ -14,8 +14,10 @@ from ..models import User
 
 # Higher sees more. A commissioner reads the whole area's monitoring; an admin creates
 # coordinators.
-LEVELS = {"peer": 1, "pharmacy": 1, "coordinator": 2, "commissioner": 2, "admin": 3}
-LINK_SHOWN_TO_ISSUER = ("peer", "pharmacy")
+LEVELS = {"peer": 1, "pharmacy": 1, "carrier": 1, "coordinator": 2, "commissioner": 2,
+          "admin": 3}
+# Field accounts see only their own records, which their coordinator sees anyway.
+LINK_SHOWN_TO_ISSUER = ("peer", "pharmacy", "carrier")
 
 
 def may_act_on(actor: User, target: User) -> bool:

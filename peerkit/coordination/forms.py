@@ -16,6 +16,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from ..clock import uk_today
 from ..vocab import ALERT_GRADINGS, ORGANISATION_KINDS, PRODUCT_ROUTES, SITE_TYPES
 
 
@@ -52,7 +53,7 @@ class SignOffForm(FlaskForm):
     submit = SubmitField("Sign off")
 
     def validate_assessed_on(self, field):
-        if field.data > dt.date.today():
+        if field.data > uk_today():
             raise ValidationError("The assessment date cannot be in the future.")
         if self.trained_on.data and field.data < self.trained_on.data:
             raise ValidationError("Assess competency after the training, not before.")
@@ -69,7 +70,7 @@ class ReceiveStockForm(FlaskForm):
     submit = SubmitField("Record delivery")
 
     def validate_expiry_date(self, field):
-        if field.data <= dt.date.today():
+        if field.data <= uk_today():
             raise ValidationError("This batch has already expired: do not take it into stock.")
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from .. import audit
+from ..clock import uk_today
 from ..extensions import db
 from ..models import Organisation, SupplierSignOff, User
 from ..scoping import managed_organisation_ids
@@ -170,7 +171,7 @@ def check(text: str, coordinator: User) -> ImportCheck:
             if dates["assessed_on"] < dates["trained_on"]:
                 errors.append(RowError(line, "assessed_on", "competency is assessed after "
                                        "the training, not before."))
-            if dates["assessed_on"] > dt.date.today():
+            if dates["assessed_on"] > uk_today():
                 errors.append(RowError(line, "assessed_on", "the date is in the future."))
         if errors:
             result.errors.extend(errors)

@@ -10,6 +10,7 @@ from flask import abort
 from sqlalchemy import exists, or_, select
 
 from .. import audit
+from ..clock import uk_today
 from ..extensions import db
 from ..models import (
     KitSupply,
@@ -108,7 +109,7 @@ def service_batch(coordinator: User, batch_id: int) -> StockBatch:
 def _movement(coordinator, kind, batch, quantity, **holders_) -> StockMovement:
     movement = StockMovement(
         id=new_uuid(), organisation_id=coordinator.organisation_id, user_id=coordinator.id,
-        client_created_at=utcnow(), kind=kind, moved_on=dt.date.today(), batch_id=batch.id,
+        client_created_at=utcnow(), kind=kind, moved_on=uk_today(), batch_id=batch.id,
         quantity=quantity, **holders_)
     db.session.add(movement)
     db.session.flush()

@@ -11,6 +11,7 @@ import segno
 from .. import audit, devices, ratelimit, review
 from ..auth.access import roles_required
 from ..auth.privilege import may_act_on
+from ..clock import uk_today
 from ..extensions import db
 from ..models import (
     AuditEvent,
@@ -151,7 +152,7 @@ def withdraw_alert(alert_id):
 
 def _people_status() -> list[dict]:
     """The service's suppliers with their current sign-off and whether it is due."""
-    today = dt.date.today()
+    today = uk_today()
     people = db.session.scalars(select(User).where(
         User.organisation_id.in_(managed_organisation_ids(current_user)),
         User.role.in_(SUPPLYING_ROLES), User.active.is_(True)).order_by(User.display_name)).all()
@@ -186,10 +187,19 @@ def people():
 
 
 @bp.route("/people/<int:user_id>/sign-off", methods=["GET", "POST"])
-@roles_required("coordinator")
+@roles_required("coordinator", "admin")
 def sign_off(user_id):
-    """Record that a person's supplier training and competency are signed off."""
-    person = operations.managed_user(current_user, user_id)
+    """Record that a person's supplier training and competency are signed off.
+
+    Coordinators sign off the people their service runs; a coordinator's own sign-off
+    (they supply at the service) comes from an admin of the area, never a fellow
+    coordinator (the privilege rule, peerkit/auth/privilege.py)."""
+    if current_user.role == "admin":
+        person = operations.area_coordinator(current_user, user_id)
+        done = url_for("coordination.index")
+    else:
+        person = operations.managed_user(current_user, user_id)
+        done = url_for("coordination.people")
     form = SignOffForm()
     if form.validate_on_submit():
         record = operations.sign_off(current_user, person, form.trained_on.data,
@@ -197,9 +207,9 @@ def sign_off(user_id):
         db.session.commit()
         flash(f"{person.display_name} is signed off until {record.refresher_due:%d/%m/%Y}.",
               "info")
-        return redirect(url_for("coordination.people"))
+        return redirect(done)
     if request.method == "GET":
-        form.trained_on.data = form.assessed_on.data = dt.date.today()
+        form.trained_on.data = form.assessed_on.data = uk_today()
     return render_template("coordination/sign_off.html", form=form, person=person), \
         (400 if form.errors else 200)
 
@@ -297,7 +307,7 @@ def stock():
                 status = 409
         else:
             status = 400
-    today = dt.date.today()
+    today = uk_today()
     table = []
     for value, label in holders:
         kind, _, holder_id = value.partition(":")

@@ -31,3 +31,15 @@ export async function recipientCode(salt, initials, dob, sex) {
   const hex = Array.from(new Uint8Array(bits), (b) => b.toString(16).padStart(2, "0")).join("");
   return `${VERSION}${hex}`;
 }
+
+/**
+ * The version-1 code ("rc_" + 20 hex characters of SHA-256(salt | initials | dob | sex)),
+ * never made for new records: only to find a person's older records, e.g. to erase them
+ * when they withdraw consent.
+ */
+export async function legacyRecipientCode(salt, initials, dob, sex) {
+  const input = new TextEncoder().encode(`${salt}|${normalise(initials, dob, sex)}`);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", input));
+  const hex = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+  return `rc_${hex.slice(0, 20)}`;
+}

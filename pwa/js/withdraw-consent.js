@@ -1,6 +1,6 @@
 // The coordinator's consent-withdrawal page: make the recipient code from what the person
 // says, in this browser, exactly as their phone did; post only the code.
-import { recipientCode } from "./recipient-code.js";
+import { legacyRecipientCode, recipientCode } from "./recipient-code.js";
 
 const form = document.getElementById("withdraw-form");
 const error = document.getElementById("rc-error");
@@ -11,9 +11,11 @@ form.addEventListener("submit", async (event) => {
   error.hidden = true;
   try {
     const sex = form.querySelector("input[name=rc-sex]:checked");
-    const code = await recipientCode(form.dataset.salt, document.getElementById("rc-initials").value,
-      document.getElementById("rc-dob").value, sex ? sex.value : "");
-    form.elements.recipient_codes.value = code;
+    const details = [form.dataset.salt, document.getElementById("rc-initials").value,
+      document.getElementById("rc-dob").value, sex ? sex.value : ""];
+    // Both versions: consents recorded before the slower code came in carry the old one.
+    const codes = [await recipientCode(...details), await legacyRecipientCode(...details)];
+    form.elements.recipient_codes.value = codes.join(",");
   } catch (problem) {
     error.textContent = problem.message;
     error.hidden = false;

@@ -11,6 +11,7 @@ from peerkit.clock import uk_today
 from peerkit.devices import revoke_device
 from peerkit.extensions import db
 from peerkit.models import (
+    Consent,
     Device,
     DiscardNotice,
     KitSupply,
@@ -20,6 +21,7 @@ from peerkit.models import (
     utcnow,
 )
 
+from ..conftest import PASSWORD
 from . import field
 from .conftest import shot
 
@@ -148,3 +150,30 @@ def test_kits_returned_reported_and_received_offline_reach_the_ledger(peer_phone
     assert movements["lost"].quantity == 2
     assert movements["lost"].from_user_id == two_areas.north.peer.id
     assert movements["transferred"].receipt_quantity == 9
+
+
+def test_a_person_withdraws_at_the_service_and_their_code_is_erased(peer_phone, browser,
+                                                                   live_server, two_areas):
+    """The peer's phone made the code; the coordinator's browser makes the same code from
+    the same details, and only the code reaches the server."""
+    _context, page = peer_phone
+    field.record_supply(page, recipient=("JD", "1990-04-01", "Female"))
+    expect(page.locator("#waiting-count")).to_have_text("0", timeout=20_000)
+    consent = _all(Consent)[0]
+    assert consent.recipient_code.startswith("v2-")
+    desk = browser.new_context().new_page()
+    desk.goto(f"{live_server}/login")
+    desk.get_by_label("Username").fill("north-coordinator")
+    desk.get_by_label("Password").fill(PASSWORD)
+    desk.get_by_role("button", name="Sign in").click()
+    desk.goto(f"{live_server}/coordination/consents/withdraw")
+    desk.get_by_label("Initials (first and last name)").fill("jd")
+    desk.get_by_label("Date of birth").fill("1990-04-01")
+    desk.get_by_label("Female").check()
+    desk.get_by_role("button", name="Record the withdrawal").click()
+    expect(desk.locator(".flash")).to_contain_text("Withdrawal recorded for 1 consent(s)",
+                                                   timeout=20_000)
+    consent = _all(Consent)[0]
+    supply = _all(KitSupply)[0]
+    assert (consent.recipient_code, supply.recipient_code) == (None, None)
+    assert consent.withdrawn_on == uk_today()
