@@ -242,6 +242,9 @@ def load(today: dt.date | None = None) -> list[tuple[str, str]]:
                 product_id=prenoxad.id, doses=rng.randint(1, 3), route="im", called_999=True,
                 stayed_with_person=True, outcome="survived"), peer, day, peers_org)
 
+    logins += _messy_days(rng, today, stamp, hostel, hostel_site, service_site, peers[5],
+                          peers_org, peer_site, batches[0], coordinators[0], service, devices)
+
     db.session.add(DrugAlert(
         organisation_id=service.id, area_description="Northbridge town centre (NB1, NB2)",
         substance="Heroin possibly mixed with nitazenes",
@@ -251,4 +254,37 @@ def load(today: dt.date | None = None) -> list[tuple[str, str]]:
         expires_at=now + dt.timedelta(days=12), created_by_id=coordinators[0].id))
     db.session.commit()
     return logins
+
+
+def _messy_days(rng, today, stamp, hostel, hostel_site, service_site, lapsed_peer, peers_org,
+                peer_site, batch, coordinator, service, devices) -> list[tuple[str, str]]:
+    """What a real service sees that a tidy demo would not: a hostel worker who carries
+    kits (a carrier) and used one, and a peer whose sign-off ran out while offline whose
+    supply is held for the coordinator to review."""
+    carrier = _user("carrier1", "Hostel Worker 1", "carrier", hostel)
+    db.session.flush()
+    devices[carrier.id] = Device(user=carrier, label="Hostel front desk phone",
+                                 enrolled_at=utcnow() - dt.timedelta(weeks=2),
+                                 last_seen_at=utcnow(), last_sync_at=utcnow(), records_waiting=0)
+    db.session.add(devices[carrier.id])
+    db.session.flush()
+    stamp(StockMovement(kind="transferred", moved_on=today - dt.timedelta(days=10), batch=batch,
+                        quantity=4, from_site_id=service_site.id, to_user_id=carrier.id),
+          coordinator, today - dt.timedelta(days=10), service)
+    used_on = today - dt.timedelta(days=3)
+    stamp(NaloxoneUseReport(
+        used_on=used_on, place_type="hostel", area=hostel_site.postcode_district,
+        administered_by="worker", product_id=batch.product_id, doses=2, route="im",
+        called_999=True, stayed_with_person=True, outcome="survived"),
+        carrier, used_on, hostel)
+    held_on = today - dt.timedelta(days=2)
+    stamp(KitSupply(
+        supplied_on=held_on, site_id=peer_site.id, channel="peer", product_id=batch.product_id,
+        batch_id=batch.id, quantity=1, recipient_category="person_at_risk",
+        supply_type="first", training="given", area="NB1", referral_offered=True,
+        referral_accepted=False, review_status="held",
+        hold_reason=f"Your supplier sign-off ran out on {today - dt.timedelta(days=7):%d/%m/%Y}: "
+                    "ask your coordinator for a refresher."),
+        lapsed_peer, held_on, peers_org)
+    return [(carrier.username, carrier.role)]
 

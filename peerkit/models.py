@@ -497,5 +497,3 @@ class RateLimitCounter(db.Model):
 
 FIELD_RECORD_MODELS = (TrainingSession, Consent, KitSupply, NaloxoneUseReport, StockMovement,
                        DiscardNotice)
-# The records a person reviews when they are held.
-REVIEWABLE_MODELS = (TrainingSession, Consent, KitSupply, NaloxoneUseReport, StockMovement)

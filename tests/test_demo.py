@@ -11,7 +11,7 @@ def test_demo_loads_once_and_peers_out_supply_the_service(runner, client, app):
     assert result.exit_code == 0, result.output
     assert "peer1" in result.output and DEMO_PASSWORD in result.output
     users = db.session.scalar(select(func.count(User.id)))
-    assert users == 15
+    assert users == 16
 
     again = runner.invoke(args=["peerkit", "load-demo", "--if-empty"])
     assert again.exit_code == 0 and "already loaded" in again.output
@@ -23,6 +23,10 @@ def test_demo_loads_once_and_peers_out_supply_the_service(runner, client, app):
     assert by_channel["peer"] > 2 * by_channel["drug_service"]
     repeats = db.session.scalar(select(func.count()).where(KitSupply.supply_type == "repeat"))
     assert repeats > 0
+    # Messy days too: a carrier, and a lapsed peer's supply held for the coordinator.
+    assert "carrier1" in result.output
+    held = db.session.scalars(select(KitSupply).where(KitSupply.review_status == "held")).all()
+    assert [s.hold_reason.startswith("Your supplier sign-off ran out") for s in held] == [True]
 
 
 def test_demo_logins_work(runner, client):

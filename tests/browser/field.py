@@ -56,6 +56,19 @@ def open_app(page, base):
     ready(page)
 
 
+def outbox_and_token(page) -> list:
+    """[entries in the phone's outbox, its device token or None], read from IndexedDB."""
+    return page.evaluate("""new Promise(resolve => {
+        const open = indexedDB.open('peerkit');
+        open.onsuccess = () => {
+          const tx = open.result.transaction(['outbox', 'meta']);
+          const out = tx.objectStore('outbox').count();
+          const token = tx.objectStore('meta').get('token');
+          tx.oncomplete = () => resolve([out.result, token.result || null]);
+        };
+    })""")
+
+
 def waiting(page) -> int:
     ready(page)
     return int(page.locator("#waiting-count").inner_text())

@@ -114,15 +114,7 @@ def test_a_locked_out_phone_keeps_what_it_cannot_send_until_told_twice(peer_phon
     expect(page.locator("#revoked-confirm")).to_contain_text("This deletes 1 record(s) for good")
     page.get_by_role("button", name="Yes, delete them").click()
     expect(page.locator("#revoked-done")).to_be_visible(timeout=20_000)
-    assert page.evaluate("""new Promise(resolve => {
-        const open = indexedDB.open('peerkit');
-        open.onsuccess = () => {
-          const tx = open.result.transaction(['outbox', 'meta']);
-          const out = tx.objectStore('outbox').count();
-          const token = tx.objectStore('meta').get('token');
-          tx.oncomplete = () => resolve([out.result, token.result || null]);
-        };
-    })""") == [0, None]
+    assert field.outbox_and_token(page) == [0, None]
 
 
 def test_kits_returned_reported_and_received_offline_reach_the_ledger(peer_phone, two_areas):

@@ -85,15 +85,7 @@ def test_a_locked_out_phone_hands_over_its_records_then_wipes(peer_phone, two_ar
     db.session.commit()
     assert (report.review_status, report.hold_reason) == ("held", "Sent from a locked-out phone.")
     # ... and only then was local data deleted: no token, no queued records.
-    assert page.evaluate("""new Promise(resolve => {
-        const open = indexedDB.open('peerkit');
-        open.onsuccess = () => {
-          const tx = open.result.transaction(['outbox', 'meta']);
-          const out = tx.objectStore('outbox').count();
-          const token = tx.objectStore('meta').get('token');
-          tx.oncomplete = () => resolve([out.result, token.result || null]);
-        };
-    })""") == [0, None]
+    assert field.outbox_and_token(page) == [0, None]
 
 
 def test_two_tabs_never_send_a_record_twice(peer_phone, live_server):
