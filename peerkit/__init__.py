@@ -1,11 +1,11 @@
 """PeerKit: offline-first take-home naloxone distribution records."""
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
-from .extensions import csrf, db, limiter, login_manager, mail, migrate
+from .extensions import compress, csrf, db, limiter, login_manager, mail, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,11 +61,32 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     mail.init_app(app)
+    compress.init_app(app)
+    app.after_request(compress_response)
     from . import ratelimit  # registers the database storage scheme with limits
 
     app.config.setdefault("RATELIMIT_STORAGE_URI", ratelimit.STORAGE_URI)
     limiter.init_app(app)
     from .auth import access  # noqa: F401  (registers the user loader)
+
+
+def compress_response(response):
+    """Compress text responses (Flask-Compress), except server-rendered pages: a page that
+    carries a CSRF token beside reflected input must not be compressed (BREACH). The app
+    shell is static HTML, the same bytes for everyone, so it is compressed."""
+    if response.mimetype == "text/html" and request.endpoint != "field.app_shell":
+        return response
+    if (response.is_streamed and response.mimetype in compress.compress_mimetypes_set
+            and (response.content_length or 0) < 512_000):
+        # A small static file (send_file streams it): read it, so it is compressed whole,
+        # with brotli or gzip, a Content-Length and an ETag a browser can revalidate.
+        response.direct_passthrough = False
+        stream = response.response
+        data = response.get_data()
+        if hasattr(stream, "close"):
+            stream.close()  # the file
+        response.set_data(data)
+    return compress.after_request(response)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -88,6 +88,14 @@ class BaseConfig:
     # older cookie after a newer one, losing e.g. the CSRF token a page just received.
     SESSION_REFRESH_EACH_REQUEST = False
     WTF_CSRF_TIME_LIMIT = 3600
+    # Responses compressed by Flask-Compress, brotli first, gzip for anything older; HTML
+    # only for the static app shell (see peerkit.compress_response).
+    COMPRESS_REGISTER = False
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_MIMETYPES = ["text/html", "text/css", "text/javascript", "application/javascript",
+                          "application/json", "application/manifest+json", "image/svg+xml"]
+    COMPRESS_MIN_SIZE = 500
+    COMPRESS_STREAMS = False
     # Sync API limits (see docs/API.md).
     SYNC_MAX_BATCH = 500
     SYNC_MAX_BODY_BYTES = 2 * 1024 * 1024

@@ -2,6 +2,7 @@
 
 This module imports nothing from peerkit: models and views import it, never the reverse.
 """
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -27,3 +28,5 @@ login_manager = LoginManager()
 mail = Mail()  # settings are read when sending (peerkit/emails.py)
 # Only sign-in is limited, by pseudonymised keys (peerkit/ratelimit.py); no default limit.
 limiter = Limiter(key_func=get_remote_address, strategy="fixed-window")
+# Text responses leave compressed (brotli or gzip); see peerkit.compress_response.
+compress = Compress()

@@ -56,19 +56,21 @@ CHANNELS = {
     "mail": "Mail",
 }
 
-PRODUCT_ROUTES = {"im": "Intramuscular injection", "nasal": "Nasal spray", "other": "Other"}
+PRODUCT_ROUTES = {"im": "Injection (into a muscle)", "nasal": "Nasal spray", "other": "Other"}
 
 SUPPLY_TYPES = {"first": "First supply", "repeat": "Repeat supply"}
 
+# In the order a person is most likely to need them (the phone then puts its own most
+# used first).
 REPEAT_REASONS = {
-    "used_on_self": "Used on self",
     "used_on_someone_else": "Used on someone else",
+    "used_on_self": "Used on self",
     "lost": "Lost",
     "stolen": "Stolen",
-    "confiscated": "Confiscated",
-    "expired": "Expired",
+    "expired": "Out of date",
     "damaged": "Damaged",
-    "unknown": "Unknown",
+    "confiscated": "Taken away (police, prison or staff)",
+    "unknown": "Not known",
 }
 
 # Repeat reasons that mean the previous kit was used: the proxy for overdoses reversed.
@@ -91,9 +93,9 @@ SITE_TYPES = {
 TRAINING_MODES = {"one_to_one": "One-to-one", "group": "Group", "remote": "Remote"}
 
 TRAINING_KINDS = {
-    "overdose_awareness": "Recipient overdose awareness",
-    "supplier_training": "Supplier training",
-    "train_the_trainer": "Train-the-trainer",
+    "overdose_awareness": "Overdose awareness (people getting kits)",
+    "supplier_training": "Training someone to give out kits",
+    "train_the_trainer": "Training someone to train others",
     "refresher": "Refresher",
 }
 
@@ -103,14 +105,15 @@ TRAINING_TOPICS = {
     "call_999": "Calling 999",
     "recovery_position": "Recovery position",
     "cpr": "CPR",
-    "giving_naloxone": "Giving naloxone (0.4 ml IM, repeat every 2–3 min; nasal)",
+    "giving_naloxone": "Giving naloxone: injection into the thigh or upper arm, another dose "
+                       "every 2–3 minutes; or nasal spray",
     "stay_with_person": "Naloxone wears off: stay with the person",
 }
 
 SUPPLY_TRAINING = {
-    "given": "Training given",
-    "already_trained": "Already trained",
-    "declined": "Training declined",
+    "given": "Trained today",
+    "already_trained": "Trained before",
+    "declined": "Did not want training",
 }
 
 CONSENT_METHODS = {"verbal": "Verbal", "written": "Written"}
@@ -136,8 +139,8 @@ USE_ADMINISTERED_BY = {
 
 USE_OUTCOMES = {
     "survived": "Survived",
+    "unknown": "Not known",
     "died": "Died",
-    "unknown": "Unknown",
 }
 
 STOCK_MOVEMENT_KINDS = {

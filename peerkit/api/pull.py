@@ -135,6 +135,8 @@ def snapshot(user: User) -> dict:
         "transfers_to_confirm": transfers_to_confirm(
             user, uk_today() - dt.timedelta(days=OWN_RECORDS_DAYS)),
         "vocabularies": vocab.ALL,
+        # JSON objects come out sorted by key: this keeps each list in its meant order.
+        "vocabulary_order": {name: list(terms) for name, terms in vocab.ALL.items()},
         "recipient_code_salt": recipient_code_salt(user.organisation.area_id
                                                    or user.organisation_id),
         "server_time": utcnow(),

@@ -490,6 +490,7 @@ class SnapshotSchema(Schema):
     stock_in_hand = fields.List(fields.Nested(StockInHandSchema))
     transfers_to_confirm = fields.List(fields.Nested(TransferToConfirmSchema))
     vocabularies = fields.Dict(keys=fields.String(), values=fields.Dict())
+    vocabulary_order = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
     recipient_code_salt = fields.String()
     server_time = UtcDateTime()
 

@@ -1,8 +1,9 @@
 // The field app: screens, forms and the wiring between storage, sync and the worker.
 import { discard, dismissWarning, getMeta, openDb, outboxEntries, resubmit, saveRecords, sentNotices,
   setMeta, wipe } from "./db.js";
-import { clearDraft, fillForm, readForm, restoreDraft, saveDraft, showErrors } from "./forms.js";
+import { clearDraft, fieldLabel, fillForm, readForm, restoreDraft, saveDraft, showErrors } from "./forms.js";
 import { recipientCode } from "./recipient-code.js";
+import { countReason, lookUp, reasonCounts, remember } from "./returning.js";
 import { onSyncEvent, requestSync } from "./sync.js";
 
 const $ = (selector, root = document) => root.querySelector(selector);
@@ -10,6 +11,9 @@ const channel = "BroadcastChannel" in window ? new BroadcastChannel("peerkit") :
 const DAY_MS = 24 * 60 * 60 * 1000;
 let waitingWorker = null;
 let switching = false;
+// A counter PC at a pharmacy is not a phone, and cannot be added to a home screen.
+const PHONE = matchMedia("(pointer: coarse)").matches;
+const DEVICE = PHONE ? "phone" : "computer";
 
 const today = () => {
   const now = new Date();
@@ -86,11 +90,22 @@ async function kitsInHand() {
 }
 
 async function renderHome() {
+  lastSnapshot = await getMeta("snapshot", {});
   const entries = await outboxEntries();
   const queued = entries.filter((e) => e.state === "queued");
   const attention = entries.filter((e) => e.state === "attention");
-  $("#waiting-count").textContent = queued.length;
-  $("#waiting-label").textContent = queued.length === 1 ? "record waiting to send" : "records waiting to send";
+  // A supply and the consent made with it are one thing to the person: count them as one.
+  const consentsWithSupply = new Set(queued.filter((e) => e.kind === "kit_supply")
+    .map((e) => e.record.data.consent_id).filter(Boolean));
+  const waiting = queued.filter((e) => !(e.kind === "consent" && consentsWithSupply.has(e.id)));
+  $("#waiting-count").textContent = waiting.length;
+  $("#waiting-label").textContent = waiting.length === 1 ? "record waiting to send" : "records waiting to send";
+  $("#waiting-details").hidden = waiting.length === 0;
+  $("#waiting-list").replaceChildren(...waiting.map((e) => {
+    const li = document.createElement("li");
+    li.textContent = `${describe(e.kind, e.record.data)}, saved ${ukDateTime(e.record.savedAt)}`;
+    return li;
+  }));
   $("#attention-count").textContent = attention.length;
   $("#attention-link").hidden = attention.length === 0;
   $("#last-sync").textContent = ukDateTime(await getMeta("lastSync"));
@@ -101,7 +116,9 @@ async function renderHome() {
     warnings.push(["error", "Some records have waited more than a day. Find signal and tap Sync now: records kept only on a phone can be lost."]);
   }
   if ((await getMeta("persisted")) === false) {
-    warnings.push(["info", "This phone may clear PeerKit's storage when space runs low. Add PeerKit to your home screen and sync often."]);
+    warnings.push(["info", PHONE
+      ? "This phone may clear PeerKit's storage when space runs low. Add PeerKit to your home screen and sync often."
+      : "This browser may clear PeerKit's storage when space runs low. Sync often."]);
   }
   const snapshot = await getMeta("snapshot", {});
   // Partner agencies' carriers hold kits and report use, but do not supply or train.
@@ -144,6 +161,7 @@ async function renderHome() {
   }
 
   await renderSent();
+  await renderSaved();
 
   const rows = (await kitsInHand()).filter((k) => k.quantity !== 0).map((k) => {
     const tr = document.createElement("tr");
@@ -198,16 +216,22 @@ async function renderSent() {
 const FORMS = { supply: "#form-supply", training: "#form-training", use: "#form-use",
                 stock: "#form-stock" };
 
-function choices(container, vocab) {
+/** The terms of a vocabulary in their meant order (JSON objects arrive sorted by key). */
+function ordered(snapshot, name) {
+  const terms = (snapshot.vocabularies || {})[name] || {};
+  const order = (snapshot.vocabulary_order || {})[name] || Object.keys(terms);
+  return order.filter((code) => code in terms).map((code) => [code, terms[code]]);
+}
+
+function choices(container, entries, wanted) {
   const { name, type } = container.dataset;
-  const wanted = container.dataset.default;
-  container.replaceChildren(...Object.entries(vocab || {}).map(([code, label]) => {
+  container.replaceChildren(...entries.map(([code, label]) => {
     const wrap = document.createElement("label");
     const input = document.createElement("input");
     input.type = type;
     input.name = name;
     input.value = code;
-    input.checked = wanted === "all" || wanted === code;
+    input.checked = wanted === code;
     wrap.append(input, ` ${label}`);
     return wrap;
   }));
@@ -231,8 +255,19 @@ function options(select, items, empty) {
 async function prepareForm(form) {
   const snapshot = await getMeta("snapshot", {});
   const vocabularies = snapshot.vocabularies || {};
+  const last = await getMeta("lastChoices", {});
+  const counts = await reasonCounts();
   for (const container of form.querySelectorAll("[data-vocab]")) {
-    if (!container.children.length) choices(container, vocabularies[container.dataset.vocab]);
+    if (container.children.length) continue;
+    let entries = ordered(snapshot, container.dataset.vocab);
+    if (container.dataset.name === "repeat_reason") {
+      // The reasons this phone uses most come first (a stable sort keeps the rest in order).
+      entries = entries.sort(([a], [b]) => (counts[b] || 0) - (counts[a] || 0));
+    }
+    let wanted = null;
+    if (container.dataset.default === "last") wanted = last[container.dataset.name];
+    if (container.dataset.default === "kits") wanted = await routeOfKitsInHand();
+    choices(container, entries, wanted);
   }
   for (const select of form.querySelectorAll("select[data-vocab-select]")) {
     const current = select.value;
@@ -242,7 +277,11 @@ async function prepareForm(form) {
   }
   const sites = Object.values(await getMeta("sites", {})).filter((s) => s.active);
   for (const select of form.querySelectorAll("select[name=site_id]")) {
+    const current = select.value;
     options(select, sites.map((s) => [s.id, s.name]), "No site");
+    // The last site used is right far more often than the first in the list.
+    if (current) select.value = current;
+    else if (last.site_id && sites.some((s) => String(s.id) === String(last.site_id))) select.value = last.site_id;
   }
   const trainee = form.querySelector("select[name=trainee_user_id]");
   if (trainee) {
@@ -259,7 +298,8 @@ async function prepareForm(form) {
       "No kits in hand: sync to update");
   }
   for (const input of form.querySelectorAll("input[type=date]")) {
-    if (!input.value) input.value = today();
+    // Today is right for when something happened; a date of birth must be asked.
+    if (!input.value && !("ask" in input.dataset)) input.value = today();
     input.max = today();
   }
   const siteField = form.querySelector("#stock-site-field");
@@ -277,6 +317,14 @@ async function prepareForm(form) {
   }
 }
 
+/** The route of the kits in hand, when they all share one (a use report's likely "How"). */
+async function routeOfKitsInHand() {
+  const products = await getMeta("products", {});
+  const routes = new Set((await kitsInHand()).filter((k) => k.quantity > 0)
+    .map((k) => (products[k.product_id] || {}).route).filter(Boolean));
+  return routes.size === 1 ? [...routes][0] : null;
+}
+
 async function openForm(name) {
   const form = $(FORMS[name]);
   await prepareForm(form);
@@ -284,38 +332,93 @@ async function openForm(name) {
   toggleRepeat(form);
 }
 
-function toggleRepeat(form) {
+/** A repeat means they had a kit, and its training, before: say so, unless the person
+ * answered the training question themselves. */
+function toggleRepeat(form, event) {
   const reasons = form.querySelector("#repeat-reasons");
   if (!reasons) return;
+  if (event && event.target.name === "training") form.dataset.trainingAnswered = "true";
   const repeat = form.elements.supply_type.value === "repeat";
   reasons.hidden = !repeat;
-  if (repeat && form.elements.training.value === "given" && !form.dataset.dirty) {
-    form.elements.training.value = "already_trained";
-  }
+  if (form.dataset.trainingAnswered) return;
+  for (const radio of form.elements.training) radio.checked = repeat && radio.value === "already_trained";
 }
+
+/** Once initials, date of birth and sex are complete, make the code and look them up:
+ * a person supplied here before with consent needs no second consent tick. */
+async function recognise(form) {
+  const { rc_initials: initials, rc_dob: born, rc_sex: sex } = form.elements;
+  const status = form.querySelector("#recognised");
+  const complete = /^[A-Za-z]{2}$/.test(initials.value.trim()) && born.value && sex.value;
+  delete form.dataset.knownConsent;
+  status.hidden = true;
+  form.querySelector("#consent-field").hidden = false;
+  if (!complete) return;
+  const asked = `${initials.value}|${born.value}|${sex.value}`;
+  form.dataset.asked = asked;
+  let code;
+  try {
+    code = await recipientCode((await getMeta("snapshot", {})).recipient_code_salt,
+      initials.value, born.value, sex.value);
+  } catch { return; }
+  if (form.dataset.asked !== asked) return;  // changed while the code was being made
+  const note = await lookUp(code);
+  if (!note) return;
+  form.dataset.knownConsent = note.consentId;
+  form.querySelector("#consent-field").hidden = true;
+  if (!form.elements.area.value && note.area) form.elements.area.value = note.area;
+  if (note.category) form.elements.recipient_category.value = note.category;
+  status.hidden = false;
+  status.textContent = `Recognised: supplied on this ${DEVICE} before (${ukDate(note.on)}), `
+    + `their consent is on record.${note.area ? ` Postcode district ${note.area} filled in.` : ""}`;
+  saveDraft(form);
+}
+
+/** What a saved record is, in the words of the form, without anything identifying. */
+function describe(kind, d) {
+  const vocab = (name, code) => ((lastSnapshot.vocabularies || {})[name] || {})[code] || code;
+  if (kind === "kit_supply") {
+    const what = `${d.supply_type === "repeat" ? "Repeat" : "First"} supply of ${d.quantity} kit${d.quantity === 1 ? "" : "s"}`;
+    return [what, d.consent_id ? "to someone recognised next time" : null, `on ${ukDate(d.supplied_on)}`].filter(Boolean).join(", ");
+  }
+  if (kind === "training_session") return `Training on ${ukDate(d.session_date)}`;
+  if (kind === "naloxone_use_report") return `Use report on ${ukDate(d.used_on)} (${vocab("use_outcomes", d.outcome)})`;
+  if (kind === "stock_movement") return `${d.quantity} kit${d.quantity === 1 ? "" : "s"} ${vocab("stock_movement_kinds", d.kind).toLowerCase()}, ${ukDate(d.moved_on)}`;
+  if (kind === "transfer_receipt") return `Kits received: ${d.quantity_received}`;
+  return KIND_LABEL[kind] || kind;
+}
+let lastSnapshot = {};
 
 function checkLocally(kind, data) {
   const errors = {};
   if (kind === "kit_supply") {
-    if (!data.batch_id) errors.batch_id = ["Choose the kit you are handing out."];
-    if (!data.site_id) errors.site_id = ["Choose where you are."];
-    if (data.supply_type === "repeat" && !data.repeat_reason) errors.repeat_reason = ["Say why a repeat is needed."];
-    if (data.supply_type === "first") data.repeat_reason = null;
+    if (!data.supply_type) errors.supply_type = ["Choose first kit or repeat."];
+    if (data.supply_type === "repeat" && !data.repeat_reason) errors.repeat_reason = ["Choose why a repeat is needed."];
+    if (data.supply_type !== "repeat") data.repeat_reason = null;
     if (!data.recipient_category) errors.recipient_category = ["Choose who it is for."];
-    if (!(data.quantity >= 1)) errors.quantity = ["At least one kit."];
+    if (!data.batch_id) errors.batch_id = ["Choose the kit you are handing out."];
+    if (!(data.quantity >= 1)) errors.quantity = ["Give at least one kit."];
+    if (!data.training) errors.training = ["Choose whether they were trained."];
+    if (!data.site_id) errors.site_id = ["Choose where you are."];
     if (data.referral_accepted && !data.referral_offered) data.referral_offered = true;
   }
   if (kind === "naloxone_use_report") {
-    for (const field of ["place_type", "administered_by", "outcome"]) {
+    for (const field of ["place_type", "administered_by", "route", "outcome"]) {
       if (!data[field]) errors[field] = ["Choose one."];
     }
+    if (!(data.doses >= 1)) errors.doses = ["At least one dose."];
   }
   if (kind === "kit_supply" && !data.age_band) data.age_band = null;
   if (kind === "stock_movement") {
+    if (!data.kind) errors.kind = ["Choose what happened."];
     if (!data.batch_id) errors.batch_id = ["Choose the kits."];
     if (!(data.quantity >= 1)) errors.quantity = ["At least one kit."];
-    if (!data.kind) errors.kind = ["Choose what happened."];
     if (!("site_id" in data) || !data.site_id) data.site_id = null;
+  }
+  if (kind === "training_session") {
+    if (!data.mode) errors.mode = ["Choose one."];
+    if (!data.kind) errors.kind = ["Choose one."];
+    if (!data.topics.length) errors.topics = ["Tick the topics you covered."];
   }
   if (kind === "training_session" && !data.site_id) data.site_id = null;
   if (kind === "training_session" && !data.trainee_user_id) data.trainee_user_id = null;
@@ -334,19 +437,30 @@ async function submitForm(event) {
   const data = { ...readForm(form), client_created_at: new Date().toISOString() };
   const errors = checkLocally(kind, data);
   const records = [];
-  if (kind === "kit_supply" && form.elements.consent_given.checked) {
-    try {
-      const snapshot = await getMeta("snapshot", {});
-      data.recipient_code = await recipientCode(snapshot.recipient_code_salt,
-        form.elements.rc_initials.value, form.elements.rc_dob.value, form.elements.rc_sex.value);
-      const consentId = crypto.randomUUID();
-      records.push({ id: consentId, kind: "consent", data: {
-        client_created_at: data.client_created_at, recipient_code: data.recipient_code,
-        consent_to_record: true, consent_to_share: true, method: "verbal",
-        privacy_notice_version: "2026-01", given_on: data.supplied_on } });
-      data.consent_id = consentId;
-    } catch (error) {
-      errors.rc_initials = [error.message];
+  let code = null;
+  if (kind === "kit_supply") {
+    const { rc_initials: initials, rc_dob: born, rc_sex: sex, consent_given: agreed } = form.elements;
+    const asked = initials.value.trim() || born.value || sex.value;
+    if (asked && !form.dataset.knownConsent && !agreed.checked) {
+      errors.consent_given = ["Tick that they agree, or clear their initials, date of birth and sex."];
+    } else if (asked || agreed.checked) {
+      try {
+        code = await recipientCode((await getMeta("snapshot", {})).recipient_code_salt,
+          initials.value, born.value, sex.value);
+      } catch (error) {
+        errors.rc_initials = [error.message];
+      }
+    }
+    if (code) {
+      data.recipient_code = code;
+      data.consent_id = form.dataset.knownConsent || null;
+      if (!data.consent_id) {
+        data.consent_id = crypto.randomUUID();
+        records.push({ id: data.consent_id, kind: "consent", data: {
+          client_created_at: data.client_created_at, recipient_code: code,
+          consent_to_record: true, consent_to_share: true, method: "verbal",
+          privacy_notice_version: "2026-01", given_on: data.supplied_on } });
+      }
     }
   }
   if (Object.keys(errors).length) { showErrors(form, errors); return; }
@@ -359,13 +473,31 @@ async function submitForm(event) {
     records.push({ kind, data });
     await saveRecords(records);
   }
+  if (code) await remember(code, { consentId: data.consent_id, area: data.area === "UNKNOWN" ? "" : data.area,
+                                   category: data.recipient_category });
+  if (data.repeat_reason) await countReason(data.repeat_reason);
+  const last = await getMeta("lastChoices", {});
+  await setMeta({ lastChoices: { ...last, ...(data.site_id ? { site_id: data.site_id } : {}),
+    ...(data.recipient_category ? { recipient_category: data.recipient_category } : {}) } });
   clearDraft(form);
   form.reset();
+  for (const key of ["trainingAnswered", "knownConsent", "asked"]) delete form.dataset[key];
   for (const container of form.querySelectorAll("[data-vocab]")) container.replaceChildren();
   channel?.postMessage("changed");
+  await confirmSaved(describe(kind, data));
   location.hash = "#home";
-  $("#sync-status").textContent = "Saved on this phone.";
   requestSync();
+}
+
+/** Saved: say what, and keep saying it until the person taps OK (sync news goes elsewhere). */
+async function confirmSaved(what) {
+  await setMeta({ savedConfirmation: `Saved: ${what}.` });
+}
+
+async function renderSaved() {
+  const text = await getMeta("savedConfirmation");
+  $("#saved").hidden = !text;
+  $("#saved-what").textContent = text || "";
 }
 
 // ---- Stock: transfers to confirm, returns and kits out of use --------------------------
@@ -402,7 +534,7 @@ async function renderStock(name) {
       await saveRecords([{ kind: "transfer_receipt", data: {
         client_created_at: new Date().toISOString(), movement_id: t.id, quantity_received: quantity } }]);
       channel?.postMessage("changed");
-      $("#sync-status").textContent = "Saved on this phone.";
+      await confirmSaved(`${quantity} of ${t.quantity} kits received (${t.product_name} ${t.batch_number})`);
       requestSync();
       renderStock(name);
     });
@@ -430,7 +562,8 @@ async function renderAttention() {
     title.textContent = `${KIND_LABEL[entry.kind] || entry.kind}, saved ${ukDateTime(entry.record.savedAt)}`;
     const why = document.createElement("ul");
     const answer = entry.answer || {};
-    const reasons = Object.entries(answer.errors || {}).map(([f, m]) => `${f.replaceAll("_", " ")}: ${[].concat(m).join(" ")}`);
+    const form = KIND_SCREEN[entry.kind] && $(FORMS[KIND_SCREEN[entry.kind]]);
+    const reasons = Object.entries(answer.errors || {}).map(([f, m]) => `${(form && fieldLabel(form, f)) || f.replaceAll("_", " ")}: ${[].concat(m).join(" ")}`);
     if (answer.message) reasons.unshift(answer.message);
     for (const reason of reasons.length ? reasons : ["The server did not accept it."]) {
       const item = document.createElement("li");
@@ -449,7 +582,9 @@ async function renderAttention() {
         await prepareForm(form);
         form.dataset.fixing = entry.id;
         fillForm(form, entry.record.data);
+        form.dataset.trainingAnswered = "true";
         location.hash = `#${KIND_SCREEN[entry.kind]}`;
+        await new Promise((resolve) => setTimeout(resolve, 0));
         showErrors(form, answer.errors || {});
       });
       actions.append(fix);
@@ -485,7 +620,7 @@ async function renderDevice() {
   $("#device-storage").textContent = storage;
   const unsent = (await outboxEntries()).length;
   $("#signout-warning").hidden = unsent === 0;
-  $("#signout-warning").textContent = `${unsent} record(s) have not reached the server. Signing out deletes them.`;
+  $("#signout-warning").textContent = `${unsent} record${unsent === 1 ? " has" : "s have"} not reached the server. Signing out deletes ${unsent === 1 ? "it" : "them"}.`;
   $("#signout-confirm-label").hidden = unsent === 0;
 }
 
@@ -507,7 +642,7 @@ async function signOut(event) {
 function showNetwork() {
   const online = navigator.onLine;
   const net = $("#net");
-  net.textContent = online ? "Online" : "Offline: records are kept on this phone";
+  net.textContent = online ? "Online" : `Offline: records are kept on this ${DEVICE}`;
   net.className = `net ${online ? "online" : "offline"}`;
 }
 
@@ -542,6 +677,7 @@ async function askForPersistence() {
 // ---- Start --------------------------------------------------------------------------
 
 async function start() {
+  for (const word of document.querySelectorAll("[data-device]")) word.textContent = DEVICE;
   await openDb();
   showNetwork();
   window.addEventListener("online", () => { showNetwork(); requestSync(); });
@@ -559,8 +695,18 @@ async function start() {
   for (const form of Object.values(FORMS).map((s) => $(s))) {
     form.addEventListener("submit", submitForm);
     form.addEventListener("input", () => saveDraft(form));
-    form.addEventListener("change", () => { saveDraft(form); toggleRepeat(form); });
+    form.addEventListener("change", (event) => { saveDraft(form); toggleRepeat(form, event); });
   }
+  const supply = $(FORMS.supply);
+  supply.addEventListener("change", (event) => {
+    if (["rc_initials", "rc_dob", "rc_sex"].includes(event.target.name)) recognise(supply);
+  });
+  supply.elements.rc_initials.addEventListener("input", () => recognise(supply));
+  $("#saved-ok").addEventListener("click", async () => {
+    await setMeta({ savedConfirmation: null });
+    channel?.postMessage("changed");
+    renderSaved();
+  });
   $("#form-signout").addEventListener("submit", signOut);
   $("#revoked-retry").addEventListener("click", () => requestSync());
   $("#revoked-forget").addEventListener("click", () => { $("#revoked-confirm").hidden = false; });

@@ -62,25 +62,49 @@ export function clearDraft(form) {
   delete form.dataset.dirty;
 }
 
-/** Show the server's (or our own) field messages beside the fields they name. */
+/** The words a person sees for a field: its label, or its group's question. */
+export function fieldLabel(form, name) {
+  const element = form.elements[name];
+  const target = element && (element.length && !element.tagName ? element[0] : element);
+  if (!target || !target.closest) return null;
+  // A choice among several is named by its question; a field or a lone tick by its label.
+  const choice = target.type === "radio" || target.closest("[data-type=checkbox]");
+  const own = (target.id && form.querySelector(`label[for="${target.id}"]`)) || target.closest("label");
+  const group = target.closest("fieldset");
+  const text = (!choice && own) ? own.textContent
+    : group ? group.querySelector("legend").textContent : (own || {}).textContent;
+  return text ? text.replace(/\s+/g, " ").trim() : null;
+}
+
+/** Show the server's (or our own) messages beside the fields they name, in a summary that
+ * names each field by its visible label, and move the focus to the first one. */
 export function showErrors(form, errors) {
   for (const old of form.querySelectorAll(".field-error")) old.remove();
   for (const element of form.querySelectorAll("[aria-invalid]")) element.removeAttribute("aria-invalid");
   const summary = [];
-  for (const [field, messages] of Object.entries(errors || {})) {
+  let first = null;
+  // In the order the fields appear on the form, not the order the messages came in.
+  const position = (name) => [...form.elements].findIndex((e) => e.name === name);
+  const entries = Object.entries(errors || {}).sort(([a], [b]) => position(a) - position(b));
+  for (const [field, messages] of entries) {
     const text = [].concat(messages).join(" ");
     const element = form.elements[field];
     const target = element && (element.length && !element.tagName ? element[0] : element);
     if (target && target.closest) {
-      const holder = target.closest("fieldset, .field") || target.parentElement;
+      const holder = target.closest(".field, fieldset") || target.parentElement;
       const note = document.createElement("p");
       note.className = "field-error error-message";
       note.textContent = text;
       holder.append(note);
       if (target.setAttribute) target.setAttribute("aria-invalid", "true");
+      if (!first && !target.closest("[hidden]")) first = target;
     }
-    summary.push(`${field.replaceAll("_", " ")}: ${text}`);
+    summary.push(`${fieldLabel(form, field) || "This record"}: ${text}`);
   }
   form.querySelector(".form-error").textContent = summary.length
     ? `Please check: ${summary.join(" ")}` : "";
+  if (first) {
+    first.focus();
+    first.scrollIntoView({ block: "center" });
+  }
 }

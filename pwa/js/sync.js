@@ -9,6 +9,7 @@
 // for review. Only when nothing is left unsent does the phone delete PeerKit's data; if
 // some records could not be sent, the person decides (see app.js, the revoked screen).
 import { applyAnswers, eraseRecipientCodes, getMeta, outboxEntries, setMeta, wipe } from "./db.js";
+import { forget } from "./returning.js";
 
 const BATCH = 100;
 let failures = 0;
@@ -65,6 +66,7 @@ async function pull() {
       if (consent.withdrawn_on) withdrawn.push(consent.id);
     }
     cursor = page.cursor;
+    await forget(withdrawn);
     await eraseRecipientCodes(withdrawn.splice(0));
     await setMeta({ ...ref, cursor, snapshot: page.snapshot });
     if (!page.more) return;

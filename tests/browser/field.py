@@ -33,7 +33,7 @@ def sign_in_and_enrol(page, base, username):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/app")
-    page.get_by_role("link", name="Sign in and set up").click()
+    page.get_by_role("link", name="Set up this phone").click()
     page.wait_for_url("**/app/enrol")
     page.get_by_role("button", name="Set up this phone").click()
     page.wait_for_url("**/app")
@@ -74,41 +74,75 @@ def waiting(page) -> int:
     return int(page.locator("#waiting-count").inner_text())
 
 
-def record_supply(page, *, repeat_reason=None, area="M14", recipient=None):
+class Taps:
+    """Counts what a person taps: a button, a choice, or a field to type in (typing itself
+    is not a tap). Every step goes through here, by visible label."""
+
+    def __init__(self):
+        self.count = 0
+
+    def tap(self, locator):
+        self.count += 1
+        locator.click()
+
+    def type(self, locator, text):
+        self.count += 1
+        locator.fill(text)
+
+
+def record_supply(page, *, repeat_reason=None, area="M14", recipient=None, taps=None,
+                  training="Trained today"):
     """`recipient`: (initials, date of birth, sex label) when they agree to a code."""
-    page.get_by_role("link", name="Record a kit supply").click()
+    taps = taps or Taps()
+    taps.tap(page.get_by_role("link", name="Record a kit supply"))
     form = page.locator("#form-supply")
     expect(form.get_by_label("Kit (product and batch)")).to_be_visible()
     if repeat_reason:
-        form.get_by_label("Repeat", exact=True).check()
-        form.get_by_label(repeat_reason).check()
-    form.get_by_label("Where they live: postcode district").fill(area)
+        taps.tap(form.get_by_label("Repeat", exact=True))
+        taps.tap(form.get_by_label(repeat_reason))
+    else:
+        taps.tap(form.get_by_label("First kit"))
+        taps.tap(form.get_by_label(training))
+    # Who it is for starts as the last answer on this phone; a new phone has none.
+    if not form.get_by_role("group", name="Who is it for?").locator(":checked").count():
+        taps.tap(form.get_by_label("Person at risk"))
     if recipient:
         initials, born, sex = recipient
-        form.get_by_text("Recipient agrees to be recognised next time").click()
-        form.get_by_label("They agree").check()
-        form.get_by_label("First and last initial").fill(initials)
-        form.get_by_label("Date of birth").fill(born)
-        form.get_by_label(sex, exact=True).check()
-    form.get_by_role("button", name="Save supply").click()
+        taps.type(form.get_by_label("First and last initial"), initials)
+        taps.type(form.get_by_label("Date of birth"), born)
+        taps.tap(form.get_by_label(sex, exact=True))
+        if not repeat_reason:
+            taps.tap(form.get_by_label("They agree"))
+        else:
+            expect(form.get_by_role("status")).to_contain_text("Recognised")
+    if area:
+        taps.type(form.get_by_label("Where they live: postcode district"), area)
+    taps.tap(form.get_by_role("button", name="Save supply"))
     page.wait_for_url("**/app#home")
+    return taps
 
 
 def record_training(page):
     page.get_by_role("link", name="Record training").click()
     form = page.locator("#form-training")
+    form.get_by_label("One-to-one").check()
+    form.get_by_label("Overdose awareness (people getting kits)").check()
+    form.get_by_label("Calling 999").check()
     form.get_by_label("People at risk").fill("3")
     form.get_by_label("How many took a kit").fill("2")
     form.get_by_role("button", name="Save training").click()
     page.wait_for_url("**/app#home")
 
 
-def record_use(page):
-    page.get_by_role("link", name="Report naloxone use").click()
+def record_use(page, taps=None, doses="2"):
+    taps = taps or Taps()
+    taps.tap(page.get_by_role("link", name="Report naloxone use"))
     form = page.locator("#form-use")
-    form.get_by_label("Hostel").check()
-    form.get_by_label("Peer volunteer").check()
-    form.get_by_label("Survived").check()
-    form.get_by_label("Doses given").fill("2")
-    form.get_by_role("button", name="Save report").click()
+    taps.tap(form.get_by_label("Hostel"))
+    taps.tap(form.get_by_label("Peer volunteer"))
+    taps.tap(form.get_by_label("Survived"))
+    if doses != "1":
+        taps.type(form.get_by_label("Doses given"), doses)
+    taps.tap(form.get_by_role("button", name="Save report"))
     page.wait_for_url("**/app#home")
+    return taps
