@@ -55,7 +55,7 @@ class DrugAlertForm(FlaskForm):
     submit = SubmitField("Send alert to phones")
 
     def validate_agreed_by(self, field):
-        if self.scope.data == "area" and field.data not in {c[0] for c in field.choices}:
+        if self.scope.data == "area" and field.data not in {c.value for c in field.choices}:
             raise ValidationError("An alert to the whole area needs the commissioner's "
                                   "agreement: say which commissioner agreed.")
 

@@ -13,7 +13,8 @@ class ReferralDestinationForm(FlaskForm):
 
     name = StringField("Name", validators=[DataRequired(), Length(max=120)],
                        description="As peers know it: 'Northbridge Recovery Hub'.")
-    kind = SelectField("Kind", choices=list(REFERRAL_KINDS.items()),
+    kind = SelectField("Kind", choices=[SelectChoice(code, label)
+                                        for code, label in REFERRAL_KINDS.items()],
                        validators=[DataRequired()])
     submit = SubmitField("Add destination")
 

@@ -5,6 +5,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
+from wtforms.fields.choices import SelectChoice
 
 import segno
 
@@ -126,7 +127,7 @@ def revoke(device_id):
 def alerts():
     """Drug alerts: issue one to the service's phones or (agreed) the area; see them all."""
     form = DrugAlertForm()
-    form.agreed_by.choices = [(u.id, u.display_name)
+    form.agreed_by.choices = [SelectChoice(u.id, u.display_name)
                               for u in alert_rules.area_commissioners(current_user)]
     if request.method == "GET" and request.args.get("reports"):
         form.report_ids.data = request.args["reports"][:8000]  # from the triage list

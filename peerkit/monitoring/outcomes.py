@@ -14,7 +14,7 @@ the dashboard shows them, with drill-down to the use-report log.
 """
 from dataclasses import dataclass
 
-from sqlalchemy import String, case, cast, func, select
+from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import KitSupply, NaloxoneUseReport, ReferralDestination
@@ -37,15 +37,13 @@ class Count:
 
 
 def use_reports_statement(user, f: Filters):
-    """Counted use reports in scope and period, grouped by every outcome dimension."""
+    """Counted use reports in scope and period, grouped by every outcome dimension (plain
+    columns: the dose bands are folded in Python, the same on both databases)."""
     r = NaloxoneUseReport
-    dose_band = case((r.doses >= 3, "3+"), else_=cast(r.doses, String))
-    return (in_scope(select(r.outcome, r.called_999, dose_band, r.place_type,
-                            func.coalesce(r.naloxone_source, NOT_RECORDED), func.count()),
-                     r, user, f.review)
+    return (in_scope(select(r.outcome, r.called_999, r.doses, r.place_type, r.naloxone_source,
+                            func.count()), r, user, f.review)
             .where(*_other_conditions(r, r.used_on, user, f, site=False))
-            .group_by(r.outcome, r.called_999, dose_band, r.place_type,
-                      func.coalesce(r.naloxone_source, NOT_RECORDED)))
+            .group_by(r.outcome, r.called_999, r.doses, r.place_type, r.naloxone_source))
 
 
 def _table(totals: dict, labels: dict) -> list[Count]:
@@ -61,7 +59,8 @@ def use_outcomes(user, f: Filters) -> dict:
             use_reports_statement(user, f)):
         total += count
         for key, code in (("outcome", outcome), ("called_999", "yes" if called else "no"),
-                          ("doses", str(doses)), ("setting", place), ("source", source)):
+                          ("doses", "3+" if doses >= 3 else str(doses)), ("setting", place),
+                          ("source", source or NOT_RECORDED)):
             totals[key][code] = totals[key].get(code, 0) + count
     return {"total": total,
             "outcome": _table(totals["outcome"], USE_OUTCOMES),
