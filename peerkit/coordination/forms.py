@@ -28,6 +28,11 @@ class RevokeDeviceForm(FlaskForm):
     submit = SubmitField("Lock this phone out")
 
 
+def _optional_id(value):
+    """A chosen id, or None for "none chosen" (a service alert needs no commissioner)."""
+    return int(value) if value not in (None, "", "None") else None
+
+
 class DrugAlertForm(FlaskForm):
     """A local drug-information warning for every phone of the service."""
 
@@ -46,16 +51,16 @@ class DrugAlertForm(FlaskForm):
                                            for code, label in ALERT_SCOPES.items()],
                        default="service", validators=[DataRequired()])
     # For an area-wide alert: the commissioner who agreed (choices set by the view), and how.
-    agreed_by = SelectField("Commissioner who agreed", coerce=int, choices=[],
+    agreed_by = SelectField("Commissioner who agreed", coerce=_optional_id, choices=[],
                             validate_choice=False)
-    agreement_note = StringField("How they agreed", validators=[Optional(), Length(max=300)],
+    agreement_note = StringField("How they agreed", validators=[Length(max=300)],
                                  description="E.g. 'By phone, 30/11, 14:10'.")
     # The field reports this alert is made from (comma-separated ids, from the triage list).
     report_ids = HiddenField()
     submit = SubmitField("Send alert to phones")
 
     def validate_agreed_by(self, field):
-        if self.scope.data == "area" and field.data not in {c.value for c in field.choices}:
+        if self.scope.data == "area" and field.data not in {c.value for c in field.choices if c.value != ""}:
             raise ValidationError("An alert to the whole area needs the commissioner's "
                                   "agreement: say which commissioner agreed.")
 

@@ -127,8 +127,8 @@ def revoke(device_id):
 def alerts():
     """Drug alerts: issue one to the service's phones or (agreed) the area; see them all."""
     form = DrugAlertForm()
-    form.agreed_by.choices = [SelectChoice(u.id, u.display_name)
-                              for u in alert_rules.area_commissioners(current_user)]
+    form.agreed_by.choices = [SelectChoice("", "Not needed for our own phones")] + [
+        SelectChoice(u.id, u.display_name) for u in alert_rules.area_commissioners(current_user)]
     if request.method == "GET" and request.args.get("reports"):
         form.report_ids.data = request.args["reports"][:8000]  # from the triage list
     if form.validate_on_submit():
