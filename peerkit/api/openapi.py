@@ -22,6 +22,7 @@ KIND_SCHEMA_NAMES = {
     "kit_supply": "KitSupplyData",
     "naloxone_use_report": "NaloxoneUseReportData",
     "stock_movement": "StockMovementData",
+    "field_report": "FieldReportData",
 }
 
 
