@@ -45,6 +45,7 @@ async function route() {
     return;
   }
   const screens = { home: renderHome, supply: openForm, training: openForm, use: openForm,
+                    report: openForm,
                     stock: renderStock, attention: renderAttention, device: renderDevice };
   const render = screens[name] || renderHome;
   await render(name);
@@ -196,7 +197,7 @@ async function renderSent() {
 // ---- Forms --------------------------------------------------------------------------
 
 const FORMS = { supply: "#form-supply", training: "#form-training", use: "#form-use",
-                stock: "#form-stock" };
+                stock: "#form-stock", report: "#form-report" };
 
 function choices(container, vocab) {
   const { name, type } = container.dataset;
@@ -414,7 +415,7 @@ async function renderStock(name) {
 // ---- Needs attention ---------------------------------------------------------------
 
 const KIND_SCREEN = { kit_supply: "supply", training_session: "training", naloxone_use_report: "use",
-                      stock_movement: "stock" };
+                      stock_movement: "stock", field_report: "report" };
 const KIND_LABEL = { kit_supply: "Kit supply", training_session: "Training", naloxone_use_report: "Use report",
                      consent: "Consent", stock_movement: "Kits returned or reported", consent_withdrawal: "Consent withdrawal",
                      transfer_receipt: "Kits received", discard_notice: "Discard notice" };
