@@ -147,6 +147,17 @@ def product_retire(code) -> None:
     click.echo(f"Retired {product.code}: it can no longer be booked in.")
 
 
+@peerkit_cli.command("vapid-keys")
+def vapid_keys() -> None:
+    """Print a new VAPID key pair for Web Push, as environment settings (docs/ALERTS.md)."""
+    from .webpush import new_keys
+
+    public, private = new_keys()
+    click.echo(f"VAPID_PUBLIC_KEY={public}")
+    click.echo(f"VAPID_PRIVATE_KEY={private}")
+    click.echo("VAPID_SUBJECT=mailto:you@your-service.example")
+
+
 def register(app: Flask) -> None:
     """Attach the command group to `app`."""
     app.cli.add_command(peerkit_cli)

@@ -41,6 +41,11 @@ MAIL_SETTINGS = ("MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME", "MAIL_PASSWORD",
                  "MAIL_DEFAULT_SENDER")
 
 
+# VAPID keys (base64url, as `flask peerkit vapid-keys` prints them) and the contact the
+# push services may write to (mailto: or https:).
+VAPID_SETTINGS = ("VAPID_PUBLIC_KEY", "VAPID_PRIVATE_KEY", "VAPID_SUBJECT")
+
+
 def from_environment(instance_path: Path) -> dict:
     """Build the Flask config mapping from the environment."""
     dev = _flag("PEERKIT_DEV", False)
@@ -68,6 +73,8 @@ def from_environment(instance_path: Path) -> dict:
         "MAIL_USE_TLS": _flag("MAIL_USE_TLS", False),
         "MAIL_USE_SSL": _flag("MAIL_USE_SSL", False),
         "DEVICE_TOKEN_MAX_SILENCE_DAYS": int(os.environ.get("DEVICE_TOKEN_MAX_SILENCE_DAYS", "90")),
+        # Web Push for red drug alerts (docs/ALERTS.md): without the keys, alerts go by pull only.
+        **{name: os.environ[name] for name in VAPID_SETTINGS if os.environ.get(name)},
         **({"RATELIMIT_STORAGE_URI": os.environ["RATELIMIT_STORAGE_URI"]}
            if os.environ.get("RATELIMIT_STORAGE_URI") else {}),
     }

@@ -337,6 +337,13 @@ class KitSupply(FieldRecordMixin, db.Model):
     consent_id: Mapped[str | None] = mapped_column(ForeignKey("consent.id"))
     recipient_code: Mapped[str | None] = mapped_column(String(64), index=True)
     age_band: Mapped[str | None] = mapped_column(String(10))
+    # Where the referral went (a destination the service keeps) and what came of it, which
+    # the service records later (docs/ALERTS.md, "Referrals").
+    referral_destination_id: Mapped[int | None] = mapped_column(
+        ForeignKey("referral_destination.id"))
+    referral_outcome: Mapped[str | None] = mapped_column(String(12))
+    referral_outcome_on: Mapped[dt.date | None] = mapped_column(Date)
+    referral_outcome_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     site: Mapped[Site] = relationship()
     product: Mapped[Product] = relationship()
@@ -361,6 +368,8 @@ class NaloxoneUseReport(FieldRecordMixin, db.Model):
     called_999: Mapped[bool] = mapped_column(Boolean)
     stayed_with_person: Mapped[bool] = mapped_column(Boolean)
     outcome: Mapped[str] = mapped_column(String(20))
+    # Whose naloxone was given: a kit from this scheme, from elsewhere, or not known.
+    naloxone_source: Mapped[str | None] = mapped_column(String(20))
 
 
 class StockMovement(FieldRecordMixin, db.Model):
@@ -423,6 +432,76 @@ class DrugAlert(Synced, db.Model):
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    # "service": the issuing service's phones; "area": every service, pharmacy and partner
+    # of the area, only with the commissioner's agreement recorded (who, and how given).
+    scope: Mapped[str] = mapped_column(String(10), default="service", server_default="service")
+    agreed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    agreement_note: Mapped[str | None] = mapped_column(String(300))
+
+
+class FieldReport(FieldRecordMixin, db.Model):
+    """A peer's or pharmacist's report of a suspected bad batch: what they saw, where, when.
+
+    Coordinators triage these (clustered by district and week) and may turn them into a
+    drug alert (`alert_id`); `triage_status` is "new", "alerted" or "dismissed".
+    """
+
+    __tablename__ = "field_report"
+
+    seen_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    area: Mapped[str] = mapped_column(String(8))
+    drug_described: Mapped[str] = mapped_column(String(120))
+    appearance: Mapped[str] = mapped_column(String(200), default="")
+    more_than_one_dose: Mapped[bool] = mapped_column(Boolean)
+    unusual_symptoms: Mapped[str] = mapped_column(String(500), default="")
+    use_report_id: Mapped[str | None] = mapped_column(ForeignKey("naloxone_use_report.id"))
+    triage_status: Mapped[str] = mapped_column(String(10), default="new", server_default="new")
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("drug_alert.id"), index=True)
+
+
+class PushSubscription(db.Model):
+    """A phone's answer to "allow notifications?", and its Web Push subscription if allowed.
+
+    `endpoint` is a capability URL of the phone's push service: never logged or shown.
+    """
+
+    __tablename__ = "push_subscription"
+
+    device_id: Mapped[str] = mapped_column(ForeignKey("device.id"), primary_key=True)
+    permission: Mapped[str] = mapped_column(String(10))
+    endpoint: Mapped[str | None] = mapped_column(String(1000))
+    p256dh: Mapped[str | None] = mapped_column(String(200))
+    auth: Mapped[str | None] = mapped_column(String(100))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class AlertDelivery(db.Model):
+    """One alert sent to one phone: whether a Web Push went out, and when the phone said it
+    received and opened the alert."""
+
+    __tablename__ = "alert_delivery"
+    __table_args__ = (UniqueConstraint("alert_id", "device_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("drug_alert.id"), index=True)
+    device_id: Mapped[str] = mapped_column(ForeignKey("device.id"), index=True)
+    pushed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    push_error: Mapped[str | None] = mapped_column(String(200))
+    received_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    opened_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class ReferralDestination(Synced, db.Model):
+    """A place a drug service refers people to (its treatment service, housing, mental
+    health, a GP, other), from the list the service keeps. Retired, never deleted."""
+
+    __tablename__ = "referral_destination"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class CoverageEstimate(db.Model):
@@ -496,4 +575,4 @@ class RateLimitCounter(db.Model):
 
 
 FIELD_RECORD_MODELS = (TrainingSession, Consent, KitSupply, NaloxoneUseReport, StockMovement,
-                       DiscardNotice)
+                       DiscardNotice, FieldReport)

@@ -158,6 +158,27 @@ STOCK_MOVEMENT_KINDS = {
 
 ALERT_GRADINGS = {"red": "Red: immediate danger", "amber": "Amber: caution", "info": "Information"}
 
+# Who a drug alert goes to: the issuing service's phones, or (with the commissioner's
+# agreement recorded) every service, pharmacy and partner of the area.
+ALERT_SCOPES = {"service": "Our service's phones", "area": "Every service, pharmacy and partner in the area"}
+
+# Where a naloxone given in an overdose came from.
+NALOXONE_SOURCES = {"this_scheme": "A kit from this scheme", "elsewhere": "From elsewhere",
+                    "unknown": "Not known"}
+
+# Kinds of place a service refers people to, and what came of a referral.
+REFERRAL_KINDS = {
+    "treatment": "Our treatment service",
+    "housing": "Housing",
+    "mental_health": "Mental health",
+    "gp": "GP",
+    "other": "Other",
+}
+REFERRAL_OUTCOMES = {"attended": "Attended", "declined": "Declined", "not_known": "Not known"}
+
+# A field report of a suspected bad batch, as a coordinator triages it.
+FIELD_REPORT_STATUSES = {"new": "New", "alerted": "Alert issued", "dismissed": "Dismissed"}
+
 # Area is a postcode district ("M14", "SW1A") or this code when no fixed abode / unknown.
 AREA_UNKNOWN = "UNKNOWN"
 
@@ -181,4 +202,6 @@ ALL = {
     "use_outcomes": USE_OUTCOMES,
     "stock_movement_kinds": STOCK_MOVEMENT_KINDS,
     "alert_gradings": ALERT_GRADINGS,
+    "naloxone_sources": NALOXONE_SOURCES,
+    "referral_kinds": REFERRAL_KINDS,
 }

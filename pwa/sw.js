@@ -39,3 +39,50 @@ self.addEventListener("fetch", (event) => {
     return cached || fetch(event.request);
   })());
 });
+
+// ---- Red drug alerts by Web Push (docs/ALERTS.md) --------------------------------------
+// Shown even when PeerKit is closed. The phone then tells the server it received the
+// alert, and that its person opened it, so the coordinator sees who has it.
+
+function deviceToken() {
+  return new Promise((resolve) => {
+    const request = indexedDB.open("peerkit");
+    request.onerror = () => resolve(null);
+    request.onsuccess = () => {
+      const db = request.result;
+      if (!db.objectStoreNames.contains("meta")) { db.close(); resolve(null); return; }
+      const get = db.transaction("meta").objectStore("meta").get("token");
+      get.onsuccess = () => { db.close(); resolve(get.result ? get.result.value : null); };
+      get.onerror = () => { db.close(); resolve(null); };
+    };
+  });
+}
+
+async function receipt(alertId, event) {
+  const token = await deviceToken();
+  if (!token || !alertId) return;
+  try {
+    await fetch("/api/v1/alert-receipts", {
+      method: "POST", headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+      body: JSON.stringify({ alert_id: alertId, event }) });
+  } catch (error) {
+    // No signal: the alert still shows; the count misses this phone until it is opened.
+  }
+}
+
+self.addEventListener("push", (event) => {
+  let alert = {};
+  try { alert = event.data ? event.data.json() : {}; } catch (error) { alert = {}; }
+  event.waitUntil(Promise.all([
+    self.registration.showNotification(alert.title || "PeerKit drug alert", {
+      body: alert.body || "Open PeerKit to read the alert.", tag: `alert-${alert.alert_id}`,
+      requireInteraction: true, data: { alertId: alert.alert_id } }),
+    receipt(alert.alert_id, "received"),
+  ]));
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const alertId = event.notification.data && event.notification.data.alertId;
+  event.waitUntil(Promise.all([receipt(alertId, "opened"), self.clients.openWindow("/app#home")]));
+});

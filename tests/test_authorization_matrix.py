@@ -13,7 +13,15 @@ import pytest
 from flask import url_for
 from peerkit.devices import enrol_device
 from peerkit.extensions import db
-from peerkit.models import DrugAlert, KitSupply, Organisation, Site, utcnow
+from peerkit.models import (
+    DrugAlert,
+    FieldReport,
+    KitSupply,
+    Organisation,
+    ReferralDestination,
+    Site,
+    utcnow,
+)
 from peerkit.signing import make_device_token
 
 from .conftest import AuthActions, csrf_token_from
@@ -32,8 +40,8 @@ class Rule:
     args: Callable = lambda area: {}     # URL arguments naming an object of `area`
     auth: str = "session"                # "session", "device" (Bearer) or "public"
     about_area: bool = False             # the route names an object of one area
-    json: dict | None = None
-    extra: dict = field(default_factory=dict)
+    json: dict | Callable | None = None  # a callable gets the area, for its objects' ids
+    extra: dict = field(default_factory=dict)  # more form fields to post
 
 
 PUBLIC = Rule(allowed=ROLES, auth="public")
@@ -55,6 +63,28 @@ RULES: dict[str, Rule] = {
     "api.enrol": Rule(allowed=FIELD, method="POST", json={"label": "matrix"}),
     "api.sync_push": Rule(allowed=FIELD, method="POST", auth="device", json={"records": []}),
     "api.sync_pull": Rule(allowed=FIELD, auth="device"),
+    # Frontline intelligence (docs/ALERTS.md): a phone's notification answer and receipts.
+    "api.push_subscription": Rule(allowed=FIELD, method="PUT", auth="device",
+                                  json={"permission": "denied"}),
+    "api.alert_receipt": Rule(allowed=FIELD, method="POST", auth="device", about_area=True,
+                              json=lambda a: {"alert_id": a.alert_id, "event": "opened"}),
+    "coordination.field_reports": Rule(allowed=("coordinator",)),
+    "coordination.dismiss_field_report": Rule(allowed=("coordinator",), method="POST",
+                                              about_area=True,
+                                              args=lambda a: {"report_id": a.field_report_id}),
+    "coordination.alert_detail": Rule(allowed=("coordinator",), about_area=True,
+                                      args=lambda a: {"alert_id": a.alert_id}),
+    "coordination.referral_destinations": Rule(allowed=("coordinator",)),
+    "coordination.retire_referral_destination": Rule(
+        allowed=("coordinator",), method="POST", about_area=True,
+        args=lambda a: {"destination_id": a.destination_id}),
+    "coordination.referrals_awaiting": Rule(allowed=("coordinator",)),
+    "coordination.record_referral_outcome": Rule(
+        allowed=("coordinator",), method="POST", about_area=True,
+        args=lambda a: {"supply_id": a.referred_supply_id},
+        extra={"outcome": "attended", "on": dt.date.today().isoformat()}),
+    "monitoring.alerts_overview": Rule(allowed=("commissioner",)),
+    "monitoring.use_report_log": Rule(allowed=("commissioner",)),
     # Coordination: the coordinator's own service (admins: the overview only).
     "coordination.index": Rule(allowed=("coordinator", "admin")),
     "coordination.device_list": Rule(allowed=("coordinator",)),
@@ -137,23 +167,24 @@ def test_every_route_has_a_rule(app):
 
 
 def _denied(response, auth: str) -> bool:
-    if auth == "device":
-        return response.status_code in (401, 403)
+    if auth == "device":  # 404: a phone asking about another area's object
+        return response.status_code in (401, 403, 404)
     if response.status_code == 302:
         # Flask-Login sends the anonymous to sign in, with where they were going.
         return "/login?next=" in response.headers["Location"]
     return response.status_code in (401, 403, 404)
 
 
-def _call(client, rule: Rule, url: str, headers=None, csrf=None):
+def _call(client, rule: Rule, url: str, headers=None, csrf=None, area=None):
     headers = dict(headers or {})
     if rule.method == "GET":
         response = client.get(url, headers=headers)
     else:
         if csrf:
             headers["X-CSRFToken"] = csrf
-        data = {"csrf_token": csrf} if csrf and rule.json is None else None
-        response = client.open(url, method=rule.method, headers=headers, json=rule.json,
+        body = rule.json(area) if callable(rule.json) else rule.json
+        data = {"csrf_token": csrf, **rule.extra} if csrf and body is None else None
+        response = client.open(url, method=rule.method, headers=headers, json=body,
                                data=data)
     response.close()
     return response
@@ -197,9 +228,27 @@ def actors(app, two_areas, make_user):
                          training="declined", area="UNKNOWN", review_status="held",
                          hold_reason="Test hold.")
         db.session.add(held)
+        destination = ReferralDestination(organisation_id=area.service.id, name="x",
+                                          kind="housing")
+        db.session.add(destination)
+        db.session.flush()
+        referred = KitSupply(organisation_id=area.peers.id, user_id=area.peer.id,
+                             client_created_at=utcnow(), supplied_on=dt.date.today(),
+                             site_id=area.sites.peers.id, channel="peer",
+                             recipient_category="unknown", product_id=area.product.id,
+                             batch_id=area.batch.id, quantity=1, supply_type="first",
+                             training="declined", area="UNKNOWN", referral_offered=True,
+                             referral_accepted=True, referral_destination_id=destination.id)
+        report = FieldReport(organisation_id=area.peers.id, user_id=area.peer.id,
+                             client_created_at=utcnow(), seen_on=dt.date.today(), area="M14",
+                             drug_described="x", more_than_one_dose=True)
+        db.session.add_all([referred, report])
         db.session.commit()
         area.alert_id = alert.id
         area.held_supply_id = held.id
+        area.destination_id = destination.id
+        area.referred_supply_id = referred.id
+        area.field_report_id = report.id
     return result
 
 
@@ -212,13 +261,13 @@ def test_matrix(app, two_areas, actors):
         # Anonymous (with a CSRF token from the sign-in page, as a browser would have).
         anonymous = app.test_client()
         csrf = csrf_token_from(anonymous.get("/login")) if rule.method != "GET" else None
-        response = _call(anonymous, rule, url, csrf=csrf)
+        response = _call(anonymous, rule, url, csrf=csrf, area=two_areas.north)
         if rule.auth != "public" and not _denied(response, rule.auth):
             problems.append(f"{endpoint}: anonymous got {response.status_code}")
         for (area_name, role), (actor, token) in actors.items():
             headers = {"Authorization": f"Bearer {token}"} if rule.auth == "device" else {}
             csrf = csrf_token_from(actor.get("/login")) if rule.method != "GET" else None
-            response = _call(actor, rule, url, headers, csrf)
+            response = _call(actor, rule, url, headers, csrf, area=two_areas.north)
             if rule.auth == "public":  # anyone may call it; it must simply not fail
                 if response.status_code >= 500:
                     problems.append(f"{endpoint}: {area_name} {role} got {response.status_code}")

@@ -414,4 +414,5 @@ def test_an_admin_signs_off_a_coordinator_whose_supplies_then_count(client, auth
     today = uk_today().isoformat()
     assert _post(client, url, {"trained_on": today, "assessed_on": today}).status_code == 302
     auth.logout()
-    assert _statuses(h.push(client, token, [h.kit_supply(north, **at_hub)])) == ["stored"]
+    answer = h.push(client, token, [h.kit_supply(north, **at_hub)]).json["results"]
+    assert [a["status"] for a in answer] == ["stored"], answer

@@ -7,4 +7,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from . import views  # noqa: E402,F401  (registers routes on bp)
+from . import alert_views, views  # noqa: E402,F401  (registers routes on bp)

@@ -10,6 +10,7 @@ ERROR_STATUSES = {
     "400": "Malformed JSON or a wrong field in the request (names the field).",
     "401": "No, invalid or revoked device token (device_revoked carries wipe: true).",
     "403": "The account may not do this.",
+    "404": "No such object that this phone may see (e.g. another area's alert).",
     "413": "Too many records, or too large a body.",
     "415": "The body is not JSON.",
     "429": "Too many requests: retry later.",
@@ -22,6 +23,7 @@ KIND_SCHEMA_NAMES = {
     "kit_supply": "KitSupplyData",
     "naloxone_use_report": "NaloxoneUseReportData",
     "stock_movement": "StockMovementData",
+    "field_report": "FieldReportData",
 }
 
 
@@ -105,6 +107,23 @@ def openapi_document() -> dict:
         "responses": {"200": {"description": "A page of changes", "content": _json("PullResponse"),
                               "links": PULL_LINKS},
                       **_errors("400", "401", "403", "429", "500")},
+    }})
+    spec.components.schema("PushSubscription", schema=schemas.PushSubscriptionSchema)
+    spec.components.schema("AlertReceipt", schema=schemas.AlertReceiptSchema)
+    spec.path(path="/api/v1/push-subscription", operations={"put": {
+        "operationId": "setPushSubscription",
+        "summary": "Whether this phone allows notifications, with its Web Push subscription",
+        "security": [{"deviceToken": []}],
+        "requestBody": {"required": True, "content": _json("PushSubscription")},
+        "responses": {"200": {"description": "Kept"},
+                      **_errors("400", "401", "403", "413", "415", "429", "500")},
+    }})
+    spec.path(path="/api/v1/alert-receipts", operations={"post": {
+        "operationId": "alertReceipt", "summary": "This phone received, or its person opened, an alert",
+        "security": [{"deviceToken": []}],
+        "requestBody": {"required": True, "content": _json("AlertReceipt")},
+        "responses": {"200": {"description": "Counted"},
+                      **_errors("400", "401", "403", "404", "413", "415", "429", "500")},
     }})
     document = spec.to_dict()
     # The envelope's items and `data` are typed here, so readers and fuzzers see each kind.

@@ -9,7 +9,7 @@ import datetime as dt
 
 from sqlalchemy import String, cast, literal, or_, select, true, union_all
 
-from .. import vocab
+from .. import alerts, vocab, webpush
 from ..clock import uk_today
 from ..extensions import db
 from ..models import (
@@ -18,6 +18,7 @@ from ..models import (
     KitSupply,
     NaloxoneUseReport,
     Product,
+    ReferralDestination,
     Site,
     StockBatch,
     SyncTombstone,
@@ -38,6 +39,7 @@ ENTITIES = {
     "sites": Site,
     "batches": StockBatch,
     "alerts": DrugAlert,
+    "referral_destinations": ReferralDestination,
     "training_sessions": TrainingSession,
     "consents": Consent,
     "kit_supplies": KitSupply,
@@ -61,7 +63,8 @@ def _visibility(user: User) -> dict:
         "products": true(),
         "sites": Site.organisation_id == user.organisation_id,
         "batches": StockBatch.organisation_id.in_(holders),
-        "alerts": DrugAlert.organisation_id.in_(holders),
+        "alerts": alerts.visible_to(user),
+        "referral_destinations": ReferralDestination.organisation_id.in_(holders),
         **own,
     }
 
@@ -139,6 +142,7 @@ def snapshot(user: User) -> dict:
         "vocabulary_order": {name: list(terms) for name, terms in vocab.ALL.items()},
         "recipient_code_salt": recipient_code_salt(user.organisation.area_id
                                                    or user.organisation_id),
+        "push_public_key": webpush.public_key(),
         "server_time": utcnow(),
     }
 

@@ -30,10 +30,12 @@ from ..models import (
     Consent,
     Device,
     DiscardNotice,
+    FieldReport,
     KitSupply,
     NaloxoneUseReport,
     Organisation,
     Product,
+    ReferralDestination,
     Site,
     StockBatch,
     StockMovement,
@@ -53,10 +55,11 @@ MODELS = {
     "naloxone_use_report": NaloxoneUseReport,
     "stock_movement": StockMovement,
     "discard_notice": DiscardNotice,
+    "field_report": FieldReport,
 }
 # Linked records first, so a supply can name a session or consent sent in the same batch.
 INSERT_ORDER = ("training_session", "consent", "kit_supply", "naloxone_use_report",
-                "stock_movement", "discard_notice")
+                "stock_movement", "discard_notice", "field_report")
 
 
 @dataclass
@@ -115,6 +118,8 @@ class PushContext:
         self.area_batches = {b.id: b for b in db.session.scalars(
             select(StockBatch).where(StockBatch.organisation_id.in_(area_orgs)))}
         self.products = {p.id: p for p in db.session.scalars(select(Product))}
+        self.referral_destinations = set(db.session.scalars(select(ReferralDestination.id).where(
+            ReferralDestination.organisation_id.in_(self.holders))))
         self.colleague_ids = set(db.session.scalars(select(User.id).where(
             User.organisation_id == org.id, User.id != user.id)))
         self._authorised: dict[dt.date, tuple[bool, str | None]] = {}
@@ -211,9 +216,17 @@ def _check(c: Candidate, ctx: PushContext, linkable: dict[str, set[str]],
         if code and consent_codes.get(str(data["consent_id"])) != code:
             return _invalid(c, "recipient_code", "This recipient code is not the one the "
                                                  "consent records, or that consent was withdrawn.")
+        if data.get("referral_destination_id") is not None \
+                and data["referral_destination_id"] not in ctx.referral_destinations:
+            return _invalid(c, "referral_destination_id",
+                            "Unknown referral destination: sync the phone and choose it again.")
         allowed, reason = ctx.supplier_authorised(data["supplied_on"])
         if not allowed:
             c.holds.append(reason)
+    if kind == "field_report" and data.get("use_report_id") is not None \
+            and str(data["use_report_id"]) not in linkable["use_report_id"]:
+        return _invalid(c, "use_report_id", "No use report with this id has reached the "
+                                            "server: send it first.")
     if kind == "stock_movement" and ctx.user.role not in PERSONAL_HOLDER_ROLES \
             and data.get("site_id") is None:
         return _invalid(c, "site_id", "Say which site's stock this is.")
@@ -237,7 +250,12 @@ def _row(candidate: Candidate, ctx: PushContext, device: Device, now: dt.datetim
         "review_status": "held" if candidate.holds else "counted",
         "hold_reason": " ".join(candidate.holds)[:300] or None,
     }
-    for key in ("training_session_id", "consent_id"):
+    # Fields newer phones send: every row of one insert needs the same columns.
+    if candidate.kind == "kit_supply":
+        data.setdefault("referral_destination_id", None)
+    elif candidate.kind == "naloxone_use_report":
+        data.setdefault("naloxone_source", None)
+    for key in ("training_session_id", "consent_id", "use_report_id"):
         if data.get(key) is not None:
             data[key] = str(data[key])
     if candidate.kind == "kit_supply":
@@ -422,6 +440,9 @@ def push_records(user: User, device: Device, records: list,
             str(c.data["training_session_id"]) for c in fresh
             if c.data.get("training_session_id")], user.organisation_id),
         "consent_id": set(consent_codes),
+        "use_report_id": _existing(NaloxoneUseReport, [
+            str(c.data["use_report_id"]) for c in fresh if c.data.get("use_report_id")],
+            user.organisation_id),
     }
     now = utcnow()
     by_kind: dict[str, list[Candidate]] = {}
@@ -441,6 +462,8 @@ def push_records(user: User, device: Device, records: list,
             by_kind.setdefault(c.kind, []).append(c)
             if c.kind == "training_session":
                 linkable["training_session_id"].add(c.id)
+            elif c.kind == "naloxone_use_report":
+                linkable["use_report_id"].add(c.id)
             elif c.kind == "consent" and c.data["consent_to_record"]:
                 linkable["consent_id"].add(c.id)
                 consent_codes[c.id] = c.data.get("recipient_code")

@@ -169,6 +169,10 @@ class KitSupplySchema(RecordSchema):
                                              "consent (stored, or in the same push) that "
                                              "records this code."})
     age_band = _choice(vocab.AGE_BANDS, allow_none=True, load_default=None)
+    # No load_default: a phone of before this field resends the same content digest.
+    referral_destination_id = fields.Integer(strict=True, allow_none=True, metadata={
+        "description": "Where the accepted referral went: one of snapshot-pulled "
+                       "referral_destinations."})
 
     @validates_schema
     def _repeat_and_referral(self, data, **_kwargs):
@@ -179,6 +183,9 @@ class KitSupplySchema(RecordSchema):
         if data.get("referral_accepted") and not data.get("referral_offered"):
             raise ValidationError("A referral can only be accepted if it was offered.",
                                   "referral_accepted")
+        if data.get("referral_destination_id") and not data.get("referral_accepted"):
+            raise ValidationError("Only an accepted referral has a destination.",
+                                  "referral_destination_id")
         if data.get("recipient_code") and not data.get("consent_id"):
             raise ValidationError("A recipient code needs the consent that records it.",
                                   "recipient_code")
@@ -197,6 +204,25 @@ class NaloxoneUseReportSchema(RecordSchema):
     called_999 = fields.Boolean(required=True)
     stayed_with_person = fields.Boolean(required=True)
     outcome = _choice(vocab.USE_OUTCOMES, required=True)
+    # No load_default: a phone of before this field resends the same content digest.
+    naloxone_source = _choice(vocab.NALOXONE_SOURCES, allow_none=True, metadata={
+        "description": "A kit from this scheme, from elsewhere, or not known."})
+
+
+class FieldReportSchema(RecordSchema):
+    """A suspected bad batch: what the person saw, where and when (docs/ALERTS.md)."""
+
+    seen_on = EventDate()
+    area = Area(required=True, metadata={"description": "Postcode district (M14) or UNKNOWN."})
+    drug_described = fields.String(required=True, validate=validate.Length(1, 120), metadata={
+        "description": "The drug as people described it."})
+    appearance = fields.String(load_default="", validate=validate.Length(max=200), metadata={
+        "description": "Colour or packaging, as described."})
+    more_than_one_dose = fields.Boolean(required=True, metadata={
+        "description": "More than one dose of naloxone was needed."})
+    unusual_symptoms = fields.String(load_default="", validate=validate.Length(max=500))
+    use_report_id = RecordId(allow_none=True, load_default=None, metadata={
+        "description": "The use report it came from (stored, or in the same push)."})
 
 
 # Stock leaves a phone user's hands only these ways; transfers are the coordinator's.
@@ -244,6 +270,7 @@ RECORD_SCHEMAS = {
     "stock_movement": StockMovementSchema,
     "transfer_receipt": TransferReceiptSchema,
     "discard_notice": DiscardNoticeSchema,
+    "field_report": FieldReportSchema,
 }
 
 
@@ -416,6 +443,50 @@ class AlertOutSchema(Schema):
     issued_at = UtcDateTime()
     expires_at = UtcDateTime()
     withdrawn = fields.Function(lambda a: a.withdrawn_at is not None)
+    scope = fields.String(metadata={"description": "service or area."})
+
+
+class ReferralDestinationOutSchema(Schema):
+    """A place the service refers people to."""
+
+    id = fields.Integer()
+    name = fields.String()
+    kind = fields.String()
+    active = fields.Boolean()
+
+
+class PushSubscriptionSchema(Schema):
+    """The phone's answer to "allow notifications?", with its subscription if allowed."""
+
+    class Meta:
+        unknown = RAISE
+
+    permission = fields.String(required=True, validate=validate.OneOf(
+        ["granted", "denied", "default"]))
+    endpoint = fields.Url(schemes={"https", "http"}, allow_none=True, load_default=None,
+                          require_tld=False, validate=validate.Length(max=1000))
+    keys = fields.Dict(keys=fields.String(validate=validate.OneOf(["p256dh", "auth"])),
+                       values=fields.String(validate=validate.Length(1, 200)),
+                       allow_none=True, load_default=None)
+
+    @validates_schema
+    def _subscription_when_granted(self, data, **_kwargs):
+        if data["permission"] == "granted":
+            if not data.get("endpoint"):
+                raise ValidationError("A phone that allows notifications sends its "
+                                      "subscription's endpoint.", "endpoint")
+            if set(data.get("keys") or {}) != {"p256dh", "auth"}:
+                raise ValidationError("Send both keys: p256dh and auth.", "keys")
+
+
+class AlertReceiptSchema(Schema):
+    """The phone received, or the person opened, an alert."""
+
+    class Meta:
+        unknown = RAISE
+
+    alert_id = fields.Integer(strict=True, required=True)
+    event = fields.String(required=True, validate=validate.OneOf(["received", "opened"]))
 
 
 def _own_record_schema(name: str, record_schema: type[Schema], **extra) -> type[Schema]:
@@ -492,6 +563,8 @@ class SnapshotSchema(Schema):
     vocabularies = fields.Dict(keys=fields.String(), values=fields.Dict())
     vocabulary_order = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
     recipient_code_salt = fields.String()
+    push_public_key = fields.String(allow_none=True, metadata={
+        "description": "The server's VAPID public key for Web Push; null when not set up."})
     server_time = UtcDateTime()
 
 
@@ -502,6 +575,7 @@ class ChangesSchema(Schema):
     sites = fields.List(fields.Nested(SiteOutSchema))
     batches = fields.List(fields.Nested(BatchOutSchema))
     alerts = fields.List(fields.Nested(AlertOutSchema))
+    referral_destinations = fields.List(fields.Nested(ReferralDestinationOutSchema))
     training_sessions = fields.List(fields.Nested(TrainingSessionOutSchema))
     consents = fields.List(fields.Nested(ConsentOutSchema))
     kit_supplies = fields.List(fields.Nested(KitSupplyOutSchema))

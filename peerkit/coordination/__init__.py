@@ -6,6 +6,7 @@ bp = Blueprint("coordination", __name__, url_prefix="/coordination")
 from . import (  # noqa: E402,F401  (register routes on bp)
     catalogue_views,
     import_views,
+    intel_views,
     people_views,
     recall_views,
     review_views,

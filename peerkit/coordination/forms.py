@@ -17,7 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ..clock import uk_today
-from ..vocab import ALERT_GRADINGS, ORGANISATION_KINDS, PRODUCT_ROUTES, SITE_TYPES
+from ..vocab import ALERT_GRADINGS, ALERT_SCOPES, ORGANISATION_KINDS, PRODUCT_ROUTES, SITE_TYPES
 
 
 class RevokeDeviceForm(FlaskForm):
@@ -26,6 +26,11 @@ class RevokeDeviceForm(FlaskForm):
     reason = StringField("Reason", validators=[DataRequired(), Length(max=200)],
                          description="E.g. 'Lost on the bus, 3 May'. Seen by coordinators only.")
     submit = SubmitField("Lock this phone out")
+
+
+def _optional_id(value):
+    """A chosen id, or None for "none chosen" (a service alert needs no commissioner)."""
+    return int(value) if value not in (None, "", "None") else None
 
 
 class DrugAlertForm(FlaskForm):
@@ -42,7 +47,26 @@ class DrugAlertForm(FlaskForm):
                          validators=[DataRequired()])
     days = IntegerField("Show on phones for (days)", default=14,
                         validators=[DataRequired(), NumberRange(1, 90)])
+    scope = RadioField("Send to", choices=[SelectChoice(code, label)
+                                           for code, label in ALERT_SCOPES.items()],
+                       default="service", validators=[DataRequired()])
+    # For an area-wide alert: the commissioner who agreed (choices set by the view), and how.
+    agreed_by = SelectField("Commissioner who agreed", coerce=_optional_id, choices=[],
+                            validate_choice=False)
+    agreement_note = StringField("How they agreed", validators=[Length(max=300)],
+                                 description="E.g. 'By phone, 30/11, 14:10'.")
+    # The field reports this alert is made from (comma-separated ids, from the triage list).
+    report_ids = HiddenField()
     submit = SubmitField("Send alert to phones")
+
+    def validate_agreed_by(self, field):
+        if self.scope.data == "area" and field.data not in {c.value for c in field.choices if c.value != ""}:
+            raise ValidationError("An alert to the whole area needs the commissioner's "
+                                  "agreement: say which commissioner agreed.")
+
+    def validate_agreement_note(self, field):
+        if self.scope.data == "area" and not (field.data or "").strip():
+            raise ValidationError("Say how the commissioner agreed (when, by what means).")
 
 
 class SignOffForm(FlaskForm):

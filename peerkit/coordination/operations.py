@@ -5,7 +5,7 @@ import secrets
 from flask import abort
 from sqlalchemy import select
 
-from .. import audit, emails
+from .. import alerts, audit, emails
 from ..auth.privilege import link_goes_by_email, may_act_on
 from ..extensions import db
 from ..models import Device, DrugAlert, Organisation, Site, SupplierSignOff, User, utcnow
@@ -62,8 +62,13 @@ def managed_device(coordinator: User, device_id: str) -> Device:
 
 
 def create_alert(coordinator: User, form) -> DrugAlert:
-    """Issue a drug alert; phones of the service receive it at their next sync."""
-    alert = DrugAlert(
+    """Issue a drug alert to the service's phones or, with a commissioner's agreement, to
+    the whole area; address it to every phone it goes to (phones get it at their next
+    sync; red ones are pushed too, after commit: peerkit.webpush)."""
+    area_wide = form.scope.data == "area"
+    alert = DrugAlert(scope="area" if area_wide else "service",
+        agreed_by_id=form.agreed_by.data if area_wide else None,
+        agreement_note=form.agreement_note.data.strip() if area_wide else None,
         organisation_id=coordinator.organisation_id, substance=form.substance.data.strip(),
         area_description=form.area_description.data.strip(),
         description=form.description.data.strip(), advice=form.advice.data.strip(),
@@ -71,8 +76,12 @@ def create_alert(coordinator: User, form) -> DrugAlert:
         expires_at=utcnow() + dt.timedelta(days=form.days.data), created_by_id=coordinator.id)
     db.session.add(alert)
     db.session.flush()
+    reports = alerts.triage_reports(coordinator, form.report_ids.data)
+    alerts.link_reports(alert, reports)
+    phones = alerts.address(alert)
     audit.record("drug_alert.create", "drug_alert", alert.id, user=coordinator,
-                 grading=alert.grading)
+                 grading=alert.grading, scope=alert.scope, agreed_by=alert.agreed_by_id,
+                 field_reports=[r.id for r in reports], phones=len(phones))
     return alert
 
 

@@ -5,10 +5,12 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
+from wtforms.fields.choices import SelectChoice
 
 import segno
 
-from .. import audit, devices, ratelimit, review
+from .. import alerts as alert_rules
+from .. import audit, devices, ratelimit, review, webpush
 from ..auth.access import roles_required
 from ..auth.privilege import may_act_on
 from ..clock import uk_today
@@ -123,16 +125,23 @@ def revoke(device_id):
 @bp.route("/alerts", methods=["GET", "POST"])
 @roles_required("coordinator")
 def alerts():
-    """Drug alerts: create one for every phone of the service; see current ones."""
+    """Drug alerts: issue one to the service's phones or (agreed) the area; see them all."""
     form = DrugAlertForm()
+    form.agreed_by.choices = [SelectChoice("", "Not needed for our own phones")] + [
+        SelectChoice(u.id, u.display_name) for u in alert_rules.area_commissioners(current_user)]
+    if request.method == "GET" and request.args.get("reports"):
+        form.report_ids.data = request.args["reports"][:8000]  # from the triage list
     if form.validate_on_submit():
-        operations.create_alert(current_user, form)
+        alert = operations.create_alert(current_user, form)
         db.session.commit()
-        flash("Alert sent: phones show it from their next sync.", "info")
-        return redirect(url_for("coordination.alerts"))
-    rows = db.session.scalars(select(DrugAlert).where(
-        DrugAlert.organisation_id == current_user.organisation_id)
-        .order_by(DrugAlert.issued_at.desc()).limit(50)).all()
+        # After commit: pushing waits on push services, never inside a transaction.
+        pushed = webpush.push_alert(alert)
+        db.session.commit()
+        flash(f"Alert sent: phones show it from their next sync"
+              f"{f'; pushed to {pushed} phone(s) now' if pushed else ''}.", "info")
+        return redirect(url_for("coordination.alert_detail", alert_id=alert.id))
+    rows = db.session.scalars(select(DrugAlert).where(alert_rules.visible_to(current_user))
+                              .order_by(DrugAlert.issued_at.desc()).limit(50)).all()
     return render_template("coordination/alerts.html", form=form, rows=rows, now=utcnow()), \
         (400 if form.errors else 200)
 

@@ -21,6 +21,7 @@ SHELL_FILES = {
     "/static/js/forms.js": "js/forms.js",
     "/static/js/recipient-code.js": "js/recipient-code.js",
     "/static/js/returning.js": "js/returning.js",
+    "/static/js/notifications.js": "js/notifications.js",
     "/static/icons/icon.svg": "icons/icon.svg",
     "/static/icons/icon-192.png": "icons/icon-192.png",
     "/static/icons/icon-512.png": "icons/icon-512.png",

@@ -5,3 +5,4 @@ bp = Blueprint("monitoring", __name__, url_prefix="/monitoring")
 
 from . import views  # noqa: E402,F401  (registers routes on bp)
 from . import claims_views  # noqa: E402,F401
+from . import intel_views  # noqa: E402,F401

@@ -13,7 +13,7 @@ from ..extensions import db
 from ..models import Organisation, Product, Site, utcnow
 from ..scoping import visible_organisation_ids
 from ..vocab import CHANNELS, RECIPIENT_CATEGORIES, REPEAT_REASONS, SUPPLY_TYPES
-from . import bp, charts, coverage, exports, log, metrics
+from . import bp, charts, coverage, exports, log, metrics, outcomes
 from .filters import AGE_BAND_CHOICES, REFERRALS, REVIEW_CHOICES, filters_from_args
 from .forms import CoverageForm
 
@@ -59,6 +59,11 @@ def _charts(summary, suppress=False) -> dict:
     )
 
 
+def _outcome_rows(f) -> list[tuple]:
+    figures = outcomes.figures(current_user, f)
+    return outcomes.summary_rows(figures["use"], figures["referrals"], exports.suppress)
+
+
 @bp.route("/")
 @roles_required("commissioner")
 def dashboard():
@@ -70,7 +75,8 @@ def dashboard():
     return render_template("monitoring/dashboard.html", s=summary,
                            late=metrics.late(current_user, f, today),
                            freshness=metrics.freshness(current_user, utcnow()), f=f,
-                           charts=_charts(summary), form=form, **_choices())
+                           charts=_charts(summary), form=form,
+                           outcomes=outcomes.figures(current_user, f), **_choices())
 
 
 @bp.route("/stock")
@@ -132,6 +138,7 @@ def export_summary():
     as_of = utcnow()
     summary, stock, freshness = _figures(f)
     rows = exports.summary_rows(summary, stock, freshness, uk_datetime(as_of))
+    rows += _outcome_rows(f)
     _audit_export("export.summary_csv", as_of, f, records=summary.records["records"])
     db.session.commit()
     return _csv(f"naloxone-summary-{f.start}-{f.end}.csv",
@@ -149,7 +156,8 @@ def board_report():
     db.session.commit()
     return render_template("monitoring/report.html", s=summary, f=f, as_of=uk_datetime(as_of),
                            pages=exports.report_pages(summary, stock, freshness,
-                                                      uk_datetime(as_of)),
+                                                      uk_datetime(as_of))
+                           + [outcomes.report_page(_outcome_rows(f))],
                            charts=_charts(summary, suppress=True), suppress=exports.suppress,
                            channel_labels=CHANNELS, area=db.session.get(Organisation, current_user.organisation_id))
 

@@ -49,6 +49,7 @@ async function route() {
     return;
   }
   const screens = { home: renderHome, supply: openForm, training: openForm, use: openForm,
+                    report: openForm,
                     stock: renderStock, attention: renderAttention, device: renderDevice };
   const render = screens[name] || renderHome;
   await render(name);
@@ -214,7 +215,7 @@ async function renderSent() {
 // ---- Forms --------------------------------------------------------------------------
 
 const FORMS = { supply: "#form-supply", training: "#form-training", use: "#form-use",
-                stock: "#form-stock" };
+                stock: "#form-stock", report: "#form-report" };
 
 /** The terms of a vocabulary in their meant order (JSON objects arrive sorted by key). */
 function ordered(snapshot, name) {
@@ -546,7 +547,7 @@ async function renderStock(name) {
 // ---- Needs attention ---------------------------------------------------------------
 
 const KIND_SCREEN = { kit_supply: "supply", training_session: "training", naloxone_use_report: "use",
-                      stock_movement: "stock" };
+                      stock_movement: "stock", field_report: "report" };
 const KIND_LABEL = { kit_supply: "Kit supply", training_session: "Training", naloxone_use_report: "Use report",
                      consent: "Consent", stock_movement: "Kits returned or reported", consent_withdrawal: "Consent withdrawal",
                      transfer_receipt: "Kits received", discard_notice: "Discard notice" };

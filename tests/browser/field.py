@@ -69,9 +69,11 @@ def outbox_and_token(page) -> list:
     })""")
 
 
-def waiting(page) -> int:
+def expect_waiting(page, count: int) -> None:
+    """Home says `count` records wait to be sent (it re-renders just after a save, so wait
+    for it rather than read it once)."""
     ready(page)
-    return int(page.locator("#waiting-count").inner_text())
+    expect(page.locator("#waiting-count")).to_have_text(str(count), timeout=20_000)
 
 
 class Taps:

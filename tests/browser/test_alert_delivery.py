@@ -30,7 +30,7 @@ def test_coordinator_alert_shows_on_the_phone_after_sync_and_offline(
     desk.get_by_role("button", name="Sign in").click()
     desk.get_by_role("link", name="Drug alerts").first.click()
     desk.get_by_label("Substance").fill("Heroin cut with nitazenes")
-    desk.get_by_label("Area").fill("Town centre, M14")
+    desk.get_by_label("Area", exact=True).fill("Town centre, M14")
     desk.get_by_label("What is happening").fill("Three overdoses needing several doses.")
     desk.get_by_label("Advice to pass on").fill("Carry naloxone. Don't use alone. Call 999.")
     desk.get_by_label("Red: immediate danger").check()

@@ -156,7 +156,7 @@ def test_kits_returned_reported_and_received_offline_reach_the_ledger(peer_phone
     shot(page, "stock")
     form.get_by_role("button", name="Save").click()
     page.wait_for_url("**/app#home")
-    assert field.waiting(page) == 2
+    field.expect_waiting(page, 2)
     # Kits in hand count down offline: 10 given, 2 lost.
     expect(page.locator("#kits tbody")).to_contain_text("8")
     context.set_offline(False)

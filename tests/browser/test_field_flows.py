@@ -95,7 +95,7 @@ def test_two_tabs_never_send_a_record_twice(peer_phone, live_server):
         field.record_use(page)
     second = context.new_page()
     field.open_app(second, live_server)
-    assert field.waiting(second) == 3
+    field.expect_waiting(second, 3)
     answers = []
 
     def collect(response):

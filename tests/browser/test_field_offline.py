@@ -40,7 +40,7 @@ def test_records_made_offline_survive_a_restart_and_land_once(
     field.record_supply(page, repeat_reason="Used on someone else")
     field.record_training(page)
     field.record_use(page)
-    assert field.waiting(page) == 4  # a supply and its consent are one record to the person
+    field.expect_waiting(page, 4)  # a supply and its consent are one record to the person
     # Kits in hand count down offline as kits are given out.
     expect(page.locator("#kits tbody")).to_contain_text("8")
     shot(page, "home-offline-waiting")
@@ -50,7 +50,7 @@ def test_records_made_offline_survive_a_restart_and_land_once(
     context = launch_phone(offline=True)
     page = context.new_page()
     field.open_app(page, live_server)
-    assert field.waiting(page) == 4
+    field.expect_waiting(page, 4)
     assert _count(KitSupply) == 0
 
     # Signal returns: everything lands, exactly once.
