@@ -17,6 +17,7 @@ from .models import (
     Consent,
     Device,
     DiscardNotice,
+    FieldReport,
     KitSupply,
     NaloxoneUseReport,
     StockMovement,
@@ -32,6 +33,7 @@ REVIEWABLE = {
     "naloxone_use_report": NaloxoneUseReport,
     "stock_movement": StockMovement,
     "consent": Consent,
+    "field_report": FieldReport,
 }
 KIND_LABELS = {
     "kit_supply": "Kit supply",
@@ -40,6 +42,7 @@ KIND_LABELS = {
     "stock_movement": "Stock record",
     "consent": "Consent",
     "consent_withdrawal": "Consent withdrawal",
+    "field_report": "Suspected bad batch report",
 }
 
 

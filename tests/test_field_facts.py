@@ -12,6 +12,7 @@ from peerkit.models import (
     Consent,
     Device,
     DiscardNotice,
+    FieldReport,
     KitSupply,
     Organisation,
     Site,
@@ -416,3 +417,23 @@ def test_an_admin_signs_off_a_coordinator_whose_supplies_then_count(client, auth
     auth.logout()
     answer = h.push(client, token, [h.kit_supply(north, **at_hub)]).json["results"]
     assert [a["status"] for a in answer] == ["stored"], answer
+
+
+def test_a_held_bad_batch_report_is_reviewed_like_any_record(client, auth, two_areas):
+    from .test_frontline_intel import field_report
+
+    north = two_areas.north
+    token = h.token_for(north.peer)
+    h.push(client, token, [])
+    revoke_device(db.session.scalars(select(Device)).one(), north.coordinator, "Lost")
+    db.session.commit()
+    report = field_report()
+    assert _statuses(h.push(client, token, [report])) == ["held"]
+    auth.login("north-coordinator")
+    page = client.get("/coordination/held").get_data(as_text=True)
+    assert "Suspected bad batch report by Test peer" in page
+    response = _post(client, f"/coordination/held/field_report/{report['id']}",
+                     {"accept": "1"}, "/coordination/held")
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(FieldReport, report["id"]).review_status == "counted"

@@ -276,6 +276,13 @@ async function prepareForm(form) {
       ...Object.entries(vocabularies[select.dataset.vocabSelect] || {})]);
     select.value = current;
   }
+  const destinationSelect = form.querySelector("select[name=referral_destination_id]");
+  if (destinationSelect) {
+    const current = destinationSelect.value;
+    const places = Object.values(await getMeta("referral_destinations", {})).filter((d) => d.active);
+    options(destinationSelect, [["", "Not said"], ...places.map((d) => [d.id, d.name])]);
+    destinationSelect.value = current;
+  }
   const sites = Object.values(await getMeta("sites", {})).filter((s) => s.active);
   for (const select of form.querySelectorAll("select[name=site_id]")) {
     const current = select.value;
@@ -336,6 +343,12 @@ async function openForm(name) {
 /** A repeat means they had a kit, and its training, before: say so, unless the person
  * answered the training question themselves. */
 function toggleRepeat(form, event) {
+  const destination = form.querySelector("#referral-destination-field");
+  if (destination) {
+    // Where an accepted referral went, when the service keeps a list of places.
+    destination.hidden = !form.elements.referral_accepted.checked
+      || form.elements.referral_destination_id.options.length < 2;
+  }
   const reasons = form.querySelector("#repeat-reasons");
   if (!reasons) return;
   if (event && event.target.name === "training") form.dataset.trainingAnswered = "true";
@@ -402,6 +415,7 @@ function checkLocally(kind, data) {
     if (!data.training) errors.training = ["Choose whether they were trained."];
     if (!data.site_id) errors.site_id = ["Choose where you are."];
     if (data.referral_accepted && !data.referral_offered) data.referral_offered = true;
+    if (!data.referral_accepted || !data.referral_destination_id) data.referral_destination_id = null;
   }
   if (kind === "naloxone_use_report") {
     for (const field of ["place_type", "administered_by", "route", "outcome"]) {
@@ -438,6 +452,10 @@ async function submitForm(event) {
   const data = { ...readForm(form), client_created_at: new Date().toISOString() };
   const errors = checkLocally(kind, data);
   const records = [];
+  const id = crypto.randomUUID();
+  // A use report that looked like a bad batch: the report form comes next, linked to it.
+  const badBatch = kind === "naloxone_use_report" && form.elements.bad_batch.checked
+    && !form.dataset.fixing;
   let code = null;
   if (kind === "kit_supply") {
     const { rc_initials: initials, rc_dob: born, rc_sex: sex, consent_given: agreed } = form.elements;
@@ -471,7 +489,8 @@ async function submitForm(event) {
     if (entry) await resubmit(entry, data);
     delete form.dataset.fixing;
   } else {
-    records.push({ kind, data });
+    if (kind === "field_report" && form.dataset.useReportId) data.use_report_id = form.dataset.useReportId;
+    records.push({ id, kind, data });
     await saveRecords(records);
   }
   if (code) await remember(code, { consentId: data.consent_id, area: data.area === "UNKNOWN" ? "" : data.area,
@@ -482,11 +501,18 @@ async function submitForm(event) {
     ...(data.recipient_category ? { recipient_category: data.recipient_category } : {}) } });
   clearDraft(form);
   form.reset();
-  for (const key of ["trainingAnswered", "knownConsent", "asked"]) delete form.dataset[key];
+  for (const key of ["trainingAnswered", "knownConsent", "asked", "useReportId"]) delete form.dataset[key];
   for (const container of form.querySelectorAll("[data-vocab]")) container.replaceChildren();
   channel?.postMessage("changed");
   await confirmSaved(describe(kind, data));
-  location.hash = "#home";
+  if (badBatch) {
+    const report = $(FORMS.report);
+    report.dataset.useReportId = id;
+    fillForm(report, { seen_on: data.used_on, area: data.area, more_than_one_dose: data.doses > 1 });
+    location.hash = "#report";
+  } else {
+    location.hash = "#home";
+  }
   requestSync();
 }
 

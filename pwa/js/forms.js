@@ -2,11 +2,14 @@
 // (an update, a reload or a phone call in the middle of a form).
 
 const NUMBER_FIELDS = new Set(["quantity", "doses", "site_id", "batch_id", "attendees_at_risk",
-  "attendees_family", "attendees_worker", "attendees_unknown", "kits_taken", "trainee_user_id"]);
+  "attendees_family", "attendees_worker", "attendees_unknown", "kits_taken", "trainee_user_id",
+  "referral_destination_id"]);
 const BOOLEAN_FIELDS = new Set(["referral_offered", "referral_accepted", "called_999",
   "stayed_with_person"]);
-// Inputs that never leave the form: they feed the recipient code and are then cleared.
-export const PRIVATE_FIELDS = new Set(["rc_initials", "rc_dob", "rc_sex", "consent_given"]);
+// Inputs that never leave the form: they feed the recipient code and are then cleared, or
+// say what to do next (a use report that looked like a bad batch).
+export const PRIVATE_FIELDS = new Set(["rc_initials", "rc_dob", "rc_sex", "consent_given",
+  "bad_batch"]);
 
 export function readForm(form) {
   const data = {};

@@ -51,12 +51,31 @@ function merge(table, rows) {
   return out;
 }
 
+/** Tell the server which alerts reached this phone by pull, so a coordinator sees who got
+ * them; best effort: a failure leaves them to be told at the next sync. */
+async function acknowledgeAlerts(alerts) {
+  const told = new Set(await getMeta("alertsReceived", []));
+  for (const alert of Object.values(alerts)) {
+    if (told.has(alert.id) || alert.withdrawn) continue;
+    try {
+      await api("/api/v1/alert-receipts", { method: "POST",
+        body: JSON.stringify({ alert_id: alert.id, event: "received" }) });
+      told.add(alert.id);
+    } catch (error) {
+      if (error instanceof DeviceRevoked) throw error;
+      break;
+    }
+  }
+  await setMeta({ alertsReceived: [...told] });
+}
+
 async function pull() {
   const withdrawn = [];
   let cursor = await getMeta("cursor", 0);
   const ref = {
     products: await getMeta("products", {}), sites: await getMeta("sites", {}),
     batches: await getMeta("batches", {}), alerts: await getMeta("alerts", {}),
+    referral_destinations: await getMeta("referral_destinations", {}),
   };
   for (;;) {
     const page = await api(`/api/v1/sync/pull?cursor=${cursor}&limit=500`);
@@ -69,8 +88,9 @@ async function pull() {
     await forget(withdrawn);
     await eraseRecipientCodes(withdrawn.splice(0));
     await setMeta({ ...ref, cursor, snapshot: page.snapshot });
-    if (!page.more) return;
+    if (!page.more) break;
   }
+  await acknowledgeAlerts(ref.alerts);
 }
 
 async function push() {

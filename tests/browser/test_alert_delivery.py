@@ -1,8 +1,12 @@
 """A coordinator's drug alert reaches the field app, and stays there offline."""
+import time
+
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from peerkit.extensions import db
+from peerkit.models import AlertDelivery
 
 from ..conftest import PASSWORD
 from . import field
@@ -42,6 +46,15 @@ def test_coordinator_alert_shows_on_the_phone_after_sync_and_offline(
     phone.get_by_role("button", name="Sync now").click()
     expect(phone.locator("#alerts")).to_contain_text("RED: Heroin cut with nitazenes",
                                                      timeout=20_000)
+    # The phone told the server it has the alert, for the coordinator's delivery counts.
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        received = db.session.scalars(select(AlertDelivery.received_at)).all()
+        db.session.commit()  # let SQLite's lock go while the live server works
+        if any(received):
+            break
+        time.sleep(0.2)
+    assert any(received)
     phone_context.set_offline(True)
     phone.reload()
     field.ready(phone)
