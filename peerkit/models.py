@@ -495,6 +495,112 @@ class RateLimitCounter(db.Model):
     expires_at: Mapped[float] = mapped_column(Float, index=True)
 
 
+class _DailySummary:
+    """Columns every daily summary row carries (see `peerkit.summaries`): the organisation
+    and review status of the records it adds up, and the latest moment one of them reached
+    the figures. Rows are written in the same transaction as the records."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    review_status: Mapped[str] = mapped_column(String(10))
+    last_arrived: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class SupplyDay(_DailySummary, db.Model):
+    """Kit supplies added up per day and per combination of the dashboard's filters.
+
+    Absent values are stored as "" or 0 (a unique key must not hold NULL). Recipient
+    categories and repeat reasons are columns, not keys, so a day's supplies fold into few
+    rows whatever the mix (`peerkit.summaries.SUPPLY_MEASURES`)."""
+
+    __tablename__ = "supply_day"
+    __table_args__ = (UniqueConstraint(
+        "organisation_id", "review_status", "supplied_on", "channel", "site_id", "product_id",
+        "area", "age_band", name="uq_supply_day_key"),)
+
+    supplied_on: Mapped[dt.date] = mapped_column(Date)
+    channel: Mapped[str] = mapped_column(String(20))
+    site_id: Mapped[int] = mapped_column(Integer)
+    product_id: Mapped[int] = mapped_column(Integer)
+    area: Mapped[str] = mapped_column(String(8))
+    age_band: Mapped[str] = mapped_column(String(10))
+    supplies: Mapped[int] = mapped_column(Integer, default=0)
+    kits: Mapped[int] = mapped_column(Integer, default=0)
+    first: Mapped[int] = mapped_column(Integer, default=0)
+    used: Mapped[int] = mapped_column(Integer, default=0)
+    reach: Mapped[int] = mapped_column(Integer, default=0)
+    referral_offered: Mapped[int] = mapped_column(Integer, default=0)
+    referral_accepted: Mapped[int] = mapped_column(Integer, default=0)
+    supplies_person_at_risk: Mapped[int] = mapped_column(Integer, default=0)
+    kits_person_at_risk: Mapped[int] = mapped_column(Integer, default=0)
+    supplies_family_friend_carer: Mapped[int] = mapped_column(Integer, default=0)
+    kits_family_friend_carer: Mapped[int] = mapped_column(Integer, default=0)
+    supplies_worker: Mapped[int] = mapped_column(Integer, default=0)
+    kits_worker: Mapped[int] = mapped_column(Integer, default=0)
+    supplies_member_of_public: Mapped[int] = mapped_column(Integer, default=0)
+    kits_member_of_public: Mapped[int] = mapped_column(Integer, default=0)
+    supplies_unknown: Mapped[int] = mapped_column(Integer, default=0)
+    kits_unknown: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_used_on_self: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_kits_used_on_self: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_used_on_someone_else: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_kits_used_on_someone_else: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_lost: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_kits_lost: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_stolen: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_kits_stolen: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_confiscated: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_kits_confiscated: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_expired: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_kits_expired: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_damaged: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_kits_damaged: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_unknown: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_kits_unknown: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TrainingDay(_DailySummary, db.Model):
+    """Training sessions added up per day, kind and site (0: no site)."""
+
+    __tablename__ = "training_day"
+    __table_args__ = (UniqueConstraint("organisation_id", "review_status", "session_date",
+                                       "kind", "site_id", name="uq_training_day_key"),)
+
+    session_date: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(32))
+    site_id: Mapped[int] = mapped_column(Integer)
+    sessions: Mapped[int] = mapped_column(Integer, default=0)
+    attendees: Mapped[int] = mapped_column(Integer, default=0)
+    with_kit: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class UseReportDay(_DailySummary, db.Model):
+    """Naloxone use reports added up per day, area and product (0: not said)."""
+
+    __tablename__ = "use_report_day"
+    __table_args__ = (UniqueConstraint("organisation_id", "review_status", "used_on", "area",
+                                       "product_id", name="uq_use_report_day_key"),)
+
+    used_on: Mapped[dt.date] = mapped_column(Date)
+    area: Mapped[str] = mapped_column(String(8))
+    product_id: Mapped[int] = mapped_column(Integer)
+    reports: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ActivityDay(_DailySummary, db.Model):
+    """Who recorded supplies, training sessions or use reports on a day ("peers active"),
+    with the supplies' channel ("" for sessions and reports, which carry none)."""
+
+    __tablename__ = "activity_day"
+    __table_args__ = (UniqueConstraint("organisation_id", "review_status", "day", "user_id",
+                                       "channel", name="uq_activity_day_key"),)
+
+    day: Mapped[dt.date] = mapped_column(Date)
+    user_id: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(20))
+    records: Mapped[int] = mapped_column(Integer, default=0)
+
+
 FIELD_RECORD_MODELS = (TrainingSession, Consent, KitSupply, NaloxoneUseReport, StockMovement,
                        DiscardNotice)
 # The records a person reviews when they are held.

@@ -5,8 +5,11 @@ The dashboard, the CSV exports and the board report all call `summary` (and `sto
 was supplied, a session held, naloxone used), so a record that syncs days late lands in
 the week it happened. Definitions are in docs/MONITORING.md.
 
-Supplies are read in two grouped queries (by day and channel, and by every other
-dimension at once) and folded here, rather than one query per table on the page.
+Figures are read from the daily summaries (`peerkit.summaries`, kept in the same
+transaction as the records) wherever a figure can be read from them exactly: every
+dashboard filter. The drill-down filters of the log (recipient category, supply type,
+repeat reason, used, reach, referral) and late arrivals count the rows themselves, with the
+statements below (`statements`, which the benchmark also runs bare as its baseline).
 
 Only records whose review status is "counted" count: `in_scope`, which every statement
 here (and every other module that counts field records for the commissioner) starts from,
@@ -20,9 +23,11 @@ from dataclasses import dataclass, field, fields, replace
 from sqlalchemy import and_, case, false, func, literal, null, select, tuple_, union, union_all
 
 from .. import stock as stock_module
+from .. import summaries
 from ..clock import uk_datetime
 from ..extensions import db
 from ..models import (
+    ActivityDay,
     AuditEvent,
     CoverageEstimate,
     Device,
@@ -33,7 +38,10 @@ from ..models import (
     Site,
     StockBatch,
     SupplierSignOff,
+    SupplyDay,
+    TrainingDay,
     TrainingSession,
+    UseReportDay,
     User,
 )
 from ..rules import ORGANISATION_CHANNEL
@@ -225,6 +233,139 @@ def statements(user, f: Filters, dialect: str) -> list:
             training_statement(user, f), use_reports_statement(user, f)]
 
 
+# --- the same figures read from the daily summaries (peerkit.summaries) -----------------
+
+# Filters only the rows can answer: the summaries hold no recipient category, supply type
+# or referral per key (they are measures), and no arrival time but the latest.
+ROW_ONLY_FILTERS = ("recipient_category", "supply_type", "repeat_reason", "used", "reach",
+                    "referral", "arrived_after")
+
+
+def reads_summaries(f: Filters) -> bool:
+    """Whether every figure under `f` can be read exactly from the daily summaries."""
+    return not any(getattr(f, name) for name in ROW_ONLY_FILTERS)
+
+
+S = SupplyDay
+SUMMARY_GROUPED = (S.supplied_on, S.channel, S.site_id, S.product_id, S.area, S.age_band)
+SUMMARY_GROUPINGS = {"day": (S.supplied_on, S.channel), "site": (S.site_id,),
+                     "product": (S.product_id,), "area": (S.area, S.age_band)}
+_SUMMARY_MASKS = {name: sum(1 << (len(SUMMARY_GROUPED) - 1 - i)
+                            for i, column in enumerate(SUMMARY_GROUPED) if column not in columns)
+                  for name, columns in SUMMARY_GROUPINGS.items()}
+SUMMARY_MEASURES = tuple(summaries.PARTS[0].measures_sql())
+
+
+def _summary_conditions(f: Filters) -> list:
+    conditions = [S.supplied_on >= f.start, S.supplied_on <= f.end]
+    for column, value in ((S.channel, f.channel), (S.organisation_id, f.organisation_id),
+                          (S.site_id, f.site_id), (S.product_id, f.product_id),
+                          (S.area, f.area)):
+        if value is not None:
+            conditions.append(column == value)
+    if f.age_band is not None:
+        conditions.append(S.age_band == ("" if f.age_band == AGE_NOT_RECORDED else f.age_band))
+    return conditions
+
+
+def _supply_summary_statement(user, f: Filters, dialect: str):
+    """Summary rows added up by every grouping in SUMMARY_GROUPINGS; rows start with their
+    mask (one scan: GROUPING SETS on PostgreSQL, a UNION ALL on SQLite)."""
+    sums = [func.sum(getattr(S, name)) for name in SUMMARY_MEASURES]
+    if dialect == "postgresql":
+        return in_scope(select(func.grouping(*SUMMARY_GROUPED), *SUMMARY_GROUPED, *sums)
+                        .group_by(func.grouping_sets(*(tuple_(*columns) for columns
+                                                       in SUMMARY_GROUPINGS.values()))),
+                        S, user, f.review).where(*_summary_conditions(f))
+    parts = []
+    for name, columns in SUMMARY_GROUPINGS.items():
+        shown = [c if c in columns else null() for c in SUMMARY_GROUPED]
+        parts.append(in_scope(select(literal(_SUMMARY_MASKS[name]), *shown, *sums)
+                              .group_by(*columns), S, user, f.review)
+                     .where(*_summary_conditions(f)))
+    return union_all(*parts)
+
+
+def _supply_figures_from_summaries(user, f: Filters) -> dict[str, list[dict]]:
+    """Supplies by day and channel, site, product, recipient category, repeat reason, area
+    and age band, as the rows `summary` folds."""
+    grouping_of_mask = {mask: name for name, mask in _SUMMARY_MASKS.items()}
+    names = tuple(column.key for column in SUMMARY_GROUPED) + SUMMARY_MEASURES
+    figures = defaultdict(list)
+    for mask, *values in db.session.execute(
+            _supply_summary_statement(user, f, db.engine.dialect.name)):
+        row = dict(zip(names, values))
+        for measure in SUMMARY_MEASURES:
+            row[measure] = int(row[measure] or 0)
+        row["age_band"] = row["age_band"] or None
+        figures[grouping_of_mask[mask]].append(row)
+    totals = Counter()
+    for row in figures["day"]:
+        totals.update({m: row[m] for m in SUMMARY_MEASURES})
+    figures["category"] = [
+        dict(recipient_category=code, supplies=totals[f"supplies_{code}"],
+             kits=totals[f"kits_{code}"]) for code in RECIPIENT_CATEGORIES
+        if totals[f"supplies_{code}"]]
+    figures["reason"] = [
+        dict(repeat_reason=code, supplies=totals[f"repeat_{code}"],
+             kits=totals[f"repeat_kits_{code}"]) for code in REPEAT_REASONS
+        if totals[f"repeat_{code}"]]
+    for name in ("day", "site", "product", "area"):
+        figures.setdefault(name, [])
+    return figures
+
+
+def _training_from_summaries(user, f: Filters):
+    t = TrainingDay
+    return (in_scope(select(t.kind, func.sum(t.sessions), func.sum(t.attendees),
+                            func.sum(t.with_kit)), t, user, f.review)
+            .where(*_other_conditions(t, t.session_date, user, f, area=False, product=False))
+            .group_by(t.kind))
+
+
+def _reports_from_summaries(user, f: Filters):
+    r = UseReportDay
+    return (in_scope(select(r.used_on, func.sum(r.reports)), r, user, f.review)
+            .where(*_other_conditions(r, r.used_on, user, f, site=False))
+            .group_by(r.used_on))
+
+
+def _active_from_summaries(user, f: Filters) -> set:
+    """Who recorded anything counted in the period. The activity summary knows each
+    person's supplies' channel but not their sites, products or areas: under those
+    filters the rows say who was active."""
+    if any(v is not None for v in (f.site_id, f.product_id, f.area, f.age_band)):
+        supplies = scoped_supplies(select(K.user_id).distinct(), user, f)
+        return (set(db.session.scalars(supplies))
+                | set(db.session.scalars(others_active_statement(user, f))))
+    a = ActivityDay
+    statement = in_scope(select(a.user_id).distinct(), a, user, f.review).where(
+        a.day >= f.start, a.day <= f.end)
+    if f.organisation_id is not None:
+        statement = statement.where(a.organisation_id == f.organisation_id)
+    if f.channel is not None:
+        statement = statement.where(
+            (a.channel == f.channel)
+            | and_(a.channel == "", a.organisation_id.in_(_channel_organisations(user, f.channel))))
+    return set(db.session.scalars(statement))
+
+
+def _record_counts_from_summaries(user, f: Filters) -> dict:
+    supplies, kits = db.session.execute(
+        in_scope(select(func.coalesce(func.sum(S.supplies), 0), func.coalesce(func.sum(S.kits), 0)),
+                 S, user, f.review).where(*_summary_conditions(f))).one()
+    t, r = TrainingDay, UseReportDay
+    sessions = in_scope(select(func.coalesce(func.sum(t.sessions), 0)), t, user, f.review).where(
+        *_other_conditions(t, t.session_date, user, f, area=False, product=False))
+    reports = in_scope(select(func.coalesce(func.sum(r.reports), 0)), r, user, f.review).where(
+        *_other_conditions(r, r.used_on, user, f, site=False))
+    counts = dict(supplies=int(supplies), kits=int(kits),
+                  training_sessions=int(db.session.scalar(sessions)),
+                  use_reports=int(db.session.scalar(reports)))
+    counts["records"] = counts["supplies"] + counts["training_sessions"] + counts["use_reports"]
+    return counts
+
+
 # --- the summary -------------------------------------------------------------------------
 
 @dataclass
@@ -339,13 +480,18 @@ def last_changed_statement(user):
 
 
 def last_changed(user) -> dt.datetime | None:
-    """When figures last changed, in UK time."""
-    return uk_datetime(db.session.scalar(last_changed_statement(user)))
+    """When figures last changed, in UK time (the summaries keep each row's latest
+    arrival, so this reads them rather than every record)."""
+    latest = union_all(*(in_scope(select(func.max(m.last_arrived).label("at")), m, user)
+                         for m in (SupplyDay, TrainingDay, UseReportDay))).subquery()
+    return uk_datetime(db.session.scalar(select(func.max(latest.c.at))))
 
 
 def record_counts(user, f: Filters) -> dict:
     """How many records `f` matches (counted ones, or `f.review`'s): supplies and their
     kits, training sessions (every kind) and use reports, and all records together."""
+    if reads_summaries(f):
+        return _record_counts_from_summaries(user, f)
     kits = scoped_supplies(select(func.count(), func.coalesce(func.sum(K.quantity), 0)), user, f)
     t, r = TrainingSession, NaloxoneUseReport
     sessions = in_scope(select(func.count()), t, user, f.review).where(
@@ -409,11 +555,21 @@ def _supply_groups(rows) -> dict[str, list[dict]]:
 def summary(user, f: Filters, today: dt.date) -> Summary:
     """Every period figure for `user`'s scope under `f`."""
     s = Summary(filters=f)
-    supply_rows, others_active, training_rows, reports_by_day = (
-        db.session.execute(statement).all()
-        for statement in statements(user, f, db.engine.dialect.name))
-    groups = _supply_groups(supply_rows)
-    days = groups["day"]
+    if reads_summaries(f):
+        figures = _supply_figures_from_summaries(user, f)
+        training_rows = db.session.execute(_training_from_summaries(user, f)).all()
+        reports_by_day = db.session.execute(_reports_from_summaries(user, f)).all()
+        active = _active_from_summaries(user, f)
+    else:
+        supply_rows, others_active, training_rows, reports_by_day = (
+            db.session.execute(statement).all()
+            for statement in statements(user, f, db.engine.dialect.name))
+        groups = _supply_groups(supply_rows)
+        kinds = groups["kind"]
+        figures = dict(day=groups["day"], site=kinds, product=kinds, category=kinds,
+                       reason=kinds, area=groups["area"])
+        active = {r["user_id"] for r in groups["user"]} | {uid for (uid,) in others_active}
+    days = figures["day"]
     s.weeks, s.channels_in_chart = _weeks(f, days, reports_by_day)
     total = {measure: sum(row[measure] for row in days) for measure in MEASURES}
     repeats = total["supplies"] - total["first"]
@@ -425,19 +581,19 @@ def summary(user, f: Filters, today: dt.date) -> Summary:
         referral_accepted=total["referral_accepted"],
     )
     s.by_channel = _breakdown(days, "channel", CHANNELS, always=MAIN_CHANNELS)
-    kinds = groups["kind"]
-    sites = _names(Site, {r["site_id"] for r in kinds}, lambda site: site.name)
-    s.by_site = sorted(_breakdown(kinds, "site_id", sites), key=lambda b: (-b.kits, b.label))
-    products = _names(Product, {r["product_id"] for r in kinds}, lambda p: p.name)
-    s.by_product = sorted(_breakdown(kinds, "product_id", products), key=lambda b: b.label)
-    s.by_category = _breakdown(kinds, "recipient_category", RECIPIENT_CATEGORIES,
+    sites = _names(Site, {r["site_id"] for r in figures["site"]}, lambda site: site.name)
+    s.by_site = sorted(_breakdown(figures["site"], "site_id", sites),
+                       key=lambda b: (-b.kits, b.label))
+    products = _names(Product, {r["product_id"] for r in figures["product"]}, lambda p: p.name)
+    s.by_product = sorted(_breakdown(figures["product"], "product_id", products),
+                          key=lambda b: b.label)
+    s.by_category = _breakdown(figures["category"], "recipient_category", RECIPIENT_CATEGORIES,
                                always=RECIPIENT_CATEGORIES)
-    s.by_area = sorted(_breakdown(groups["area"], "area", {}), key=lambda b: b.label)
-    ages = [dict(row, age_band=row["age_band"] or AGE_NOT_RECORDED) for row in groups["area"]]
+    s.by_area = sorted(_breakdown(figures["area"], "area", {}), key=lambda b: b.label)
+    ages = [dict(row, age_band=row["age_band"] or AGE_NOT_RECORDED) for row in figures["area"]]
     s.by_age = _breakdown(ages, "age_band", AGE_BAND_CHOICES, always=AGE_BAND_CHOICES)
-    s.repeat_reasons = _breakdown([r for r in kinds if r["repeat_reason"]],
+    s.repeat_reasons = _breakdown([r for r in figures["reason"] if r["repeat_reason"]],
                                   "repeat_reason", REPEAT_REASONS, always=REPEAT_REASONS)
-    active = {r["user_id"] for r in groups["user"]} | {user_id for (user_id,) in others_active}
     s.peers = dict(signed_off=_signed_off_peers(user, f, today),
                    active=_peers_among(user, active))
 

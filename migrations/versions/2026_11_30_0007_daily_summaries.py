@@ -1,0 +1,139 @@
+"""Daily summaries of supplies, training sessions, use reports and activity, filled from the
+records already stored.
+
+The app keeps these rows in the same transaction as the records (`peerkit.summaries`);
+this migration creates the tables and adds up the records an existing database holds, so
+figures read from the summaries equal the ones counted from the rows. The statements are
+written out here rather than imported from the app: a migration must do the same thing in
+a year's time, whatever the code then says.
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-11-30 23:40:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0007'
+down_revision = '0006'
+branch_labels = None
+depends_on = None
+
+CATEGORIES = ("person_at_risk", "family_friend_carer", "worker", "member_of_public", "unknown")
+REASONS = ("used_on_self", "used_on_someone_else", "lost", "stolen", "confiscated", "expired",
+           "damaged", "unknown")
+ARRIVED = "max(coalesce(reviewed_at, received_at))"
+
+
+def _count(name):
+    return sa.Column(name, sa.Integer(), nullable=False)
+
+
+def _summary_table(name, key_columns, measures, unique):
+    op.create_table(
+        name, *key_columns, *(_count(m) for m in measures),
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('organisation_id', sa.Integer(), nullable=False),
+        sa.Column('review_status', sa.String(length=10), nullable=False),
+        sa.Column('last_arrived', sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'],
+                                name=op.f(f'fk_{name}_organisation_id_organisation')),
+        sa.PrimaryKeyConstraint('id', name=op.f(f'pk_{name}')),
+        sa.UniqueConstraint('organisation_id', 'review_status', *unique,
+                            name=f'uq_{name}_key'))
+
+
+SUPPLY_MEASURES = ["supplies", "kits", "first", "used", "reach", "referral_offered",
+                   "referral_accepted"]
+for _code in CATEGORIES:
+    SUPPLY_MEASURES += [f"supplies_{_code}", f"kits_{_code}"]
+for _code in REASONS:
+    SUPPLY_MEASURES += [f"repeat_{_code}", f"repeat_kits_{_code}"]
+
+
+def _supply_sums():
+    sums = ["count(*)", "sum(quantity)",
+            "sum(CASE WHEN supply_type = 'first' THEN 1 ELSE 0 END)",
+            "sum(CASE WHEN repeat_reason IN ('used_on_self', 'used_on_someone_else') "
+            "THEN 1 ELSE 0 END)",
+            "sum(CASE WHEN supply_type = 'first' AND recipient_category = 'person_at_risk' "
+            "THEN 1 ELSE 0 END)",
+            "sum(CASE WHEN referral_offered THEN 1 ELSE 0 END)",
+            "sum(CASE WHEN referral_accepted THEN 1 ELSE 0 END)"]
+    for column, codes in (("recipient_category", CATEGORIES), ("repeat_reason", REASONS)):
+        for code in codes:
+            sums += [f"sum(CASE WHEN {column} = '{code}' THEN 1 ELSE 0 END)",
+                     f"sum(CASE WHEN {column} = '{code}' THEN quantity ELSE 0 END)"]
+    return sums
+
+
+ATTENDEES = "(attendees_at_risk + attendees_family + attendees_worker + attendees_unknown)"
+
+
+def upgrade():
+    _summary_table('supply_day', [
+        sa.Column('supplied_on', sa.Date(), nullable=False),
+        sa.Column('channel', sa.String(length=20), nullable=False),
+        sa.Column('site_id', sa.Integer(), nullable=False),
+        sa.Column('product_id', sa.Integer(), nullable=False),
+        sa.Column('area', sa.String(length=8), nullable=False),
+        sa.Column('age_band', sa.String(length=10), nullable=False)], SUPPLY_MEASURES,
+        ('supplied_on', 'channel', 'site_id', 'product_id', 'area', 'age_band'))
+    _summary_table('training_day', [
+        sa.Column('session_date', sa.Date(), nullable=False),
+        sa.Column('kind', sa.String(length=32), nullable=False),
+        sa.Column('site_id', sa.Integer(), nullable=False)],
+        ['sessions', 'attendees', 'with_kit'], ('session_date', 'kind', 'site_id'))
+    _summary_table('use_report_day', [
+        sa.Column('used_on', sa.Date(), nullable=False),
+        sa.Column('area', sa.String(length=8), nullable=False),
+        sa.Column('product_id', sa.Integer(), nullable=False)],
+        ['reports'], ('used_on', 'area', 'product_id'))
+    _summary_table('activity_day', [
+        sa.Column('day', sa.Date(), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('channel', sa.String(length=20), nullable=False)],
+        ['records'], ('day', 'user_id', 'channel'))
+
+    supply_key = ("organisation_id, coalesce(review_status, 'counted'), supplied_on, channel, "
+                  "coalesce(site_id, 0), coalesce(product_id, 0), coalesce(area, ''), "
+                  "coalesce(age_band, '')")
+    op.execute(
+        "INSERT INTO supply_day (organisation_id, review_status, supplied_on, channel, site_id, "
+        f"product_id, area, age_band, {', '.join(SUPPLY_MEASURES)}, last_arrived) "
+        f"SELECT {supply_key}, {', '.join(_supply_sums())}, {ARRIVED} FROM kit_supply "
+        f"GROUP BY {supply_key}")
+    training_key = ("organisation_id, coalesce(review_status, 'counted'), session_date, kind, "
+                    "coalesce(site_id, 0)")
+    op.execute(
+        "INSERT INTO training_day (organisation_id, review_status, session_date, kind, site_id, "
+        "sessions, attendees, with_kit, last_arrived) "
+        f"SELECT {training_key}, count(*), sum{ATTENDEES}, "
+        f"sum(CASE WHEN kits_taken < {ATTENDEES} THEN kits_taken ELSE {ATTENDEES} END), "
+        f"{ARRIVED} FROM training_session GROUP BY {training_key}")
+    report_key = ("organisation_id, coalesce(review_status, 'counted'), used_on, "
+                  "coalesce(area, ''), coalesce(product_id, 0)")
+    op.execute(
+        "INSERT INTO use_report_day (organisation_id, review_status, used_on, area, product_id, "
+        f"reports, last_arrived) SELECT {report_key}, count(*), {ARRIVED} "
+        f"FROM naloxone_use_report GROUP BY {report_key}")
+    sources = " UNION ALL ".join(
+        f"SELECT organisation_id, coalesce(review_status, 'counted') AS review_status, "
+        f"{day} AS day, user_id, {channel} AS channel, "
+        f"coalesce(reviewed_at, received_at) AS at FROM {table}"
+        for table, day, channel in (("kit_supply", "supplied_on", "coalesce(channel, '')"),
+                                    ("training_session", "session_date", "''"),
+                                    ("naloxone_use_report", "used_on", "''")))
+    op.execute(
+        "INSERT INTO activity_day (organisation_id, review_status, day, user_id, channel, "
+        "records, last_arrived) SELECT organisation_id, review_status, day, user_id, channel, "
+        f"count(*), max(at) FROM ({sources}) AS records "
+        "GROUP BY organisation_id, review_status, day, user_id, channel")
+
+
+def downgrade():
+    for name in ('activity_day', 'use_report_day', 'training_day', 'supply_day'):
+        op.drop_table(name)

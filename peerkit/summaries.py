@@ -1,0 +1,365 @@
+"""Daily summaries of field records, kept in the same transaction as the records.
+
+The commissioner's figures add up hundreds of thousands of supplies. Rather than scan them
+for every page, each kit supply, training session and use report adds itself to one row
+of a daily summary table (`SupplyDay`, `TrainingDay`, `UseReportDay`, and `ActivityDay`
+for "peers active"), keyed by its organisation, review status, event day and the
+dimensions the dashboard filters on. The row is written in the transaction that writes
+the record, so the two never disagree:
+
+- records stored through the ORM (coordinators' screens, review, factories, the demo)
+  are summarised by a flush hook: a new row adds, a changed row moves its contribution
+  from its old key to its new one, a deleted row takes it away;
+- the sync API inserts in bulk (`peerkit.api.push`) and calls `add_rows` for exactly the
+  rows it stored.
+
+Bulk SQL UPDATE or DELETE of these records bypasses both: run `flask peerkit
+rebuild-summaries` after one (`rebuild` recomputes every row from the records, with SQL
+written independently of the incremental code; the tests check that both agree).
+
+A removal can lower a row's `last_arrived` (the latest moment one of its records reached
+the figures), which a running maximum cannot undo, so a row losing a record has it
+recomputed from the records, and a row left with no records is deleted.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Callable
+
+from sqlalchemy import and_, case, delete, event, func, insert, literal, select, union_all
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, attributes
+
+from .models import (
+    ActivityDay,
+    KitSupply,
+    NaloxoneUseReport,
+    SupplyDay,
+    TrainingDay,
+    UseReportDay,
+)
+from .vocab import RECIPIENT_CATEGORIES, REPEAT_REASONS, USED_REPEAT_REASONS
+
+COUNTED = "counted"
+
+
+def _category_columns(code: str) -> tuple[str, str]:
+    return f"supplies_{code}", f"kits_{code}"
+
+
+def _reason_columns(code: str) -> tuple[str, str]:
+    return f"repeat_{code}", f"repeat_kits_{code}"
+
+
+@dataclass(frozen=True)
+class Part:
+    """How records of one model add up into one summary table.
+
+    `key` maps each key column of the summary to the record's attribute and the value
+    stored when it is absent (attribute None: always that value). `measures` computes a
+    record's contribution in Python; `measures_sql` the same sums in SQL, for `rebuild`.
+    `count` is the measure that says how many records a row holds.
+    """
+
+    record: type
+    summary: type
+    key: tuple[tuple[str, str | None, object], ...]
+    measures: Callable[[Callable], dict]
+    measures_sql: Callable[[], dict]
+    count: str
+
+
+def _supply_measures(get) -> dict:
+    kits = get("quantity") or 1
+    first = get("supply_type") == "first"
+    reason = get("repeat_reason")
+    values = dict(supplies=1, kits=kits, first=int(first),
+                  used=int(reason in USED_REPEAT_REASONS),
+                  reach=int(first and get("recipient_category") == "person_at_risk"),
+                  referral_offered=int(bool(get("referral_offered"))),
+                  referral_accepted=int(bool(get("referral_accepted"))))
+    if get("recipient_category") in RECIPIENT_CATEGORIES:
+        supplies, kit_column = _category_columns(get("recipient_category"))
+        values[supplies], values[kit_column] = 1, kits
+    if reason in REPEAT_REASONS:
+        supplies, kit_column = _reason_columns(reason)
+        values[supplies], values[kit_column] = 1, kits
+    return values
+
+
+def _supply_measures_sql() -> dict:
+    k = KitSupply
+
+    def count_if(condition):
+        return func.sum(case((condition, 1), else_=0))
+
+    def kits_if(condition):
+        return func.sum(case((condition, k.quantity), else_=0))
+
+    values = dict(supplies=func.count(), kits=func.sum(k.quantity),
+                  first=count_if(k.supply_type == "first"),
+                  used=count_if(k.repeat_reason.in_(USED_REPEAT_REASONS)),
+                  reach=count_if(and_(k.supply_type == "first",
+                                      k.recipient_category == "person_at_risk")),
+                  referral_offered=count_if(k.referral_offered.is_(True)),
+                  referral_accepted=count_if(k.referral_accepted.is_(True)))
+    for code in RECIPIENT_CATEGORIES:
+        supplies, kits = _category_columns(code)
+        values[supplies] = count_if(k.recipient_category == code)
+        values[kits] = kits_if(k.recipient_category == code)
+    for code in REPEAT_REASONS:
+        supplies, kits = _reason_columns(code)
+        values[supplies] = count_if(k.repeat_reason == code)
+        values[kits] = kits_if(k.repeat_reason == code)
+    return values
+
+
+def _training_attendees(get) -> int:
+    return sum(get(name) or 0 for name in ("attendees_at_risk", "attendees_family",
+                                           "attendees_worker", "attendees_unknown"))
+
+
+def _training_measures(get) -> dict:
+    attendees = _training_attendees(get)
+    return dict(sessions=1, attendees=attendees, with_kit=min(get("kits_taken") or 0, attendees))
+
+
+def _training_measures_sql() -> dict:
+    from .models import TrainingSession as t
+    attendees = t.attendees_at_risk + t.attendees_family + t.attendees_worker + t.attendees_unknown
+    return dict(sessions=func.count(), attendees=func.sum(attendees),
+                with_kit=func.sum(case((t.kits_taken < attendees, t.kits_taken), else_=attendees)))
+
+
+def _one_record(_get) -> dict:
+    return dict(records=1)
+
+
+def _parts() -> list[Part]:
+    from .models import TrainingSession
+    common = (("organisation_id", "organisation_id", None),
+              ("review_status", "review_status", COUNTED))
+    supply = Part(KitSupply, SupplyDay, common + (
+        ("supplied_on", "supplied_on", None), ("channel", "channel", None),
+        ("site_id", "site_id", 0), ("product_id", "product_id", 0), ("area", "area", ""),
+        ("age_band", "age_band", "")), _supply_measures, _supply_measures_sql, "supplies")
+    training = Part(TrainingSession, TrainingDay, common + (
+        ("session_date", "session_date", None), ("kind", "kind", None),
+        ("site_id", "site_id", 0)), _training_measures, _training_measures_sql, "sessions")
+    reports = Part(NaloxoneUseReport, UseReportDay, common + (
+        ("used_on", "used_on", None), ("area", "area", ""), ("product_id", "product_id", 0)),
+        lambda _get: dict(reports=1), lambda: dict(reports=func.count()), "reports")
+    activity = [Part(model, ActivityDay, common + (
+        ("day", day, None), ("user_id", "user_id", None), ("channel", channel, "")),
+        _one_record, lambda: dict(records=func.count()), "records")
+        for model, day, channel in ((KitSupply, "supplied_on", "channel"),
+                                    (TrainingSession, "session_date", None),
+                                    (NaloxoneUseReport, "used_on", None))]
+    return [supply, training, reports, *activity]
+
+
+PARTS = _parts()
+PARTS_BY_RECORD = defaultdict(list)
+for _part in PARTS:
+    PARTS_BY_RECORD[_part.record].append(_part)
+SUMMARY_MODELS = (SupplyDay, TrainingDay, UseReportDay, ActivityDay)
+# The record attributes a summary depends on: a change to any other leaves it alone.
+WATCHED = {model: {"received_at", "reviewed_at"} | {
+    name for part in parts for _column, name, _absent in part.key if name} | {
+    "quantity", "supply_type", "repeat_reason", "recipient_category", "referral_offered",
+    "referral_accepted", "attendees_at_risk", "attendees_family", "attendees_worker",
+    "attendees_unknown", "kits_taken"} & set(model.__table__.columns.keys())
+    for model, parts in PARTS_BY_RECORD.items()}
+
+
+def _key(part: Part, get) -> tuple:
+    values = []
+    for _column, name, absent in part.key:
+        value = get(name) if name else None
+        values.append(absent if value is None else value)
+    return tuple(values)
+
+
+def _arrived(get):
+    return get("reviewed_at") or get("received_at")
+
+
+class _Changes:
+    """Contributions to apply: {part: {key: [measures, latest arrival, removed?]}}."""
+
+    def __init__(self):
+        self.by_part: dict[Part, dict] = defaultdict(dict)
+
+    def add(self, part: Part, get, sign: int) -> None:
+        key = _key(part, get)
+        entry = self.by_part[part].setdefault(key, [defaultdict(int), None, False])
+        for name, value in part.measures(get).items():
+            entry[0][name] += sign * value
+        if sign > 0:
+            arrived = _arrived(get)
+            if arrived is not None and (entry[1] is None or arrived > entry[1]):
+                entry[1] = arrived
+        else:
+            entry[2] = True
+
+    def apply(self, connection) -> None:
+        for part, entries in self.by_part.items():
+            _apply(connection, part, entries)
+
+
+def _upsert(connection, summary, key_columns, rows) -> None:
+    table = summary.__table__
+    insert_ = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    statement = insert_(table)
+    measures = [c for c in rows[0] if c not in key_columns and c != "last_arrived"]
+    latest = case((statement.excluded.last_arrived.is_(None), table.c.last_arrived),
+                  (table.c.last_arrived.is_(None), statement.excluded.last_arrived),
+                  (statement.excluded.last_arrived > table.c.last_arrived,
+                   statement.excluded.last_arrived),
+                  else_=table.c.last_arrived)
+    statement = statement.on_conflict_do_update(
+        index_elements=key_columns,
+        set_={**{m: table.c[m] + statement.excluded[m] for m in measures}, "last_arrived": latest})
+    connection.execute(statement, rows)
+
+
+def _apply(connection, part: Part, entries: dict) -> None:
+    summary = part.summary
+    key_columns = [column for column, _name, _absent in part.key]
+    measure_names = sorted(set(part.measures_sql()))
+    rows = []
+    # Sorted, so two transactions touching the same rows lock them in the same order.
+    for key in sorted(entries, key=repr):
+        measures, arrived, _removed = entries[key]
+        if not any(measures.values()) and arrived is None:
+            continue
+        rows.append({**dict(zip(key_columns, key)), **{m: measures.get(m, 0) for m in
+                                                       measure_names}, "last_arrived": arrived})
+    if rows:
+        _upsert(connection, summary, key_columns, rows)
+    for key, (_measures, _arrived_at, removed) in entries.items():
+        if removed:
+            _settle(connection, part, dict(zip(key_columns, key)))
+
+
+def _settle(connection, part: Part, key: dict) -> None:
+    """After a removal: delete the row if it holds no record, else recompute its latest
+    arrival from the records (a maximum cannot be undone)."""
+    table = part.summary.__table__
+    where = and_(*(table.c[column] == value for column, value in key.items()))
+    connection.execute(delete(table).where(where, table.c[part.count] <= 0))
+    parts = [p for p in PARTS if p.summary is part.summary]
+    maxima = [select(func.max(func.coalesce(p.record.reviewed_at, p.record.received_at))
+                     .label("at")).where(*_record_conditions(p, key)) for p in parts]
+    both = union_all(*maxima).subquery() if len(maxima) > 1 else maxima[0].subquery()
+    connection.execute(table.update().where(where).values(
+        last_arrived=select(func.max(both.c.at)).scalar_subquery()))
+
+
+def _record_conditions(part: Part, key: dict) -> list:
+    conditions = []
+    for column, name, absent in part.key:
+        if name is None:
+            if key[column] != absent:
+                conditions.append(literal(False))
+            continue
+        attribute = getattr(part.record, name)
+        if key[column] == absent and absent is not None:
+            conditions.append((attribute.is_(None)) | (attribute == absent))
+        else:
+            conditions.append(attribute == key[column])
+    return conditions
+
+
+# --- incremental: the flush hook and the sync API's bulk insert --------------------------
+
+def _getter(obj):
+    return lambda name: getattr(obj, name)
+
+
+def _old_getter(obj):
+    """The attribute values `obj` had before this flush."""
+    def get(name):
+        history = attributes.get_history(obj, name)
+        if history.deleted:
+            return history.deleted[0]
+        if history.unchanged:
+            return history.unchanged[0]
+        return getattr(obj, name)
+    return get
+
+
+@event.listens_for(Session, "after_flush")
+def _summarise_flush(session: Session, _flush_context) -> None:
+    changes = _Changes()
+    for obj in session.new:
+        for part in PARTS_BY_RECORD.get(type(obj), ()):
+            changes.add(part, _getter(obj), +1)
+    for obj in session.dirty:
+        parts = PARTS_BY_RECORD.get(type(obj), ())
+        if not parts or not any(attributes.get_history(obj, name).has_changes()
+                                for name in WATCHED[type(obj)]):
+            continue
+        for part in parts:
+            changes.add(part, _old_getter(obj), -1)
+            changes.add(part, _getter(obj), +1)
+    for obj in session.deleted:
+        for part in PARTS_BY_RECORD.get(type(obj), ()):
+            changes.add(part, _old_getter(obj), -1)
+    if changes.by_part:
+        changes.apply(session.connection())
+
+
+def add_rows(session: Session, model, rows: list[dict]) -> None:
+    """Summarise records of `model` just inserted in bulk (as the dicts inserted)."""
+    parts = PARTS_BY_RECORD.get(model, ())
+    if not parts or not rows:
+        return
+    changes = _Changes()
+    for row in rows:
+        for part in parts:
+            changes.add(part, row.get, +1)
+    changes.apply(session.connection())
+
+
+# --- rebuild ------------------------------------------------------------------------------
+
+def _rebuild_select(part: Part):
+    record = part.record
+    columns = []
+    for column, name, absent in part.key:
+        if name is None:
+            columns.append(literal(absent).label(column))
+        elif absent is None:
+            columns.append(getattr(record, name).label(column))
+        else:
+            columns.append(func.coalesce(getattr(record, name), literal(absent)).label(column))
+    return columns
+
+
+def rebuild(session: Session) -> dict[str, int]:
+    """Recompute every summary row from the records (in the caller's transaction)."""
+    counts = {}
+    for summary in SUMMARY_MODELS:
+        session.execute(delete(summary))
+        parts = [p for p in PARTS if p.summary is summary]
+        key_columns = [column for column, _name, _absent in parts[0].key]
+        measures = parts[0].measures_sql()
+        if len(parts) == 1:
+            part = parts[0]
+            keys = _rebuild_select(part)
+            source = select(*keys, *(value.label(name) for name, value in measures.items()),
+                            func.max(func.coalesce(part.record.reviewed_at,
+                                                   part.record.received_at)).label("last_arrived")
+                            ).group_by(*keys)
+        else:  # activity: every kind of record, one row per person and day
+            rows = union_all(*(select(*_rebuild_select(p), func.coalesce(
+                p.record.reviewed_at, p.record.received_at).label("at")) for p in parts)).subquery()
+            keys = [rows.c[column] for column in key_columns]
+            source = select(*keys, func.count().label("records"),
+                            func.max(rows.c.at).label("last_arrived")).group_by(*keys)
+        names = [*key_columns, *measures, "last_arrived"]
+        session.execute(insert(summary).from_select(names, source))
+        counts[summary.__tablename__] = session.scalar(select(func.count()).select_from(summary))
+    return counts
