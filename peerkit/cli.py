@@ -4,7 +4,7 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from . import demo
+from . import demo, summaries
 from .extensions import db
 from .models import Organisation, User
 from .vocab import PRODUCT_ROUTES, ROLES
@@ -145,6 +145,15 @@ def product_retire(code) -> None:
     retire_product(None, product)
     db.session.commit()
     click.echo(f"Retired {product.code}: it can no longer be booked in.")
+
+
+@peerkit_cli.command("rebuild-summaries")
+def rebuild_summaries() -> None:
+    """Recompute the daily summaries from the records (after a bulk SQL change to them)."""
+    counts = summaries.rebuild(db.session)
+    db.session.commit()
+    for table, rows in counts.items():
+        click.echo(f"{table}: {rows} rows")
 
 
 def register(app: Flask) -> None:
