@@ -601,6 +601,36 @@ class ActivityDay(_DailySummary, db.Model):
     records: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class SupplyBatch(_DailySummary, db.Model):
+    """Kit supplies added up per organisation, site and batch over all time (kits of
+    recalled batches with recipients: a figure over all time, not a period)."""
+
+    __tablename__ = "supply_batch"
+    __table_args__ = (UniqueConstraint("organisation_id", "review_status", "site_id",
+                                       "batch_id", name="uq_supply_batch_key"),)
+
+    site_id: Mapped[int] = mapped_column(Integer)
+    batch_id: Mapped[int] = mapped_column(Integer, index=True)
+    supplies: Mapped[int] = mapped_column(Integer, default=0)
+    kits: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StockBalance(db.Model):
+    """Kits in hand per holder (a site, or a person who carries kits: the other id is 0)
+    and batch, kept in the same transaction as the movements and supplies that change it
+    (`peerkit.summaries`). Rows at zero are deleted."""
+
+    __tablename__ = "stock_balance"
+    __table_args__ = (UniqueConstraint("site_id", "user_id", "batch_id",
+                                       name="uq_stock_balance_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[int] = mapped_column(Integer, index=True)
+    batch_id: Mapped[int] = mapped_column(Integer)
+    quantity: Mapped[int] = mapped_column(Integer, default=0)
+
+
 FIELD_RECORD_MODELS = (TrainingSession, Consent, KitSupply, NaloxoneUseReport, StockMovement,
                        DiscardNotice)
 # The records a person reviews when they are held.

@@ -27,7 +27,18 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Callable
 
-from sqlalchemy import and_, case, delete, event, func, insert, literal, select, union_all
+from sqlalchemy import (
+    and_,
+    case,
+    delete,
+    event,
+    func,
+    insert,
+    literal,
+    select,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, attributes
 
@@ -35,10 +46,15 @@ from .models import (
     ActivityDay,
     KitSupply,
     NaloxoneUseReport,
+    StockBalance,
+    StockMovement,
+    SupplyBatch,
     SupplyDay,
     TrainingDay,
     UseReportDay,
+    User,
 )
+from .stock import PERSONAL_HOLDER_ROLES
 from .vocab import RECIPIENT_CATEGORIES, REPEAT_REASONS, USED_REPEAT_REASONS
 
 COUNTED = "counted"
@@ -156,14 +172,18 @@ def _parts() -> list[Part]:
         for model, day, channel in ((KitSupply, "supplied_on", "channel"),
                                     (TrainingSession, "session_date", None),
                                     (NaloxoneUseReport, "used_on", None))]
-    return [supply, training, reports, *activity]
+    batches = Part(KitSupply, SupplyBatch, common + (
+        ("site_id", "site_id", 0), ("batch_id", "batch_id", None)),
+        lambda get: dict(supplies=1, kits=get("quantity") or 1),
+        lambda: dict(supplies=func.count(), kits=func.sum(KitSupply.quantity)), "supplies")
+    return [supply, training, reports, *activity, batches]
 
 
 PARTS = _parts()
 PARTS_BY_RECORD = defaultdict(list)
 for _part in PARTS:
     PARTS_BY_RECORD[_part.record].append(_part)
-SUMMARY_MODELS = (SupplyDay, TrainingDay, UseReportDay, ActivityDay)
+SUMMARY_MODELS = (SupplyDay, TrainingDay, UseReportDay, ActivityDay, SupplyBatch)
 # The record attributes a summary depends on: a change to any other leaves it alone.
 WATCHED = {model: {"received_at", "reviewed_at"} | {
     name for part in parts for _column, name, _absent in part.key if name} | {
@@ -272,6 +292,67 @@ def _record_conditions(part: Part, key: dict) -> list:
     return conditions
 
 
+# --- stock balances: kits in hand per holder and batch ------------------------------------
+
+BALANCE_WATCHED = {
+    StockMovement: {"quantity", "batch_id", "from_site_id", "from_user_id", "to_site_id",
+                    "to_user_id"},
+    KitSupply: {"quantity", "batch_id", "site_id", "user_id"},
+}
+
+
+def _balance_deltas(model, get, roles: dict[int, str]) -> list[tuple[tuple, int]]:
+    """((site id or 0, user id or 0, batch id), kits) a record moves into or out of stock.
+
+    A peer's or carrier's supplies come out of their own stock, anyone else's out of the
+    site's where they supplied (`peerkit.stock`): the person's role at the time decides."""
+    quantity, batch = get("quantity") or 0, get("batch_id")
+    if model is KitSupply:
+        if roles[get("user_id")] in PERSONAL_HOLDER_ROLES:
+            return [((0, get("user_id"), batch), -quantity)]
+        return [((get("site_id"), 0, batch), -quantity)]
+    deltas = []
+    for prefix, sign in (("to", 1), ("from", -1)):
+        if get(f"{prefix}_site_id") is not None:
+            deltas.append(((get(f"{prefix}_site_id"), 0, batch), sign * quantity))
+        if get(f"{prefix}_user_id") is not None:
+            deltas.append(((0, get(f"{prefix}_user_id"), batch), sign * quantity))
+    return deltas
+
+
+class _Balances:
+    """Changes to stock balances within one flush or bulk insert."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.deltas: dict[tuple, int] = defaultdict(int)
+        self.roles: dict[int, str] = {}
+
+    def add(self, model, get, sign: int) -> None:
+        if model is KitSupply and get("user_id") not in self.roles:
+            self.roles[get("user_id")] = self.connection.scalar(
+                select(User.role).where(User.id == get("user_id")))
+        for key, kits in _balance_deltas(model, get, self.roles):
+            self.deltas[key] += sign * kits
+
+    def apply(self) -> None:
+        rows = [dict(site_id=site, user_id=user, batch_id=batch, quantity=kits)
+                for (site, user, batch), kits in sorted(self.deltas.items()) if kits]
+        if not rows:
+            return
+        table = StockBalance.__table__
+        insert_ = (postgresql.insert if self.connection.dialect.name == "postgresql"
+                   else sqlite.insert)
+        statement = insert_(table)
+        self.connection.execute(statement.on_conflict_do_update(
+            index_elements=["site_id", "user_id", "batch_id"],
+            set_={"quantity": table.c.quantity + statement.excluded.quantity}), rows)
+        touched = [(row["site_id"], row["user_id"], row["batch_id"]) for row in rows]
+        self.connection.execute(delete(table).where(
+            tuple_(table.c.site_id, table.c.user_id, table.c.batch_id).in_(touched),
+            table.c.quantity == 0))
+
+
 # --- incremental: the flush hook and the sync API's bulk insert --------------------------
 
 def _getter(obj):
@@ -290,37 +371,54 @@ def _old_getter(obj):
     return get
 
 
+def _changed(obj, names) -> bool:
+    return any(attributes.get_history(obj, name).has_changes() for name in names)
+
+
 @event.listens_for(Session, "after_flush")
 def _summarise_flush(session: Session, _flush_context) -> None:
-    changes = _Changes()
+    if not any(type(obj) in PARTS_BY_RECORD or type(obj) in BALANCE_WATCHED
+               for obj in (*session.new, *session.dirty, *session.deleted)):
+        return
+    connection = session.connection()
+    changes, balances = _Changes(), _Balances(connection)
     for obj in session.new:
         for part in PARTS_BY_RECORD.get(type(obj), ()):
             changes.add(part, _getter(obj), +1)
+        if type(obj) in BALANCE_WATCHED:
+            balances.add(type(obj), _getter(obj), +1)
     for obj in session.dirty:
-        parts = PARTS_BY_RECORD.get(type(obj), ())
-        if not parts or not any(attributes.get_history(obj, name).has_changes()
-                                for name in WATCHED[type(obj)]):
-            continue
-        for part in parts:
-            changes.add(part, _old_getter(obj), -1)
-            changes.add(part, _getter(obj), +1)
+        model = type(obj)
+        if model in PARTS_BY_RECORD and _changed(obj, WATCHED[model]):
+            for part in PARTS_BY_RECORD[model]:
+                changes.add(part, _old_getter(obj), -1)
+                changes.add(part, _getter(obj), +1)
+        if model in BALANCE_WATCHED and _changed(obj, BALANCE_WATCHED[model]):
+            balances.add(model, _old_getter(obj), -1)
+            balances.add(model, _getter(obj), +1)
     for obj in session.deleted:
         for part in PARTS_BY_RECORD.get(type(obj), ()):
             changes.add(part, _old_getter(obj), -1)
-    if changes.by_part:
-        changes.apply(session.connection())
+        if type(obj) in BALANCE_WATCHED:
+            balances.add(type(obj), _old_getter(obj), -1)
+    changes.apply(connection)
+    balances.apply()
 
 
 def add_rows(session: Session, model, rows: list[dict]) -> None:
-    """Summarise records of `model` just inserted in bulk (as the dicts inserted)."""
-    parts = PARTS_BY_RECORD.get(model, ())
-    if not parts or not rows:
+    """Summarise records of `model` just inserted in bulk (as the dicts inserted), and
+    move the stock they move."""
+    if not rows:
         return
-    changes = _Changes()
+    connection = session.connection()
+    changes, balances = _Changes(), _Balances(connection)
     for row in rows:
-        for part in parts:
+        for part in PARTS_BY_RECORD.get(model, ()):
             changes.add(part, row.get, +1)
-    changes.apply(session.connection())
+        if model in BALANCE_WATCHED:
+            balances.add(model, row.get, +1)
+    changes.apply(connection)
+    balances.apply()
 
 
 # --- rebuild ------------------------------------------------------------------------------
@@ -362,4 +460,34 @@ def rebuild(session: Session) -> dict[str, int]:
         names = [*key_columns, *measures, "last_arrived"]
         session.execute(insert(summary).from_select(names, source))
         counts[summary.__tablename__] = session.scalar(select(func.count()).select_from(summary))
+    counts["stock_balance"] = _rebuild_balances(session)
     return counts
+
+
+def _rebuild_balances(session: Session) -> int:
+    """Kits in hand per holder and batch: movements in, less movements out, less kits
+    supplied (by the person if they carry kits, else at the site)."""
+    m, k = StockMovement, KitSupply
+    zero = literal(0)
+    moves = [select(site, user, m.batch_id.label("batch_id"), amount.label("kits"))
+             .where(column.is_not(None))
+             for column, site, user, amount in (
+                 (m.to_site_id, m.to_site_id.label("site_id"), zero.label("user_id"), m.quantity),
+                 (m.to_user_id, zero.label("site_id"), m.to_user_id.label("user_id"), m.quantity),
+                 (m.from_site_id, m.from_site_id.label("site_id"), zero.label("user_id"),
+                  -m.quantity),
+                 (m.from_user_id, zero.label("site_id"), m.from_user_id.label("user_id"),
+                  -m.quantity))]
+    personal = User.role.in_(PERSONAL_HOLDER_ROLES)
+    supplies = (select(case((personal, 0), else_=k.site_id).label("site_id"),
+                       case((personal, k.user_id), else_=0).label("user_id"),
+                       k.batch_id.label("batch_id"), (-k.quantity).label("kits"))
+                .join(User, User.id == k.user_id))
+    every = union_all(*moves, supplies).subquery()
+    keys = (every.c.site_id, every.c.user_id, every.c.batch_id)
+    session.execute(delete(StockBalance))
+    session.execute(insert(StockBalance).from_select(
+        ["site_id", "user_id", "batch_id", "quantity"],
+        select(*keys, func.sum(every.c.kits)).group_by(*keys)
+        .having(func.sum(every.c.kits) != 0)))
+    return session.scalar(select(func.count()).select_from(StockBalance))

@@ -1,5 +1,5 @@
-"""Daily summaries of supplies, training sessions, use reports and activity, filled from the
-records already stored.
+"""Daily summaries of supplies, training sessions, use reports and activity, supplies per
+batch, and stock balances per holder and batch, filled from the records already stored.
 
 The app keeps these rows in the same transaction as the records (`peerkit.summaries`);
 this migration creates the tables and adds up the records an existing database holds, so
@@ -97,6 +97,21 @@ def upgrade():
         sa.Column('user_id', sa.Integer(), nullable=False),
         sa.Column('channel', sa.String(length=20), nullable=False)],
         ['records'], ('day', 'user_id', 'channel'))
+    _summary_table('supply_batch', [
+        sa.Column('site_id', sa.Integer(), nullable=False),
+        sa.Column('batch_id', sa.Integer(), nullable=False)],
+        ['supplies', 'kits'], ('site_id', 'batch_id'))
+    op.create_index(op.f('ix_supply_batch_batch_id'), 'supply_batch', ['batch_id'])
+    op.create_table(
+        'stock_balance',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('site_id', sa.Integer(), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('batch_id', sa.Integer(), nullable=False),
+        sa.Column('quantity', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_stock_balance')),
+        sa.UniqueConstraint('site_id', 'user_id', 'batch_id', name='uq_stock_balance_key'))
+    op.create_index(op.f('ix_stock_balance_user_id'), 'stock_balance', ['user_id'])
 
     supply_key = ("organisation_id, coalesce(review_status, 'counted'), supplied_on, channel, "
                   "coalesce(site_id, 0), coalesce(product_id, 0), coalesce(area, ''), "
@@ -134,6 +149,32 @@ def upgrade():
         "GROUP BY organisation_id, review_status, day, user_id, channel")
 
 
+    batch_key = "organisation_id, coalesce(review_status, 'counted'), site_id, batch_id"
+    op.execute(
+        "INSERT INTO supply_batch (organisation_id, review_status, site_id, batch_id, supplies, "
+        f"kits, last_arrived) SELECT {batch_key}, count(*), sum(quantity), {ARRIVED} "
+        f"FROM kit_supply GROUP BY {batch_key}")
+    # Kits in hand: movements in, less movements out, less kits supplied (by a peer or a
+    # carrier from their own stock, by anyone else at the site).
+    op.execute(
+        "INSERT INTO stock_balance (site_id, user_id, batch_id, quantity) "
+        "SELECT site_id, user_id, batch_id, sum(kits) FROM ("
+        "SELECT to_site_id AS site_id, 0 AS user_id, batch_id, quantity AS kits "
+        "FROM stock_movement WHERE to_site_id IS NOT NULL UNION ALL "
+        "SELECT 0, to_user_id, batch_id, quantity FROM stock_movement "
+        "WHERE to_user_id IS NOT NULL UNION ALL "
+        "SELECT from_site_id, 0, batch_id, -quantity FROM stock_movement "
+        "WHERE from_site_id IS NOT NULL UNION ALL "
+        "SELECT 0, from_user_id, batch_id, -quantity FROM stock_movement "
+        "WHERE from_user_id IS NOT NULL UNION ALL "
+        "SELECT CASE WHEN u.role IN ('peer', 'carrier') THEN 0 ELSE s.site_id END, "
+        "CASE WHEN u.role IN ('peer', 'carrier') THEN s.user_id ELSE 0 END, "
+        's.batch_id, -s.quantity FROM kit_supply AS s JOIN "user" AS u ON u.id = s.user_id'
+        ") AS moves GROUP BY site_id, user_id, batch_id HAVING sum(kits) <> 0")
+
+
 def downgrade():
+    op.drop_table('stock_balance')
+    op.drop_table('supply_batch')
     for name in ('activity_day', 'use_report_day', 'training_day', 'supply_day'):
         op.drop_table(name)

@@ -38,6 +38,7 @@ from ..models import (
     Site,
     StockBatch,
     SupplierSignOff,
+    SupplyBatch,
     SupplyDay,
     TrainingDay,
     TrainingSession,
@@ -672,13 +673,14 @@ def stock(user, today: dt.date, f: Filters | None = None) -> dict:
     # counted beside the figure: those kits are with recipients all the same.
     for key, review in (("recalled_with_recipients", None),
                         ("recalled_with_recipients_held", "held")):
-        recalled = in_scope(select(func.coalesce(func.sum(KitSupply.quantity), literal(0)))
-                            .join(StockBatch, StockBatch.id == KitSupply.batch_id)
-                            .where(StockBatch.recalled_at.is_not(None)), KitSupply, user, review)
+        b = SupplyBatch
+        recalled = in_scope(select(func.coalesce(func.sum(b.kits), literal(0)))
+                            .join(StockBatch, StockBatch.id == b.batch_id)
+                            .where(StockBatch.recalled_at.is_not(None)), b, user, review)
         if f is not None and f.organisation_id is not None:
-            recalled = recalled.where(KitSupply.organisation_id == f.organisation_id)
+            recalled = recalled.where(b.organisation_id == f.organisation_id)
         if f is not None and f.site_id is not None:
-            recalled = recalled.where(KitSupply.site_id == f.site_id)
+            recalled = recalled.where(b.site_id == f.site_id)
         totals[key] = int(db.session.scalar(recalled) or 0)
     return dict(rows=rows, totals=totals)
 
