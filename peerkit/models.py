@@ -506,24 +506,10 @@ class _DailySummary:
     last_arrived: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
-class SupplyDay(_DailySummary, db.Model):
-    """Kit supplies added up per day and per combination of the dashboard's filters.
+class _SupplyCounts:
+    """What a summary of kit supplies adds up. Recipient categories and repeat reasons are
+    columns, not keys, so a day's supplies fold into few rows whatever the mix."""
 
-    Absent values are stored as "" or 0 (a unique key must not hold NULL). Recipient
-    categories and repeat reasons are columns, not keys, so a day's supplies fold into few
-    rows whatever the mix (`peerkit.summaries.SUPPLY_MEASURES`)."""
-
-    __tablename__ = "supply_day"
-    __table_args__ = (UniqueConstraint(
-        "organisation_id", "review_status", "supplied_on", "channel", "site_id", "product_id",
-        "area", "age_band", name="uq_supply_day_key"),)
-
-    supplied_on: Mapped[dt.date] = mapped_column(Date)
-    channel: Mapped[str] = mapped_column(String(20))
-    site_id: Mapped[int] = mapped_column(Integer)
-    product_id: Mapped[int] = mapped_column(Integer)
-    area: Mapped[str] = mapped_column(String(8))
-    age_band: Mapped[str] = mapped_column(String(10))
     supplies: Mapped[int] = mapped_column(Integer, default=0)
     kits: Mapped[int] = mapped_column(Integer, default=0)
     first: Mapped[int] = mapped_column(Integer, default=0)
@@ -559,6 +545,59 @@ class SupplyDay(_DailySummary, db.Model):
     repeat_kits_unknown: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class SupplyDay(_SupplyCounts, _DailySummary, db.Model):
+    """Kit supplies added up per day and per combination of the dashboard's filters: read
+    when the view is filtered by area or age band (`SupplyChannelDay` otherwise).
+
+    Absent values are stored as "" or 0 (a unique key must not hold NULL)."""
+
+    __tablename__ = "supply_day"
+    __table_args__ = (UniqueConstraint(
+        "organisation_id", "review_status", "supplied_on", "channel", "site_id", "product_id",
+        "area", "age_band", name="uq_supply_day_key"),)
+
+    supplied_on: Mapped[dt.date] = mapped_column(Date)
+    channel: Mapped[str] = mapped_column(String(20))
+    site_id: Mapped[int] = mapped_column(Integer)
+    product_id: Mapped[int] = mapped_column(Integer)
+    area: Mapped[str] = mapped_column(String(8))
+    age_band: Mapped[str] = mapped_column(String(10))
+
+
+class SupplyChannelDay(_SupplyCounts, _DailySummary, db.Model):
+    """Kit supplies per day, channel, site and product: a few rows a day, read by every
+    view not filtered by area or age band."""
+
+    __tablename__ = "supply_channel_day"
+    __table_args__ = (UniqueConstraint("organisation_id", "review_status", "supplied_on",
+                                       "channel", "site_id", "product_id",
+                                       name="uq_supply_channel_day_key"),)
+
+    # Indexed: "figures last changed" reads the latest from this table.
+    last_arrived: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
+    supplied_on: Mapped[dt.date] = mapped_column(Date)
+    channel: Mapped[str] = mapped_column(String(20))
+    site_id: Mapped[int] = mapped_column(Integer)
+    product_id: Mapped[int] = mapped_column(Integer)
+
+
+class SupplyAreaDay(_DailySummary, db.Model):
+    """Kit supplies per day, channel, area and age band ("" when not recorded): the area
+    and age-band tables of views filtered by nothing but organisation or channel."""
+
+    __tablename__ = "supply_area_day"
+    __table_args__ = (UniqueConstraint("organisation_id", "review_status", "supplied_on",
+                                       "channel", "area", "age_band",
+                                       name="uq_supply_area_day_key"),)
+
+    supplied_on: Mapped[dt.date] = mapped_column(Date)
+    channel: Mapped[str] = mapped_column(String(20))
+    area: Mapped[str] = mapped_column(String(8))
+    age_band: Mapped[str] = mapped_column(String(10))
+    supplies: Mapped[int] = mapped_column(Integer, default=0)
+    kits: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class TrainingDay(_DailySummary, db.Model):
     """Training sessions added up per day, kind and site (0: no site)."""
 
@@ -566,6 +605,8 @@ class TrainingDay(_DailySummary, db.Model):
     __table_args__ = (UniqueConstraint("organisation_id", "review_status", "session_date",
                                        "kind", "site_id", name="uq_training_day_key"),)
 
+    # Indexed: "figures last changed" reads the latest from this table.
+    last_arrived: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
     session_date: Mapped[dt.date] = mapped_column(Date)
     kind: Mapped[str] = mapped_column(String(32))
     site_id: Mapped[int] = mapped_column(Integer)
@@ -581,6 +622,8 @@ class UseReportDay(_DailySummary, db.Model):
     __table_args__ = (UniqueConstraint("organisation_id", "review_status", "used_on", "area",
                                        "product_id", name="uq_use_report_day_key"),)
 
+    # Indexed: "figures last changed" reads the latest from this table.
+    last_arrived: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
     used_on: Mapped[dt.date] = mapped_column(Date)
     area: Mapped[str] = mapped_column(String(8))
     product_id: Mapped[int] = mapped_column(Integer)

@@ -2,9 +2,10 @@
 
 The commissioner's figures add up hundreds of thousands of supplies. Rather than scan them
 for every page, each kit supply, training session and use report adds itself to one row
-of a daily summary table (`SupplyDay`, `TrainingDay`, `UseReportDay`, and `ActivityDay`
-for "peers active"), keyed by its organisation, review status, event day and the
-dimensions the dashboard filters on. The row is written in the transaction that writes
+of each daily summary table (`SupplyChannelDay`, `SupplyAreaDay` and `SupplyDay` at three
+grains, `TrainingDay`, `UseReportDay`, `ActivityDay` for "peers active", and
+`SupplyBatch`), keyed by its organisation, review status, event day and the dimensions
+the dashboard filters on; movements and supplies change `StockBalance`. The row is written in the transaction that writes
 the record, so the two never disagree:
 
 - records stored through the ORM (coordinators' screens, review, factories, the demo)
@@ -48,7 +49,9 @@ from .models import (
     NaloxoneUseReport,
     StockBalance,
     StockMovement,
+    SupplyAreaDay,
     SupplyBatch,
+    SupplyChannelDay,
     SupplyDay,
     TrainingDay,
     UseReportDay,
@@ -160,6 +163,15 @@ def _parts() -> list[Part]:
         ("supplied_on", "supplied_on", None), ("channel", "channel", None),
         ("site_id", "site_id", 0), ("product_id", "product_id", 0), ("area", "area", ""),
         ("age_band", "age_band", "")), _supply_measures, _supply_measures_sql, "supplies")
+    by_channel = Part(KitSupply, SupplyChannelDay, common + (
+        ("supplied_on", "supplied_on", None), ("channel", "channel", None),
+        ("site_id", "site_id", 0), ("product_id", "product_id", 0)),
+        _supply_measures, _supply_measures_sql, "supplies")
+    by_area = Part(KitSupply, SupplyAreaDay, common + (
+        ("supplied_on", "supplied_on", None), ("channel", "channel", None),
+        ("area", "area", ""), ("age_band", "age_band", "")),
+        lambda get: dict(supplies=1, kits=get("quantity") or 1),
+        lambda: dict(supplies=func.count(), kits=func.sum(KitSupply.quantity)), "supplies")
     training = Part(TrainingSession, TrainingDay, common + (
         ("session_date", "session_date", None), ("kind", "kind", None),
         ("site_id", "site_id", 0)), _training_measures, _training_measures_sql, "sessions")
@@ -176,14 +188,15 @@ def _parts() -> list[Part]:
         ("site_id", "site_id", 0), ("batch_id", "batch_id", None)),
         lambda get: dict(supplies=1, kits=get("quantity") or 1),
         lambda: dict(supplies=func.count(), kits=func.sum(KitSupply.quantity)), "supplies")
-    return [supply, training, reports, *activity, batches]
+    return [supply, by_channel, by_area, training, reports, *activity, batches]
 
 
 PARTS = _parts()
 PARTS_BY_RECORD = defaultdict(list)
 for _part in PARTS:
     PARTS_BY_RECORD[_part.record].append(_part)
-SUMMARY_MODELS = (SupplyDay, TrainingDay, UseReportDay, ActivityDay, SupplyBatch)
+SUMMARY_MODELS = (SupplyDay, SupplyChannelDay, SupplyAreaDay, TrainingDay, UseReportDay,
+                  ActivityDay, SupplyBatch)
 # The record attributes a summary depends on: a change to any other leaves it alone.
 WATCHED = {model: {"received_at", "reviewed_at"} | {
     name for part in parts for _column, name, _absent in part.key if name} | {

@@ -1,5 +1,6 @@
-"""Daily summaries of supplies, training sessions, use reports and activity, supplies per
-batch, and stock balances per holder and batch, filled from the records already stored.
+"""Daily summaries of supplies (at three grains), training sessions, use reports and
+activity, supplies per batch, and stock balances per holder and batch, filled from the
+records already stored.
 
 The app keeps these rows in the same transaction as the records (`peerkit.summaries`);
 this migration creates the tables and adds up the records an existing database holds, so
@@ -82,6 +83,18 @@ def upgrade():
         sa.Column('area', sa.String(length=8), nullable=False),
         sa.Column('age_band', sa.String(length=10), nullable=False)], SUPPLY_MEASURES,
         ('supplied_on', 'channel', 'site_id', 'product_id', 'area', 'age_band'))
+    _summary_table('supply_channel_day', [
+        sa.Column('supplied_on', sa.Date(), nullable=False),
+        sa.Column('channel', sa.String(length=20), nullable=False),
+        sa.Column('site_id', sa.Integer(), nullable=False),
+        sa.Column('product_id', sa.Integer(), nullable=False)], SUPPLY_MEASURES,
+        ('supplied_on', 'channel', 'site_id', 'product_id'))
+    _summary_table('supply_area_day', [
+        sa.Column('supplied_on', sa.Date(), nullable=False),
+        sa.Column('channel', sa.String(length=20), nullable=False),
+        sa.Column('area', sa.String(length=8), nullable=False),
+        sa.Column('age_band', sa.String(length=10), nullable=False)], ['supplies', 'kits'],
+        ('supplied_on', 'channel', 'area', 'age_band'))
     _summary_table('training_day', [
         sa.Column('session_date', sa.Date(), nullable=False),
         sa.Column('kind', sa.String(length=32), nullable=False),
@@ -97,6 +110,9 @@ def upgrade():
         sa.Column('user_id', sa.Integer(), nullable=False),
         sa.Column('channel', sa.String(length=20), nullable=False)],
         ['records'], ('day', 'user_id', 'channel'))
+    # "Figures last changed" reads the latest arrival from these.
+    for name in ('supply_channel_day', 'training_day', 'use_report_day'):
+        op.create_index(op.f(f'ix_{name}_last_arrived'), name, ['last_arrived'])
     _summary_table('supply_batch', [
         sa.Column('site_id', sa.Integer(), nullable=False),
         sa.Column('batch_id', sa.Integer(), nullable=False)],
@@ -121,6 +137,20 @@ def upgrade():
         f"product_id, area, age_band, {', '.join(SUPPLY_MEASURES)}, last_arrived) "
         f"SELECT {supply_key}, {', '.join(_supply_sums())}, {ARRIVED} FROM kit_supply "
         f"GROUP BY {supply_key}")
+    channel_key = ("organisation_id, coalesce(review_status, 'counted'), supplied_on, channel, "
+                   "coalesce(site_id, 0), coalesce(product_id, 0)")
+    op.execute(
+        "INSERT INTO supply_channel_day (organisation_id, review_status, supplied_on, channel, "
+        f"site_id, product_id, {', '.join(SUPPLY_MEASURES)}, last_arrived) "
+        f"SELECT {channel_key}, {', '.join(_supply_sums())}, {ARRIVED} FROM kit_supply "
+        f"GROUP BY {channel_key}")
+    area_key = ("organisation_id, coalesce(review_status, 'counted'), supplied_on, channel, "
+                "coalesce(area, ''), coalesce(age_band, '')")
+    op.execute(
+        "INSERT INTO supply_area_day (organisation_id, review_status, supplied_on, channel, "
+        "area, age_band, supplies, kits, last_arrived) "
+        f"SELECT {area_key}, count(*), sum(quantity), {ARRIVED} FROM kit_supply "
+        f"GROUP BY {area_key}")
     training_key = ("organisation_id, coalesce(review_status, 'counted'), session_date, kind, "
                     "coalesce(site_id, 0)")
     op.execute(
@@ -176,5 +206,6 @@ def upgrade():
 def downgrade():
     op.drop_table('stock_balance')
     op.drop_table('supply_batch')
-    for name in ('activity_day', 'use_report_day', 'training_day', 'supply_day'):
+    for name in ('activity_day', 'use_report_day', 'training_day', 'supply_area_day',
+                 'supply_channel_day', 'supply_day'):
         op.drop_table(name)

@@ -38,7 +38,9 @@ from ..models import (
     Site,
     StockBatch,
     SupplierSignOff,
+    SupplyAreaDay,
     SupplyBatch,
+    SupplyChannelDay,
     SupplyDay,
     TrainingDay,
     TrainingSession,
@@ -247,59 +249,73 @@ def reads_summaries(f: Filters) -> bool:
     return not any(getattr(f, name) for name in ROW_ONLY_FILTERS)
 
 
-S = SupplyDay
-SUMMARY_GROUPED = (S.supplied_on, S.channel, S.site_id, S.product_id, S.area, S.age_band)
-SUMMARY_GROUPINGS = {"day": (S.supplied_on, S.channel), "site": (S.site_id,),
-                     "product": (S.product_id,), "area": (S.area, S.age_band)}
-_SUMMARY_MASKS = {name: sum(1 << (len(SUMMARY_GROUPED) - 1 - i)
-                            for i, column in enumerate(SUMMARY_GROUPED) if column not in columns)
-                  for name, columns in SUMMARY_GROUPINGS.items()}
 SUMMARY_MEASURES = tuple(summaries.PARTS[0].measures_sql())
 
 
-def _summary_conditions(f: Filters) -> list:
-    conditions = [S.supplied_on >= f.start, S.supplied_on <= f.end]
-    for column, value in ((S.channel, f.channel), (S.organisation_id, f.organisation_id),
-                          (S.site_id, f.site_id), (S.product_id, f.product_id),
-                          (S.area, f.area)):
-        if value is not None:
-            conditions.append(column == value)
+def _summary_conditions(model, f: Filters) -> list:
+    conditions = [model.supplied_on >= f.start, model.supplied_on <= f.end]
+    for name in ("channel", "organisation_id", "site_id", "product_id", "area"):
+        if getattr(f, name) is not None:
+            conditions.append(getattr(model, name) == getattr(f, name))
     if f.age_band is not None:
-        conditions.append(S.age_band == ("" if f.age_band == AGE_NOT_RECORDED else f.age_band))
+        conditions.append(model.age_band == ("" if f.age_band == AGE_NOT_RECORDED
+                                             else f.age_band))
     return conditions
 
 
-def _supply_summary_statement(user, f: Filters, dialect: str):
-    """Summary rows added up by every grouping in SUMMARY_GROUPINGS; rows start with their
-    mask (one scan: GROUPING SETS on PostgreSQL, a UNION ALL on SQLite)."""
-    sums = [func.sum(getattr(S, name)) for name in SUMMARY_MEASURES]
-    if dialect == "postgresql":
-        return in_scope(select(func.grouping(*SUMMARY_GROUPED), *SUMMARY_GROUPED, *sums)
-                        .group_by(func.grouping_sets(*(tuple_(*columns) for columns
-                                                       in SUMMARY_GROUPINGS.values()))),
-                        S, user, f.review).where(*_summary_conditions(f))
-    parts = []
-    for name, columns in SUMMARY_GROUPINGS.items():
-        shown = [c if c in columns else null() for c in SUMMARY_GROUPED]
-        parts.append(in_scope(select(literal(_SUMMARY_MASKS[name]), *shown, *sums)
-                              .group_by(*columns), S, user, f.review)
-                     .where(*_summary_conditions(f)))
-    return union_all(*parts)
+def _grouped_summaries(model, groupings: dict, user, f: Filters) -> dict[str, list[dict]]:
+    """Rows of `model` under `f`, added up by each grouping, in one scan (GROUPING SETS on
+    PostgreSQL, a UNION ALL on SQLite), as {grouping: [row dicts]}."""
+    grouped = tuple(dict.fromkeys(c for columns in groupings.values() for c in columns))
+    masks = {name: sum(1 << (len(grouped) - 1 - i) for i, c in enumerate(grouped)
+                       if c not in columns) for name, columns in groupings.items()}
+    sums = [func.sum(getattr(model, name)) for name in SUMMARY_MEASURES]
+    if db.engine.dialect.name == "postgresql":
+        statement = in_scope(select(func.grouping(*grouped), *grouped, *sums).group_by(
+            func.grouping_sets(*(tuple_(*columns) for columns in groupings.values()))),
+            model, user, f.review).where(*_summary_conditions(model, f))
+    else:
+        statement = union_all(*(
+            in_scope(select(literal(masks[name]), *(c if c in columns else null()
+                                                    for c in grouped), *sums)
+                     .group_by(*columns), model, user, f.review)
+            .where(*_summary_conditions(model, f)) for name, columns in groupings.items()))
+    grouping_of_mask = {mask: name for name, mask in masks.items()}
+    names = tuple(column.key for column in grouped) + SUMMARY_MEASURES
+    found = {name: [] for name in groupings}
+    for mask, *values in db.session.execute(statement):
+        row = dict(zip(names, values))
+        for measure in SUMMARY_MEASURES:
+            row[measure] = int(row[measure] or 0)
+        found[grouping_of_mask[mask]].append(row)
+    return found
 
 
 def _supply_figures_from_summaries(user, f: Filters) -> dict[str, list[dict]]:
     """Supplies by day and channel, site, product, recipient category, repeat reason, area
-    and age band, as the rows `summary` folds."""
-    grouping_of_mask = {mask: name for name, mask in _SUMMARY_MASKS.items()}
-    names = tuple(column.key for column in SUMMARY_GROUPED) + SUMMARY_MEASURES
-    figures = defaultdict(list)
-    for mask, *values in db.session.execute(
-            _supply_summary_statement(user, f, db.engine.dialect.name)):
-        row = dict(zip(names, values))
-        for measure in SUMMARY_MEASURES:
-            row[measure] = int(row[measure] or 0)
+    and age band, as the rows `summary` folds, from the smallest summary that holds them:
+    `SupplyChannelDay` (a few rows a day) unless the view is filtered by area or age band
+    (then `SupplyDay`); areas and age bands from `SupplyAreaDay` unless the view is
+    filtered by site or product."""
+    by_area = f.area is not None or f.age_band is not None
+    model = SupplyDay if by_area else SupplyChannelDay
+    groupings = {"day": (model.supplied_on, model.channel), "site": (model.site_id,),
+                 "product": (model.product_id,)}
+    if by_area:
+        groupings["area"] = (model.area, model.age_band)
+    figures = _grouped_summaries(model, groupings, user, f)
+    if not by_area:
+        area_model = SupplyAreaDay if f.site_id is None and f.product_id is None else SupplyDay
+        figures["area"] = [
+            dict(area=area, age_band=age_band, supplies=int(supplies), kits=int(kits))
+            for area, age_band, supplies, kits in db.session.execute(
+                in_scope(select(area_model.area, area_model.age_band,
+                                func.sum(area_model.supplies), func.sum(area_model.kits)),
+                         area_model, user, f.review)
+                .where(*_summary_conditions(area_model, f))
+                .group_by(area_model.area, area_model.age_band))]
+    for row in figures["area"]:
         row["age_band"] = row["age_band"] or None
-        figures[grouping_of_mask[mask]].append(row)
     totals = Counter()
     for row in figures["day"]:
         totals.update({m: row[m] for m in SUMMARY_MEASURES})
@@ -311,8 +327,6 @@ def _supply_figures_from_summaries(user, f: Filters) -> dict[str, list[dict]]:
         dict(repeat_reason=code, supplies=totals[f"repeat_{code}"],
              kits=totals[f"repeat_kits_{code}"]) for code in REPEAT_REASONS
         if totals[f"repeat_{code}"]]
-    for name in ("day", "site", "product", "area"):
-        figures.setdefault(name, [])
     return figures
 
 
@@ -352,9 +366,10 @@ def _active_from_summaries(user, f: Filters) -> set:
 
 
 def _record_counts_from_summaries(user, f: Filters) -> dict:
+    s = SupplyDay if f.area is not None or f.age_band is not None else SupplyChannelDay
     supplies, kits = db.session.execute(
-        in_scope(select(func.coalesce(func.sum(S.supplies), 0), func.coalesce(func.sum(S.kits), 0)),
-                 S, user, f.review).where(*_summary_conditions(f))).one()
+        in_scope(select(func.coalesce(func.sum(s.supplies), 0), func.coalesce(func.sum(s.kits), 0)),
+                 s, user, f.review).where(*_summary_conditions(s, f))).one()
     t, r = TrainingDay, UseReportDay
     sessions = in_scope(select(func.coalesce(func.sum(t.sessions), 0)), t, user, f.review).where(
         *_other_conditions(t, t.session_date, user, f, area=False, product=False))
@@ -483,9 +498,11 @@ def last_changed_statement(user):
 def last_changed(user) -> dt.datetime | None:
     """When figures last changed, in UK time (the summaries keep each row's latest
     arrival, so this reads them rather than every record)."""
-    latest = union_all(*(in_scope(select(func.max(m.last_arrived).label("at")), m, user)
-                         for m in (SupplyDay, TrainingDay, UseReportDay))).subquery()
-    return uk_datetime(db.session.scalar(select(func.max(latest.c.at))))
+    latest = [db.session.scalar(in_scope(select(m.last_arrived), m, user)
+                                .where(m.last_arrived.is_not(None))
+                                .order_by(m.last_arrived.desc()).limit(1))
+              for m in (SupplyChannelDay, TrainingDay, UseReportDay)]
+    return uk_datetime(max((at for at in latest if at is not None), default=None))
 
 
 def record_counts(user, f: Filters) -> dict:
