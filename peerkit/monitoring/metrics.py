@@ -20,7 +20,19 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, fields, replace
 
-from sqlalchemy import and_, case, false, func, literal, null, select, tuple_, union, union_all
+from sqlalchemy import (
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    literal_column,
+    null,
+    select,
+    tuple_,
+    union,
+    union_all,
+)
 
 from .. import stock as stock_module
 from .. import summaries
@@ -265,15 +277,19 @@ def _summary_conditions(model, f: Filters) -> list:
 
 def _grouped_summaries(model, groupings: dict, user, f: Filters) -> dict[str, list[dict]]:
     """Rows of `model` under `f`, added up by each grouping, in one scan (GROUPING SETS on
-    PostgreSQL, a UNION ALL on SQLite), as {grouping: [row dicts]}."""
+    PostgreSQL, a UNION ALL on SQLite), as {grouping: [row dicts]}. An empty grouping is
+    the total, the only one that carries every measure (categories and repeat reasons):
+    the others carry MEASURES."""
     grouped = tuple(dict.fromkeys(c for columns in groupings.values() for c in columns))
     masks = {name: sum(1 << (len(grouped) - 1 - i) for i, c in enumerate(grouped)
                        if c not in columns) for name, columns in groupings.items()}
     sums = [func.sum(getattr(model, name)) for name in SUMMARY_MEASURES]
     if db.engine.dialect.name == "postgresql":
-        statement = in_scope(select(func.grouping(*grouped), *grouped, *sums).group_by(
-            func.grouping_sets(*(tuple_(*columns) for columns in groupings.values()))),
-            model, user, f.review).where(*_summary_conditions(model, f))
+        sets = (tuple_(*columns) if columns else literal_column("()")
+                for columns in groupings.values())
+        statement = in_scope(select(func.grouping(*grouped), *grouped, *sums)
+                             .group_by(func.grouping_sets(*sets)),
+                             model, user, f.review).where(*_summary_conditions(model, f))
     else:
         statement = union_all(*(
             in_scope(select(literal(masks[name]), *(c if c in columns else null()
@@ -281,13 +297,15 @@ def _grouped_summaries(model, groupings: dict, user, f: Filters) -> dict[str, li
                      .group_by(*columns), model, user, f.review)
             .where(*_summary_conditions(model, f)) for name, columns in groupings.items()))
     grouping_of_mask = {mask: name for name, mask in masks.items()}
-    names = tuple(column.key for column in grouped) + SUMMARY_MEASURES
+    keys = tuple(column.key for column in grouped)
     found = {name: [] for name in groupings}
     for mask, *values in db.session.execute(statement):
-        row = dict(zip(names, values))
-        for measure in SUMMARY_MEASURES:
-            row[measure] = int(row[measure] or 0)
-        found[grouping_of_mask[mask]].append(row)
+        name = grouping_of_mask[mask]
+        row = dict(zip(keys, values[:len(keys)]))
+        measures = zip(SUMMARY_MEASURES, values[len(keys):])
+        row.update((m, int(v or 0)) for m, v in measures
+                   if not groupings[name] or m in MEASURES)
+        found[name].append(row)
     return found
 
 
@@ -300,7 +318,7 @@ def _supply_figures_from_summaries(user, f: Filters) -> dict[str, list[dict]]:
     by_area = f.area is not None or f.age_band is not None
     model = SupplyDay if by_area else SupplyChannelDay
     groupings = {"day": (model.supplied_on, model.channel), "site": (model.site_id,),
-                 "product": (model.product_id,)}
+                 "product": (model.product_id,), "total": ()}
     if by_area:
         groupings["area"] = (model.area, model.age_band)
     figures = _grouped_summaries(model, groupings, user, f)
@@ -316,17 +334,15 @@ def _supply_figures_from_summaries(user, f: Filters) -> dict[str, list[dict]]:
                 .group_by(area_model.area, area_model.age_band))]
     for row in figures["area"]:
         row["age_band"] = row["age_band"] or None
-    totals = Counter()
-    for row in figures["day"]:
-        totals.update({m: row[m] for m in SUMMARY_MEASURES})
+    totals = figures["total"][0] if figures["total"] else {}
     figures["category"] = [
         dict(recipient_category=code, supplies=totals[f"supplies_{code}"],
              kits=totals[f"kits_{code}"]) for code in RECIPIENT_CATEGORIES
-        if totals[f"supplies_{code}"]]
+        if totals.get(f"supplies_{code}")]
     figures["reason"] = [
         dict(repeat_reason=code, supplies=totals[f"repeat_{code}"],
              kits=totals[f"repeat_kits_{code}"]) for code in REPEAT_REASONS
-        if totals[f"repeat_{code}"]]
+        if totals.get(f"repeat_{code}")]
     return figures
 
 
