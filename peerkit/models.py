@@ -565,13 +565,16 @@ class SupplyDay(_SupplyCounts, _DailySummary, db.Model):
 
 
 class SupplyChannelDay(_SupplyCounts, _DailySummary, db.Model):
-    """Kit supplies per day, channel, site and product: a few rows a day, read by every
-    view not filtered by area or age band."""
+    """Kit supplies per day, channel, site, product and day of arrival: a few rows a day,
+    read by every view not filtered by area or age band."""
 
     __tablename__ = "supply_channel_day"
     __table_args__ = (UniqueConstraint("organisation_id", "review_status", "supplied_on",
-                                       "channel", "site_id", "product_id",
+                                       "channel", "site_id", "product_id", "arrived_on",
                                        name="uq_supply_channel_day_key"),)
+    # The UK day the records reached the figures (`peerkit.summaries.arrival_day`), so
+    # "reached them after the period ended" is read here too.
+    arrived_on: Mapped[dt.date] = mapped_column(Date)
 
     # Indexed: "figures last changed" reads the latest from this table.
     last_arrived: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
@@ -599,11 +602,15 @@ class SupplyAreaDay(_DailySummary, db.Model):
 
 
 class TrainingDay(_DailySummary, db.Model):
-    """Training sessions added up per day, kind and site (0: no site)."""
+    """Training sessions added up per day, kind, site (0: no site) and day of arrival."""
 
     __tablename__ = "training_day"
     __table_args__ = (UniqueConstraint("organisation_id", "review_status", "session_date",
-                                       "kind", "site_id", name="uq_training_day_key"),)
+                                       "kind", "site_id", "arrived_on",
+                                       name="uq_training_day_key"),)
+    # The UK day the records reached the figures (`peerkit.summaries.arrival_day`), so
+    # "reached them after the period ended" is read here too.
+    arrived_on: Mapped[dt.date] = mapped_column(Date)
 
     # Indexed: "figures last changed" reads the latest from this table.
     last_arrived: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
@@ -616,11 +623,16 @@ class TrainingDay(_DailySummary, db.Model):
 
 
 class UseReportDay(_DailySummary, db.Model):
-    """Naloxone use reports added up per day, area and product (0: not said)."""
+    """Naloxone use reports added up per day, area, product (0: not said) and day of
+    arrival."""
 
     __tablename__ = "use_report_day"
     __table_args__ = (UniqueConstraint("organisation_id", "review_status", "used_on", "area",
-                                       "product_id", name="uq_use_report_day_key"),)
+                                       "product_id", "arrived_on",
+                                       name="uq_use_report_day_key"),)
+    # The UK day the records reached the figures (`peerkit.summaries.arrival_day`), so
+    # "reached them after the period ended" is read here too.
+    arrived_on: Mapped[dt.date] = mapped_column(Date)
 
     # Indexed: "figures last changed" reads the latest from this table.
     last_arrived: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)

@@ -24,18 +24,22 @@ recomputed from the records, and a row left with no records is deleted.
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Callable
 
 from sqlalchemy import (
+    Date,
     and_,
     case,
+    cast,
     delete,
     event,
     func,
     insert,
     literal,
+    literal_column,
     select,
     tuple_,
     union_all,
@@ -43,6 +47,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, attributes
 
+from .clock import uk_datetime
 from .models import (
     ActivityDay,
     KitSupply,
@@ -155,6 +160,35 @@ def _one_record(_get) -> dict:
     return dict(records=1)
 
 
+def arrival_day(arrived: dt.datetime) -> dt.date:
+    """The UK day in which a record reached the figures, counted so that "after the end of
+    day d" (after midnight UK time, `monitoring.filters.period_end`) is exactly
+    `arrival_day > d`: a record arriving on the stroke of midnight belongs to the day that
+    ended."""
+    return uk_datetime(arrived - dt.timedelta(microseconds=1)).date()
+
+
+def arrival_day_sqlite(stored: str | None) -> str | None:
+    """`arrival_day` of a timestamp as SQLite stores it, for SQL on SQLite
+    (`peerkit.database` registers it as peerkit_arrival_day on every connection)."""
+    if stored is None:
+        return None
+    return arrival_day(dt.datetime.fromisoformat(stored)).isoformat()
+
+
+def _arrival_day_sql(record, dialect: str):
+    arrived = func.coalesce(record.reviewed_at, record.received_at)
+    if dialect == "postgresql":
+        local = func.timezone("Europe/London", func.timezone(
+            "UTC", arrived - literal_column("interval '1 microsecond'")))
+        return cast(local, Date)
+    return func.peerkit_arrival_day(arrived)
+
+
+# A key column computed from the record rather than read from one of its attributes.
+ARRIVED_ON = ("arrived_on", "@arrived_on", None)
+
+
 def _parts() -> list[Part]:
     from .models import TrainingSession
     common = (("organisation_id", "organisation_id", None),
@@ -165,7 +199,7 @@ def _parts() -> list[Part]:
         ("age_band", "age_band", "")), _supply_measures, _supply_measures_sql, "supplies")
     by_channel = Part(KitSupply, SupplyChannelDay, common + (
         ("supplied_on", "supplied_on", None), ("channel", "channel", None),
-        ("site_id", "site_id", 0), ("product_id", "product_id", 0)),
+        ("site_id", "site_id", 0), ("product_id", "product_id", 0), ARRIVED_ON),
         _supply_measures, _supply_measures_sql, "supplies")
     by_area = Part(KitSupply, SupplyAreaDay, common + (
         ("supplied_on", "supplied_on", None), ("channel", "channel", None),
@@ -174,9 +208,10 @@ def _parts() -> list[Part]:
         lambda: dict(supplies=func.count(), kits=func.sum(KitSupply.quantity)), "supplies")
     training = Part(TrainingSession, TrainingDay, common + (
         ("session_date", "session_date", None), ("kind", "kind", None),
-        ("site_id", "site_id", 0)), _training_measures, _training_measures_sql, "sessions")
+        ("site_id", "site_id", 0), ARRIVED_ON), _training_measures, _training_measures_sql, "sessions")
     reports = Part(NaloxoneUseReport, UseReportDay, common + (
-        ("used_on", "used_on", None), ("area", "area", ""), ("product_id", "product_id", 0)),
+        ("used_on", "used_on", None), ("area", "area", ""), ("product_id", "product_id", 0),
+        ARRIVED_ON),
         lambda _get: dict(reports=1), lambda: dict(reports=func.count()), "reports")
     activity = [Part(model, ActivityDay, common + (
         ("day", day, None), ("user_id", "user_id", None), ("channel", channel, "")),
@@ -199,7 +234,8 @@ SUMMARY_MODELS = (SupplyDay, SupplyChannelDay, SupplyAreaDay, TrainingDay, UseRe
                   ActivityDay, SupplyBatch)
 # The record attributes a summary depends on: a change to any other leaves it alone.
 WATCHED = {model: {"received_at", "reviewed_at"} | {
-    name for part in parts for _column, name, _absent in part.key if name} | {
+    name for part in parts for _column, name, _absent in part.key
+    if name and not name.startswith("@")} | {
     "quantity", "supply_type", "repeat_reason", "recipient_category", "referral_offered",
     "referral_accepted", "attendees_at_risk", "attendees_family", "attendees_worker",
     "attendees_unknown", "kits_taken"} & set(model.__table__.columns.keys())
@@ -209,6 +245,9 @@ WATCHED = {model: {"received_at", "reviewed_at"} | {
 def _key(part: Part, get) -> tuple:
     values = []
     for _column, name, absent in part.key:
+        if name == ARRIVED_ON[1]:
+            values.append(arrival_day(_arrived(get)))
+            continue
         value = get(name) if name else None
         values.append(absent if value is None else value)
     return tuple(values)
@@ -284,15 +323,19 @@ def _settle(connection, part: Part, key: dict) -> None:
     connection.execute(delete(table).where(where, table.c[part.count] <= 0))
     parts = [p for p in PARTS if p.summary is part.summary]
     maxima = [select(func.max(func.coalesce(p.record.reviewed_at, p.record.received_at))
-                     .label("at")).where(*_record_conditions(p, key)) for p in parts]
+                     .label("at")).where(*_record_conditions(p, key, connection.dialect.name))
+              for p in parts]
     both = union_all(*maxima).subquery() if len(maxima) > 1 else maxima[0].subquery()
     connection.execute(table.update().where(where).values(
         last_arrived=select(func.max(both.c.at)).scalar_subquery()))
 
 
-def _record_conditions(part: Part, key: dict) -> list:
+def _record_conditions(part: Part, key: dict, dialect: str) -> list:
     conditions = []
     for column, name, absent in part.key:
+        if name == ARRIVED_ON[1]:
+            conditions.append(_arrival_day_sql(part.record, dialect) == key[column])
+            continue
         if name is None:
             if key[column] != absent:
                 conditions.append(literal(False))
@@ -436,11 +479,13 @@ def add_rows(session: Session, model, rows: list[dict]) -> None:
 
 # --- rebuild ------------------------------------------------------------------------------
 
-def _rebuild_select(part: Part):
+def _rebuild_select(part: Part, dialect: str):
     record = part.record
     columns = []
     for column, name, absent in part.key:
-        if name is None:
+        if name == ARRIVED_ON[1]:
+            columns.append(_arrival_day_sql(record, dialect).label(column))
+        elif name is None:
             columns.append(literal(absent).label(column))
         elif absent is None:
             columns.append(getattr(record, name).label(column))
@@ -452,6 +497,7 @@ def _rebuild_select(part: Part):
 def rebuild(session: Session) -> dict[str, int]:
     """Recompute every summary row from the records (in the caller's transaction)."""
     counts = {}
+    dialect = session.get_bind().dialect.name
     for summary in SUMMARY_MODELS:
         session.execute(delete(summary))
         parts = [p for p in PARTS if p.summary is summary]
@@ -459,13 +505,13 @@ def rebuild(session: Session) -> dict[str, int]:
         measures = parts[0].measures_sql()
         if len(parts) == 1:
             part = parts[0]
-            keys = _rebuild_select(part)
+            keys = _rebuild_select(part, dialect)
             source = select(*keys, *(value.label(name) for name, value in measures.items()),
                             func.max(func.coalesce(part.record.reviewed_at,
                                                    part.record.received_at)).label("last_arrived")
                             ).group_by(*keys)
         else:  # activity: every kind of record, one row per person and day
-            rows = union_all(*(select(*_rebuild_select(p), func.coalesce(
+            rows = union_all(*(select(*_rebuild_select(p, dialect), func.coalesce(
                 p.record.reviewed_at, p.record.received_at).label("at")) for p in parts)).subquery()
             keys = [rows.c[column] for column in key_columns]
             source = select(*keys, func.count().label("records"),

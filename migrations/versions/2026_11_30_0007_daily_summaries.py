@@ -71,6 +71,17 @@ def _supply_sums():
     return sums
 
 
+def _arrival_day(dialect):
+    """The UK day a record reached the figures, one microsecond early, so a record arriving
+    on the stroke of midnight belongs to the day that ended (peerkit.summaries.arrival_day).
+    SQLite cannot do UK time: the app registers peerkit_arrival_day on its connections."""
+    arrived = "coalesce(reviewed_at, received_at)"
+    if dialect == "postgresql":
+        return (f"CAST(timezone('Europe/London', timezone('UTC', {arrived} - "
+                "interval '1 microsecond')) AS date)")
+    return f"peerkit_arrival_day({arrived})"
+
+
 ATTENDEES = "(attendees_at_risk + attendees_family + attendees_worker + attendees_unknown)"
 
 
@@ -87,8 +98,9 @@ def upgrade():
         sa.Column('supplied_on', sa.Date(), nullable=False),
         sa.Column('channel', sa.String(length=20), nullable=False),
         sa.Column('site_id', sa.Integer(), nullable=False),
-        sa.Column('product_id', sa.Integer(), nullable=False)], SUPPLY_MEASURES,
-        ('supplied_on', 'channel', 'site_id', 'product_id'))
+        sa.Column('product_id', sa.Integer(), nullable=False),
+        sa.Column('arrived_on', sa.Date(), nullable=False)], SUPPLY_MEASURES,
+        ('supplied_on', 'channel', 'site_id', 'product_id', 'arrived_on'))
     _summary_table('supply_area_day', [
         sa.Column('supplied_on', sa.Date(), nullable=False),
         sa.Column('channel', sa.String(length=20), nullable=False),
@@ -98,13 +110,15 @@ def upgrade():
     _summary_table('training_day', [
         sa.Column('session_date', sa.Date(), nullable=False),
         sa.Column('kind', sa.String(length=32), nullable=False),
-        sa.Column('site_id', sa.Integer(), nullable=False)],
-        ['sessions', 'attendees', 'with_kit'], ('session_date', 'kind', 'site_id'))
+        sa.Column('site_id', sa.Integer(), nullable=False),
+        sa.Column('arrived_on', sa.Date(), nullable=False)],
+        ['sessions', 'attendees', 'with_kit'], ('session_date', 'kind', 'site_id', 'arrived_on'))
     _summary_table('use_report_day', [
         sa.Column('used_on', sa.Date(), nullable=False),
         sa.Column('area', sa.String(length=8), nullable=False),
-        sa.Column('product_id', sa.Integer(), nullable=False)],
-        ['reports'], ('used_on', 'area', 'product_id'))
+        sa.Column('product_id', sa.Integer(), nullable=False),
+        sa.Column('arrived_on', sa.Date(), nullable=False)],
+        ['reports'], ('used_on', 'area', 'product_id', 'arrived_on'))
     _summary_table('activity_day', [
         sa.Column('day', sa.Date(), nullable=False),
         sa.Column('user_id', sa.Integer(), nullable=False),
@@ -137,11 +151,12 @@ def upgrade():
         f"product_id, area, age_band, {', '.join(SUPPLY_MEASURES)}, last_arrived) "
         f"SELECT {supply_key}, {', '.join(_supply_sums())}, {ARRIVED} FROM kit_supply "
         f"GROUP BY {supply_key}")
+    arrival_day = _arrival_day(op.get_bind().dialect.name)
     channel_key = ("organisation_id, coalesce(review_status, 'counted'), supplied_on, channel, "
-                   "coalesce(site_id, 0), coalesce(product_id, 0)")
+                   f"coalesce(site_id, 0), coalesce(product_id, 0), {arrival_day}")
     op.execute(
         "INSERT INTO supply_channel_day (organisation_id, review_status, supplied_on, channel, "
-        f"site_id, product_id, {', '.join(SUPPLY_MEASURES)}, last_arrived) "
+        f"site_id, product_id, arrived_on, {', '.join(SUPPLY_MEASURES)}, last_arrived) "
         f"SELECT {channel_key}, {', '.join(_supply_sums())}, {ARRIVED} FROM kit_supply "
         f"GROUP BY {channel_key}")
     area_key = ("organisation_id, coalesce(review_status, 'counted'), supplied_on, channel, "
@@ -152,18 +167,18 @@ def upgrade():
         f"SELECT {area_key}, count(*), sum(quantity), {ARRIVED} FROM kit_supply "
         f"GROUP BY {area_key}")
     training_key = ("organisation_id, coalesce(review_status, 'counted'), session_date, kind, "
-                    "coalesce(site_id, 0)")
+                    f"coalesce(site_id, 0), {arrival_day}")
     op.execute(
         "INSERT INTO training_day (organisation_id, review_status, session_date, kind, site_id, "
-        "sessions, attendees, with_kit, last_arrived) "
+        "arrived_on, sessions, attendees, with_kit, last_arrived) "
         f"SELECT {training_key}, count(*), sum{ATTENDEES}, "
         f"sum(CASE WHEN kits_taken < {ATTENDEES} THEN kits_taken ELSE {ATTENDEES} END), "
         f"{ARRIVED} FROM training_session GROUP BY {training_key}")
     report_key = ("organisation_id, coalesce(review_status, 'counted'), used_on, "
-                  "coalesce(area, ''), coalesce(product_id, 0)")
+                  f"coalesce(area, ''), coalesce(product_id, 0), {arrival_day}")
     op.execute(
         "INSERT INTO use_report_day (organisation_id, review_status, used_on, area, product_id, "
-        f"reports, last_arrived) SELECT {report_key}, count(*), {ARRIVED} "
+        f"arrived_on, reports, last_arrived) SELECT {report_key}, count(*), {ARRIVED} "
         f"FROM naloxone_use_report GROUP BY {report_key}")
     sources = " UNION ALL ".join(
         f"SELECT organisation_id, coalesce(review_status, 'counted') AS review_status, "
