@@ -25,6 +25,7 @@ recomputed from the records, and a row left with no records is deleted.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Callable
@@ -280,26 +281,32 @@ class _Changes:
             _apply(connection, part, entries)
 
 
-def _upsert(connection, summary, key_columns, rows) -> None:
+@functools.cache
+def _upsert_statement(summary, dialect: str, key_columns: tuple, measures: tuple):
+    """INSERT ... ON CONFLICT DO UPDATE adding to a summary row (built once per table)."""
     table = summary.__table__
-    insert_ = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert_(table)
-    measures = [c for c in rows[0] if c not in key_columns and c != "last_arrived"]
     latest = case((statement.excluded.last_arrived.is_(None), table.c.last_arrived),
                   (table.c.last_arrived.is_(None), statement.excluded.last_arrived),
                   (statement.excluded.last_arrived > table.c.last_arrived,
                    statement.excluded.last_arrived),
                   else_=table.c.last_arrived)
-    statement = statement.on_conflict_do_update(
-        index_elements=key_columns,
-        set_={**{m: table.c[m] + statement.excluded[m] for m in measures}, "last_arrived": latest})
-    connection.execute(statement, rows)
+    return statement.on_conflict_do_update(
+        index_elements=list(key_columns),
+        set_={**{m: table.c[m] + statement.excluded[m] for m in measures},
+              "last_arrived": latest})
+
+
+@functools.cache
+def _measure_names(part: Part) -> tuple:
+    return tuple(sorted(part.measures_sql()))
 
 
 def _apply(connection, part: Part, entries: dict) -> None:
     summary = part.summary
     key_columns = [column for column, _name, _absent in part.key]
-    measure_names = sorted(set(part.measures_sql()))
+    measure_names = _measure_names(part)
     rows = []
     # Sorted, so two transactions touching the same rows lock them in the same order.
     for key in sorted(entries, key=repr):
@@ -309,7 +316,8 @@ def _apply(connection, part: Part, entries: dict) -> None:
         rows.append({**dict(zip(key_columns, key)), **{m: measures.get(m, 0) for m in
                                                        measure_names}, "last_arrived": arrived})
     if rows:
-        _upsert(connection, summary, key_columns, rows)
+        connection.execute(_upsert_statement(summary, connection.dialect.name,
+                                             tuple(key_columns), measure_names), rows)
     for key, (_measures, _arrived_at, removed) in entries.items():
         if removed:
             _settle(connection, part, dict(zip(key_columns, key)))
