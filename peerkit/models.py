@@ -643,16 +643,21 @@ class UseReportDay(_DailySummary, db.Model):
 
 
 class ActivityDay(_DailySummary, db.Model):
-    """Who recorded supplies, training sessions or use reports on a day ("peers active"),
-    with the supplies' channel ("" for sessions and reports, which carry none)."""
+    """Who recorded supplies, training sessions or use reports on a day ("peers active"):
+    the kind of record (its table), the supplies' channel ("" for sessions and reports,
+    which carry none), the site (0 for reports) and the product (0 for sessions)."""
 
     __tablename__ = "activity_day"
     __table_args__ = (UniqueConstraint("organisation_id", "review_status", "day", "user_id",
-                                       "channel", name="uq_activity_day_key"),)
+                                       "record", "channel", "site_id", "product_id",
+                                       name="uq_activity_day_key"),)
 
     day: Mapped[dt.date] = mapped_column(Date)
     user_id: Mapped[int] = mapped_column(Integer)
+    record: Mapped[str] = mapped_column(String(20))
     channel: Mapped[str] = mapped_column(String(20))
+    site_id: Mapped[int] = mapped_column(Integer)
+    product_id: Mapped[int] = mapped_column(Integer)
     records: Mapped[int] = mapped_column(Integer, default=0)
 
 

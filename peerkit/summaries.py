@@ -5,8 +5,8 @@ for every page, each kit supply, training session and use report adds itself to 
 of each daily summary table (`SupplyChannelDay`, `SupplyAreaDay` and `SupplyDay` at three
 grains, `TrainingDay`, `UseReportDay`, `ActivityDay` for "peers active", and
 `SupplyBatch`), keyed by its organisation, review status, event day and the dimensions
-the dashboard filters on; movements and supplies change `StockBalance`. The row is written in the transaction that writes
-the record, so the two never disagree:
+the dashboard filters on; movements and supplies change `StockBalance`. Rows are written
+in the transaction that writes the record, so the two never disagree:
 
 - records stored through the ORM (coordinators' screens, review, factories, the demo)
   are summarised by a flush hook: a new row adds, a changed row moves its contribution
@@ -209,17 +209,21 @@ def _parts() -> list[Part]:
         lambda: dict(supplies=func.count(), kits=func.sum(KitSupply.quantity)), "supplies")
     training = Part(TrainingSession, TrainingDay, common + (
         ("session_date", "session_date", None), ("kind", "kind", None),
-        ("site_id", "site_id", 0), ARRIVED_ON), _training_measures, _training_measures_sql, "sessions")
+        ("site_id", "site_id", 0), ARRIVED_ON),
+        _training_measures, _training_measures_sql, "sessions")
     reports = Part(NaloxoneUseReport, UseReportDay, common + (
         ("used_on", "used_on", None), ("area", "area", ""), ("product_id", "product_id", 0),
         ARRIVED_ON),
         lambda _get: dict(reports=1), lambda: dict(reports=func.count()), "reports")
     activity = [Part(model, ActivityDay, common + (
-        ("day", day, None), ("user_id", "user_id", None), ("channel", channel, "")),
+        ("day", day, None), ("user_id", "user_id", None),
+        ("record", None, model.__tablename__), ("channel", channel, ""),
+        ("site_id", site, 0), ("product_id", product, 0)),
         _one_record, lambda: dict(records=func.count()), "records")
-        for model, day, channel in ((KitSupply, "supplied_on", "channel"),
-                                    (TrainingSession, "session_date", None),
-                                    (NaloxoneUseReport, "used_on", None))]
+        for model, day, channel, site, product in (
+            (KitSupply, "supplied_on", "channel", "site_id", "product_id"),
+            (TrainingSession, "session_date", None, "site_id", None),
+            (NaloxoneUseReport, "used_on", None, None, "product_id"))]
     batches = Part(KitSupply, SupplyBatch, common + (
         ("site_id", "site_id", 0), ("batch_id", "batch_id", None)),
         lambda get: dict(supplies=1, kits=get("quantity") or 1),

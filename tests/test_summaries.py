@@ -165,6 +165,13 @@ def test_incremental_summaries_equal_a_rebuild(app, client, two_areas):
                              replace(f, arrived_after=period_end(TODAY))):
                 assert metrics.record_counts(commissioner, narrowed) == metrics.record_counts(
                     commissioner, narrowed, from_rows=True)
+            # Who was active, under each filter the activity summary answers.
+            for narrowed in (f, replace(f, channel="peer"), replace(f, channel="pharmacy"),
+                             replace(f, site_id=north.sites.peers.id),
+                             replace(f, site_id=north.sites.pharmacy.id),
+                             replace(f, product_id=north.product.id)):
+                assert metrics.active_people(commissioner, narrowed) == metrics.active_people(
+                    commissioner, narrowed, from_rows=True)
 
     check()
 

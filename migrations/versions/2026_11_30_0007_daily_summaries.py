@@ -122,8 +122,11 @@ def upgrade():
     _summary_table('activity_day', [
         sa.Column('day', sa.Date(), nullable=False),
         sa.Column('user_id', sa.Integer(), nullable=False),
-        sa.Column('channel', sa.String(length=20), nullable=False)],
-        ['records'], ('day', 'user_id', 'channel'))
+        sa.Column('record', sa.String(length=20), nullable=False),
+        sa.Column('channel', sa.String(length=20), nullable=False),
+        sa.Column('site_id', sa.Integer(), nullable=False),
+        sa.Column('product_id', sa.Integer(), nullable=False)],
+        ['records'], ('day', 'user_id', 'record', 'channel', 'site_id', 'product_id'))
     # "Figures last changed" reads the latest arrival from these.
     for name in ('supply_channel_day', 'training_day', 'use_report_day'):
         op.create_index(op.f(f'ix_{name}_last_arrived'), name, ['last_arrived'])
@@ -182,16 +185,19 @@ def upgrade():
         f"FROM naloxone_use_report GROUP BY {report_key}")
     sources = " UNION ALL ".join(
         f"SELECT organisation_id, coalesce(review_status, 'counted') AS review_status, "
-        f"{day} AS day, user_id, {channel} AS channel, "
-        f"coalesce(reviewed_at, received_at) AS at FROM {table}"
-        for table, day, channel in (("kit_supply", "supplied_on", "coalesce(channel, '')"),
-                                    ("training_session", "session_date", "''"),
-                                    ("naloxone_use_report", "used_on", "''")))
+        f"{day} AS day, user_id, '{table}' AS record, {channel} AS channel, {site} AS site_id, "
+        f"{product} AS product_id, coalesce(reviewed_at, received_at) AS at FROM {table}"
+        for table, day, channel, site, product in (
+            ("kit_supply", "supplied_on", "coalesce(channel, '')", "coalesce(site_id, 0)",
+             "coalesce(product_id, 0)"),
+            ("training_session", "session_date", "''", "coalesce(site_id, 0)", "0"),
+            ("naloxone_use_report", "used_on", "''", "0", "coalesce(product_id, 0)")))
+    activity_key = ("organisation_id, review_status, day, user_id, record, channel, site_id, "
+                    "product_id")
     op.execute(
-        "INSERT INTO activity_day (organisation_id, review_status, day, user_id, channel, "
-        "records, last_arrived) SELECT organisation_id, review_status, day, user_id, channel, "
-        f"count(*), max(at) FROM ({sources}) AS records "
-        "GROUP BY organisation_id, review_status, day, user_id, channel")
+        f"INSERT INTO activity_day ({activity_key}, records, last_arrived) "
+        f"SELECT {activity_key}, count(*), max(at) FROM ({sources}) AS records "
+        f"GROUP BY {activity_key}")
 
 
     batch_key = "organisation_id, coalesce(review_status, 'counted'), site_id, batch_id"

@@ -28,6 +28,7 @@ from sqlalchemy import (
     literal,
     literal_column,
     null,
+    or_,
     select,
     tuple_,
     union,
@@ -361,23 +362,34 @@ def _reports_from_summaries(user, f: Filters):
             .group_by(r.used_on))
 
 
-def _active_from_summaries(user, f: Filters) -> set:
-    """Who recorded anything counted in the period. The activity summary knows each
-    person's supplies' channel but not their sites, products or areas: under those
-    filters the rows say who was active."""
-    if any(v is not None for v in (f.site_id, f.product_id, f.area, f.age_band)):
+def active_people(user, f: Filters, *, from_rows: bool = False) -> set:
+    """Ids of who recorded anything counted in the period, under `f` as each kind of record
+    takes it (see `_other_conditions`). The activity summary knows each record's channel,
+    site and product but not its area or age band: under those filters (or `from_rows`,
+    which the tests compare) the rows say."""
+    if from_rows or f.area is not None or f.age_band is not None:
         supplies = scoped_supplies(select(K.user_id).distinct(), user, f)
         return (set(db.session.scalars(supplies))
                 | set(db.session.scalars(others_active_statement(user, f))))
     a = ActivityDay
+    kinds = {"kit_supply": [], "training_session": [], "naloxone_use_report": []}
+    if f.channel is not None:
+        kinds["kit_supply"].append(a.channel == f.channel)
+        for name in ("training_session", "naloxone_use_report"):
+            kinds[name].append(a.organisation_id.in_(_channel_organisations(user, f.channel)))
+    if f.site_id is not None:
+        kinds["kit_supply"].append(a.site_id == f.site_id)
+        kinds["training_session"].append(a.site_id == f.site_id)
+        kinds["naloxone_use_report"].append(a.organisation_id == select(
+            Site.organisation_id).where(Site.id == f.site_id).scalar_subquery())
+    if f.product_id is not None:  # training carries no product: the filter leaves it
+        kinds["kit_supply"].append(a.product_id == f.product_id)
+        kinds["naloxone_use_report"].append(a.product_id == f.product_id)
     statement = in_scope(select(a.user_id).distinct(), a, user, f.review).where(
-        a.day >= f.start, a.day <= f.end)
+        a.day >= f.start, a.day <= f.end,
+        or_(*(and_(a.record == name, *conditions) for name, conditions in kinds.items())))
     if f.organisation_id is not None:
         statement = statement.where(a.organisation_id == f.organisation_id)
-    if f.channel is not None:
-        statement = statement.where(
-            (a.channel == f.channel)
-            | and_(a.channel == "", a.organisation_id.in_(_channel_organisations(user, f.channel))))
     return set(db.session.scalars(statement))
 
 
@@ -619,7 +631,7 @@ def summary(user, f: Filters, today: dt.date) -> Summary:
         figures = _supply_figures_from_summaries(user, f)
         training_rows = db.session.execute(_training_from_summaries(user, f)).all()
         reports_by_day = db.session.execute(_reports_from_summaries(user, f)).all()
-        active = _active_from_summaries(user, f)
+        active = active_people(user, f)
     else:
         supply_rows, others_active, training_rows, reports_by_day = (
             db.session.execute(statement).all()
