@@ -62,8 +62,9 @@ def seed_peer_area(app, peers: int = 1) -> tuple[list[str], dict]:
         db.session.flush()
         site = Site(organisation=group, name="Outreach", site_type="peer_group",
                     postcode_district="M14")
-        product = Product(code="prenoxad", name="Prenoxad", route="im")
-        db.session.add_all([site, product])
+        db.session.add(site)
+        # The migrations seed the catalogue (0006): use its product.
+        product = db.session.query(Product).filter_by(code="prenoxad").one()
         db.session.flush()
         batch = StockBatch(product=product, organisation_id=group.id, batch_number="B1",
                            expiry_date=today + dt.timedelta(days=400))

@@ -36,7 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
 
-    from . import cli, database, errors, security, sync_feed  # noqa: F401  (sync_feed: flush hook)
+    from . import cli, database, errors, security, summaries, sync_feed  # noqa: F401  (flush hooks)
     from . import logs
 
     if test_config is None:  # a server or command: tests keep pytest's log handlers

@@ -4,7 +4,7 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from . import demo
+from . import demo, summaries
 from .extensions import db
 from .models import Organisation, User
 from .vocab import PRODUCT_ROUTES, ROLES
@@ -156,6 +156,15 @@ def vapid_keys() -> None:
     click.echo(f"VAPID_PUBLIC_KEY={public}")
     click.echo(f"VAPID_PRIVATE_KEY={private}")
     click.echo("VAPID_SUBJECT=mailto:you@your-service.example")
+
+
+@peerkit_cli.command("rebuild-summaries")
+def rebuild_summaries() -> None:
+    """Recompute the daily summaries from the records (after a bulk SQL change to them)."""
+    counts = summaries.rebuild(db.session)
+    db.session.commit()
+    for table, rows in counts.items():
+        click.echo(f"{table}: {rows} rows")
 
 
 def register(app: Flask) -> None:

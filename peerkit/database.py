@@ -4,12 +4,14 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from .extensions import db
+from .summaries import arrival_day_sqlite
 
 
 def configure_sqlite(app: Flask) -> None:
     """Make SQLite safe for concurrent requests; it is the embedded default.
 
     - foreign keys on (SQLite has them off by default);
+    - `peerkit_arrival_day`, the UK day of arrival the daily summaries are keyed by;
     - WAL, so readers do not block the writer;
     - every transaction starts with BEGIN IMMEDIATE: a transaction that reads and then
       writes would otherwise fail at once with "database is locked" when another writer
@@ -28,6 +30,9 @@ def configure_sqlite(app: Flask) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=15000")
         cursor.close()
+        # The daily summaries' day of arrival, which SQLite cannot work out in UK time.
+        dbapi_connection.create_function("peerkit_arrival_day", 1, arrival_day_sqlite,
+                                         deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):

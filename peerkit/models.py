@@ -574,5 +574,201 @@ class RateLimitCounter(db.Model):
     expires_at: Mapped[float] = mapped_column(Float, index=True)
 
 
+class _DailySummary:
+    """Columns every daily summary row carries (see `peerkit.summaries`): the organisation
+    and review status of the records it adds up, and the latest moment one of them reached
+    the figures. Rows are written in the same transaction as the records."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    review_status: Mapped[str] = mapped_column(String(10))
+    last_arrived: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class _SupplyCounts:
+    """What a summary of kit supplies adds up. Recipient categories and repeat reasons are
+    columns, not keys, so a day's supplies fold into few rows whatever the mix."""
+
+    supplies: Mapped[int] = mapped_column(Integer, default=0)
+    kits: Mapped[int] = mapped_column(Integer, default=0)
+    first: Mapped[int] = mapped_column(Integer, default=0)
+    used: Mapped[int] = mapped_column(Integer, default=0)
+    reach: Mapped[int] = mapped_column(Integer, default=0)
+    referral_offered: Mapped[int] = mapped_column(Integer, default=0)
+    referral_accepted: Mapped[int] = mapped_column(Integer, default=0)
+    supplies_person_at_risk: Mapped[int] = mapped_column(Integer, default=0)
+    kits_person_at_risk: Mapped[int] = mapped_column(Integer, default=0)
+    supplies_family_friend_carer: Mapped[int] = mapped_column(Integer, default=0)
+    kits_family_friend_carer: Mapped[int] = mapped_column(Integer, default=0)
+    supplies_worker: Mapped[int] = mapped_column(Integer, default=0)
+    kits_worker: Mapped[int] = mapped_column(Integer, default=0)
+    supplies_member_of_public: Mapped[int] = mapped_column(Integer, default=0)
+    kits_member_of_public: Mapped[int] = mapped_column(Integer, default=0)
+    supplies_unknown: Mapped[int] = mapped_column(Integer, default=0)
+    kits_unknown: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_used_on_self: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_kits_used_on_self: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_used_on_someone_else: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_kits_used_on_someone_else: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_lost: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_kits_lost: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_stolen: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_kits_stolen: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_confiscated: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_kits_confiscated: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_expired: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_kits_expired: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_damaged: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_kits_damaged: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_unknown: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_kits_unknown: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SupplyDay(_SupplyCounts, _DailySummary, db.Model):
+    """Kit supplies added up per day and per combination of the dashboard's filters: read
+    when the view is filtered by area or age band (`SupplyChannelDay` otherwise).
+
+    Absent values are stored as "" or 0 (a unique key must not hold NULL)."""
+
+    __tablename__ = "supply_day"
+    __table_args__ = (UniqueConstraint(
+        "organisation_id", "review_status", "supplied_on", "channel", "site_id", "product_id",
+        "area", "age_band", name="uq_supply_day_key"),)
+
+    supplied_on: Mapped[dt.date] = mapped_column(Date)
+    channel: Mapped[str] = mapped_column(String(20))
+    site_id: Mapped[int] = mapped_column(Integer)
+    product_id: Mapped[int] = mapped_column(Integer)
+    area: Mapped[str] = mapped_column(String(8))
+    age_band: Mapped[str] = mapped_column(String(10))
+
+
+class SupplyChannelDay(_SupplyCounts, _DailySummary, db.Model):
+    """Kit supplies per day, channel, site, product and day of arrival: a few rows a day,
+    read by every view not filtered by area or age band."""
+
+    __tablename__ = "supply_channel_day"
+    __table_args__ = (UniqueConstraint("organisation_id", "review_status", "supplied_on",
+                                       "channel", "site_id", "product_id", "arrived_on",
+                                       name="uq_supply_channel_day_key"),)
+    # The UK day the records reached the figures (`peerkit.summaries.arrival_day`), so
+    # "reached them after the period ended" is read here too.
+    arrived_on: Mapped[dt.date] = mapped_column(Date)
+
+    # Indexed: "figures last changed" reads the latest from this table.
+    last_arrived: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
+    supplied_on: Mapped[dt.date] = mapped_column(Date)
+    channel: Mapped[str] = mapped_column(String(20))
+    site_id: Mapped[int] = mapped_column(Integer)
+    product_id: Mapped[int] = mapped_column(Integer)
+
+
+class SupplyAreaDay(_DailySummary, db.Model):
+    """Kit supplies per day, channel, area and age band ("" when not recorded): the area
+    and age-band tables of views filtered by nothing but organisation or channel."""
+
+    __tablename__ = "supply_area_day"
+    __table_args__ = (UniqueConstraint("organisation_id", "review_status", "supplied_on",
+                                       "channel", "area", "age_band",
+                                       name="uq_supply_area_day_key"),)
+
+    supplied_on: Mapped[dt.date] = mapped_column(Date)
+    channel: Mapped[str] = mapped_column(String(20))
+    area: Mapped[str] = mapped_column(String(8))
+    age_band: Mapped[str] = mapped_column(String(10))
+    supplies: Mapped[int] = mapped_column(Integer, default=0)
+    kits: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TrainingDay(_DailySummary, db.Model):
+    """Training sessions added up per day, kind, site (0: no site) and day of arrival."""
+
+    __tablename__ = "training_day"
+    __table_args__ = (UniqueConstraint("organisation_id", "review_status", "session_date",
+                                       "kind", "site_id", "arrived_on",
+                                       name="uq_training_day_key"),)
+    # The UK day the records reached the figures (`peerkit.summaries.arrival_day`), so
+    # "reached them after the period ended" is read here too.
+    arrived_on: Mapped[dt.date] = mapped_column(Date)
+
+    # Indexed: "figures last changed" reads the latest from this table.
+    last_arrived: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
+    session_date: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(32))
+    site_id: Mapped[int] = mapped_column(Integer)
+    sessions: Mapped[int] = mapped_column(Integer, default=0)
+    attendees: Mapped[int] = mapped_column(Integer, default=0)
+    with_kit: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class UseReportDay(_DailySummary, db.Model):
+    """Naloxone use reports added up per day, area, product (0: not said) and day of
+    arrival."""
+
+    __tablename__ = "use_report_day"
+    __table_args__ = (UniqueConstraint("organisation_id", "review_status", "used_on", "area",
+                                       "product_id", "arrived_on",
+                                       name="uq_use_report_day_key"),)
+    # The UK day the records reached the figures (`peerkit.summaries.arrival_day`), so
+    # "reached them after the period ended" is read here too.
+    arrived_on: Mapped[dt.date] = mapped_column(Date)
+
+    # Indexed: "figures last changed" reads the latest from this table.
+    last_arrived: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
+    used_on: Mapped[dt.date] = mapped_column(Date)
+    area: Mapped[str] = mapped_column(String(8))
+    product_id: Mapped[int] = mapped_column(Integer)
+    reports: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ActivityDay(_DailySummary, db.Model):
+    """Who recorded supplies, training sessions or use reports on a day ("peers active"):
+    the kind of record (its table), the supplies' channel ("" for sessions and reports,
+    which carry none), the site (0 for reports) and the product (0 for sessions)."""
+
+    __tablename__ = "activity_day"
+    __table_args__ = (UniqueConstraint("organisation_id", "review_status", "day", "user_id",
+                                       "record", "channel", "site_id", "product_id",
+                                       name="uq_activity_day_key"),)
+
+    day: Mapped[dt.date] = mapped_column(Date)
+    user_id: Mapped[int] = mapped_column(Integer)
+    record: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(20))
+    site_id: Mapped[int] = mapped_column(Integer)
+    product_id: Mapped[int] = mapped_column(Integer)
+    records: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SupplyBatch(_DailySummary, db.Model):
+    """Kit supplies added up per organisation, site and batch over all time (kits of
+    recalled batches with recipients: a figure over all time, not a period)."""
+
+    __tablename__ = "supply_batch"
+    __table_args__ = (UniqueConstraint("organisation_id", "review_status", "site_id",
+                                       "batch_id", name="uq_supply_batch_key"),)
+
+    site_id: Mapped[int] = mapped_column(Integer)
+    batch_id: Mapped[int] = mapped_column(Integer, index=True)
+    supplies: Mapped[int] = mapped_column(Integer, default=0)
+    kits: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StockBalance(db.Model):
+    """Kits in hand per holder (a site, or a person who carries kits: the other id is 0)
+    and batch, kept in the same transaction as the movements and supplies that change it
+    (`peerkit.summaries`). Rows at zero are deleted."""
+
+    __tablename__ = "stock_balance"
+    __table_args__ = (UniqueConstraint("site_id", "user_id", "batch_id",
+                                       name="uq_stock_balance_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[int] = mapped_column(Integer, index=True)
+    batch_id: Mapped[int] = mapped_column(Integer)
+    quantity: Mapped[int] = mapped_column(Integer, default=0)
+
+
 FIELD_RECORD_MODELS = (TrainingSession, Consent, KitSupply, NaloxoneUseReport, StockMovement,
                        DiscardNotice, FieldReport)

@@ -1,16 +1,18 @@
 """Stock arithmetic: kits in hand per holder (a person or a site) and batch.
 
-Stock is never stored as a number that could drift: it is movements in, less movements
-out, less kits supplied. A peer carries kits personally, so a peer's supplies draw on the
+Stock is movements in, less movements out, less kits supplied. That sum is kept per holder
+and batch in `StockBalance`, changed in the same transaction as every movement and supply
+(`peerkit.summaries`), so it cannot drift from them; `flask peerkit rebuild-summaries`
+recomputes it from the records. A peer carries kits personally, so a peer's supplies draw on the
 peer's own stock; anyone else's supplies draw on the stock of the site where they supply.
 A carrier (partner agency staff) also holds kits personally but never supplies.
 """
 import datetime as dt
 
-from sqlalchemy import case, func, or_, select, union_all
+from sqlalchemy import select
 
 from .extensions import db
-from .models import KitSupply, Site, StockBatch, StockMovement, User, utcnow
+from .models import Site, StockBalance, StockBatch, StockMovement, User, utcnow
 
 
 # Roles that carry kits personally (the rest hold them at a site): peers, and partner
@@ -19,32 +21,14 @@ PERSONAL_HOLDER_ROLES = ("peer", "carrier")
 
 
 def in_hand(*, user_id: int | None = None, site_id: int | None = None) -> dict[int, int]:
-    """{batch_id: kits} held by one person or one site."""
+    """{batch_id: kits} held by one person or one site (read from `StockBalance`)."""
     if (user_id is None) == (site_id is None):
         raise ValueError("Give exactly one holder: user_id or site_id.")
-    if user_id is not None:
-        inbound = StockMovement.to_user_id == user_id
-        outbound = StockMovement.from_user_id == user_id
-        supplied = (KitSupply.user_id == user_id) & (User.role.in_(PERSONAL_HOLDER_ROLES))
-    else:
-        inbound = StockMovement.to_site_id == site_id
-        outbound = StockMovement.from_site_id == site_id
-        supplied = (KitSupply.site_id == site_id) & (User.role.not_in(PERSONAL_HOLDER_ROLES))
-    movements = (
-        select(StockMovement.batch_id.label("batch_id"),
-               case((inbound, StockMovement.quantity), else_=-StockMovement.quantity).label("qty"))
-        .where(or_(inbound, outbound))
-    )
-    supplies = (
-        select(KitSupply.batch_id.label("batch_id"), (-KitSupply.quantity).label("qty"))
-        .join(User, User.id == KitSupply.user_id)
-        .where(supplied)
-    )
-    both = union_all(movements, supplies).subquery()
-    rows = db.session.execute(
-        select(both.c.batch_id, func.sum(both.c.qty)).group_by(both.c.batch_id)
-    ).all()
-    return {batch_id: int(total) for batch_id, total in rows if total}
+    b = StockBalance
+    holder = ((b.user_id == user_id, b.site_id == 0) if user_id is not None
+              else (b.site_id == site_id, b.user_id == 0))
+    return {batch_id: kits for batch_id, kits in db.session.execute(
+        select(b.batch_id, b.quantity).where(*holder)) if kits}
 
 
 def in_hand_detail(**holder) -> list[dict]:

@@ -6,7 +6,7 @@ referral_destination) and nullable columns, so an existing database keeps every 
 Existing alerts become service alerts (`scope` defaults to "service"), as they were.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-11-30 23:40:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

@@ -23,7 +23,7 @@ from sqlalchemy import String, any_, bindparam, literal, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
-from .. import vocab
+from .. import summaries, vocab
 from ..consents import WithdrawalError, consent_for_withdrawal, withdraw
 from ..extensions import db
 from ..models import (
@@ -378,6 +378,10 @@ def _store(by_kind: dict[str, list[Candidate]], results: list, organisation_id: 
                     results[c.index] = _result(c.id, c.kind, "invalid", message=(
                         "The server could not store this record as sent. "
                         "Check its details and send it again."))
+    for kind in INSERT_ORDER:
+        # The daily summaries, in this same transaction (the bulk insert has no ORM hook).
+        summaries.add_rows(db.session, MODELS[kind],
+                           [c.row for c in by_kind.get(kind, []) if c.id in stored])
     lost_race = []
     for kind in INSERT_ORDER:
         for c in by_kind.get(kind, []):

@@ -7,7 +7,7 @@ Figures count only records whose review status is "counted" (`Filters.review` is
 the log can ask for the held or rejected ones instead.
 """
 import datetime as dt
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields
 
 from flask import abort
 from sqlalchemy import select
@@ -67,7 +67,13 @@ class Filters:
 
     def args(self, **changes) -> dict:
         """Query-string arguments for these filters with `changes`, leaving out the empty."""
-        values = asdict(replace(self, **changes))
+        # Field by field, not dataclasses.asdict: that deep-copies every value, and the
+        # dashboard builds hundreds of drill-down links.
+        values = {name: getattr(self, name) for name in FIELD_NAMES}
+        unknown = set(changes) - set(values)
+        if unknown:
+            raise TypeError(f"Not a filter: {', '.join(sorted(unknown))}")
+        values.update(changes)
         values["start"] = values["start"].isoformat()
         values["end"] = values["end"].isoformat()
         if values["arrived_after"] is not None:
@@ -79,6 +85,9 @@ class Filters:
         """Arguments for the same filters narrowed to the week starting `monday`."""
         return self.args(start=max(monday, self.start),
                          end=min(monday + dt.timedelta(days=6), self.end))
+
+
+FIELD_NAMES = tuple(item.name for item in fields(Filters))
 
 
 def period_end(day: dt.date) -> dt.datetime:

@@ -5,8 +5,11 @@ The dashboard, the CSV exports and the board report all call `summary` (and `sto
 was supplied, a session held, naloxone used), so a record that syncs days late lands in
 the week it happened. Definitions are in docs/MONITORING.md.
 
-Supplies are read in two grouped queries (by day and channel, and by every other
-dimension at once) and folded here, rather than one query per table on the page.
+Figures are read from the daily summaries (`peerkit.summaries`, kept in the same
+transaction as the records) wherever a figure can be read from them exactly: every
+dashboard filter. The drill-down filters of the log (recipient category, supply type,
+repeat reason, used, reach, referral) and late arrivals count the rows themselves, with the
+statements below (`statements`, which the benchmark also runs bare as its baseline).
 
 Only records whose review status is "counted" count: `in_scope`, which every statement
 here (and every other module that counts field records for the commissioner) starts from,
@@ -17,12 +20,27 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, fields, replace
 
-from sqlalchemy import and_, case, false, func, literal, null, select, tuple_, union, union_all
+from sqlalchemy import (
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    tuple_,
+    union,
+    union_all,
+)
 
 from .. import stock as stock_module
+from .. import summaries
 from ..clock import uk_datetime
 from ..extensions import db
 from ..models import (
+    ActivityDay,
     AuditEvent,
     CoverageEstimate,
     Device,
@@ -33,7 +51,13 @@ from ..models import (
     Site,
     StockBatch,
     SupplierSignOff,
+    SupplyAreaDay,
+    SupplyBatch,
+    SupplyChannelDay,
+    SupplyDay,
+    TrainingDay,
     TrainingSession,
+    UseReportDay,
     User,
 )
 from ..rules import ORGANISATION_CHANNEL
@@ -225,6 +249,183 @@ def statements(user, f: Filters, dialect: str) -> list:
             training_statement(user, f), use_reports_statement(user, f)]
 
 
+# --- the same figures read from the daily summaries (peerkit.summaries) -----------------
+
+# Filters only the rows can answer: the summaries hold no recipient category, supply type
+# or referral per key (they are measures), and no arrival time but the latest.
+ROW_ONLY_FILTERS = ("recipient_category", "supply_type", "repeat_reason", "used", "reach",
+                    "referral", "arrived_after")
+
+
+def reads_summaries(f: Filters) -> bool:
+    """Whether every figure under `f` can be read exactly from the daily summaries."""
+    return not any(getattr(f, name) for name in ROW_ONLY_FILTERS)
+
+
+SUMMARY_MEASURES = tuple(summaries.PARTS[0].measures_sql())
+
+
+def _summary_conditions(model, f: Filters) -> list:
+    conditions = [model.supplied_on >= f.start, model.supplied_on <= f.end]
+    for name in ("channel", "organisation_id", "site_id", "product_id", "area"):
+        if getattr(f, name) is not None:
+            conditions.append(getattr(model, name) == getattr(f, name))
+    if f.age_band is not None:
+        conditions.append(model.age_band == ("" if f.age_band == AGE_NOT_RECORDED
+                                             else f.age_band))
+    return conditions
+
+
+def _grouped_summaries(model, groupings: dict, user, f: Filters) -> dict[str, list[dict]]:
+    """Rows of `model` under `f`, added up by each grouping, in one scan (GROUPING SETS on
+    PostgreSQL, a UNION ALL on SQLite), as {grouping: [row dicts]}. An empty grouping is
+    the total, the only one that carries every measure (categories and repeat reasons):
+    the others carry MEASURES."""
+    grouped = tuple(dict.fromkeys(c for columns in groupings.values() for c in columns))
+    masks = {name: sum(1 << (len(grouped) - 1 - i) for i, c in enumerate(grouped)
+                       if c not in columns) for name, columns in groupings.items()}
+    sums = [func.sum(getattr(model, name)) for name in SUMMARY_MEASURES]
+    if db.engine.dialect.name == "postgresql":
+        sets = (tuple_(*columns) if columns else literal_column("()")
+                for columns in groupings.values())
+        statement = in_scope(select(func.grouping(*grouped), *grouped, *sums)
+                             .group_by(func.grouping_sets(*sets)),
+                             model, user, f.review).where(*_summary_conditions(model, f))
+    else:
+        statement = union_all(*(
+            in_scope(select(literal(masks[name]), *(c if c in columns else null()
+                                                    for c in grouped), *sums)
+                     .group_by(*columns), model, user, f.review)
+            .where(*_summary_conditions(model, f)) for name, columns in groupings.items()))
+    grouping_of_mask = {mask: name for name, mask in masks.items()}
+    keys = tuple(column.key for column in grouped)
+    found = {name: [] for name in groupings}
+    for mask, *values in db.session.execute(statement):
+        name = grouping_of_mask[mask]
+        row = dict(zip(keys, values[:len(keys)]))
+        measures = zip(SUMMARY_MEASURES, values[len(keys):])
+        row.update((m, int(v or 0)) for m, v in measures
+                   if not groupings[name] or m in MEASURES)
+        found[name].append(row)
+    return found
+
+
+def _supply_figures_from_summaries(user, f: Filters) -> dict[str, list[dict]]:
+    """Supplies by day and channel, site, product, recipient category, repeat reason, area
+    and age band, as the rows `summary` folds, from the smallest summary that holds them:
+    `SupplyChannelDay` (a few rows a day) unless the view is filtered by area or age band
+    (then `SupplyDay`); areas and age bands from `SupplyAreaDay` unless the view is
+    filtered by site or product."""
+    by_area = f.area is not None or f.age_band is not None
+    model = SupplyDay if by_area else SupplyChannelDay
+    groupings = {"day": (model.supplied_on, model.channel), "site": (model.site_id,),
+                 "product": (model.product_id,), "total": ()}
+    if by_area:
+        groupings["area"] = (model.area, model.age_band)
+    figures = _grouped_summaries(model, groupings, user, f)
+    if not by_area:
+        area_model = SupplyAreaDay if f.site_id is None and f.product_id is None else SupplyDay
+        figures["area"] = [
+            dict(area=area, age_band=age_band, supplies=int(supplies), kits=int(kits))
+            for area, age_band, supplies, kits in db.session.execute(
+                in_scope(select(area_model.area, area_model.age_band,
+                                func.sum(area_model.supplies), func.sum(area_model.kits)),
+                         area_model, user, f.review)
+                .where(*_summary_conditions(area_model, f))
+                .group_by(area_model.area, area_model.age_band))]
+    for row in figures["area"]:
+        row["age_band"] = row["age_band"] or None
+    totals = figures["total"][0] if figures["total"] else {}
+    figures["category"] = [
+        dict(recipient_category=code, supplies=totals[f"supplies_{code}"],
+             kits=totals[f"kits_{code}"]) for code in RECIPIENT_CATEGORIES
+        if totals.get(f"supplies_{code}")]
+    figures["reason"] = [
+        dict(repeat_reason=code, supplies=totals[f"repeat_{code}"],
+             kits=totals[f"repeat_kits_{code}"]) for code in REPEAT_REASONS
+        if totals.get(f"repeat_{code}")]
+    return figures
+
+
+def _training_from_summaries(user, f: Filters):
+    t = TrainingDay
+    return (in_scope(select(t.kind, func.sum(t.sessions), func.sum(t.attendees),
+                            func.sum(t.with_kit)), t, user, f.review)
+            .where(*_other_conditions(t, t.session_date, user, f, area=False, product=False))
+            .group_by(t.kind))
+
+
+def _reports_from_summaries(user, f: Filters):
+    r = UseReportDay
+    return (in_scope(select(r.used_on, func.sum(r.reports)), r, user, f.review)
+            .where(*_other_conditions(r, r.used_on, user, f, site=False))
+            .group_by(r.used_on))
+
+
+def active_people(user, f: Filters, *, from_rows: bool = False) -> set:
+    """Ids of who recorded anything counted in the period, under `f` as each kind of record
+    takes it (see `_other_conditions`). The activity summary knows each record's channel,
+    site and product but not its area or age band: under those filters (or `from_rows`,
+    which the tests compare) the rows say."""
+    if from_rows or f.area is not None or f.age_band is not None:
+        supplies = scoped_supplies(select(K.user_id).distinct(), user, f)
+        return (set(db.session.scalars(supplies))
+                | set(db.session.scalars(others_active_statement(user, f))))
+    a = ActivityDay
+    kinds = {"kit_supply": [], "training_session": [], "naloxone_use_report": []}
+    if f.channel is not None:
+        kinds["kit_supply"].append(a.channel == f.channel)
+        for name in ("training_session", "naloxone_use_report"):
+            kinds[name].append(a.organisation_id.in_(_channel_organisations(user, f.channel)))
+    if f.site_id is not None:
+        kinds["kit_supply"].append(a.site_id == f.site_id)
+        kinds["training_session"].append(a.site_id == f.site_id)
+        kinds["naloxone_use_report"].append(a.organisation_id == select(
+            Site.organisation_id).where(Site.id == f.site_id).scalar_subquery())
+    if f.product_id is not None:  # training carries no product: the filter leaves it
+        kinds["kit_supply"].append(a.product_id == f.product_id)
+        kinds["naloxone_use_report"].append(a.product_id == f.product_id)
+    statement = in_scope(select(a.user_id).distinct(), a, user, f.review).where(
+        a.day >= f.start, a.day <= f.end,
+        or_(*(and_(a.record == name, *conditions) for name, conditions in kinds.items())))
+    if f.organisation_id is not None:
+        statement = statement.where(a.organisation_id == f.organisation_id)
+    return set(db.session.scalars(statement))
+
+
+def _day_ended_at(moment: dt.datetime | None) -> dt.date | None:
+    """The UK day that ended at `moment` (naive UTC), if it is a UK midnight."""
+    if moment is None:
+        return None
+    day = uk_datetime(moment).date() - dt.timedelta(days=1)
+    return day if period_end(day) == moment else None
+
+
+def _record_counts_from_summaries(user, f: Filters,
+                                  arrived_after_day: dt.date | None = None) -> dict:
+    """`record_counts` from the summaries; only records that reached the figures after the
+    end of `arrived_after_day` (UK time), if given (by `arrival_day`)."""
+    late_only = arrived_after_day is not None
+    # Only SupplyChannelDay knows the day of arrival: the caller asks for late records
+    # without an area or age band filter.
+    s = SupplyDay if f.area is not None or f.age_band is not None else SupplyChannelDay
+    t, r = TrainingDay, UseReportDay
+    late = {model: [model.arrived_on > arrived_after_day] if late_only else []
+            for model in (SupplyChannelDay, t, r)}
+    supplies, kits = db.session.execute(
+        in_scope(select(func.coalesce(func.sum(s.supplies), 0), func.coalesce(func.sum(s.kits), 0)),
+                 s, user, f.review).where(*_summary_conditions(s, f), *late.get(s, []))).one()
+    sessions = in_scope(select(func.coalesce(func.sum(t.sessions), 0)), t, user, f.review).where(
+        *_other_conditions(t, t.session_date, user, f, area=False, product=False), *late[t])
+    reports = in_scope(select(func.coalesce(func.sum(r.reports), 0)), r, user, f.review).where(
+        *_other_conditions(r, r.used_on, user, f, site=False), *late[r])
+    counts = dict(supplies=int(supplies), kits=int(kits),
+                  training_sessions=int(db.session.scalar(sessions)),
+                  use_reports=int(db.session.scalar(reports)))
+    counts["records"] = counts["supplies"] + counts["training_sessions"] + counts["use_reports"]
+    return counts
+
+
 # --- the summary -------------------------------------------------------------------------
 
 @dataclass
@@ -339,13 +540,30 @@ def last_changed_statement(user):
 
 
 def last_changed(user) -> dt.datetime | None:
-    """When figures last changed, in UK time."""
-    return uk_datetime(db.session.scalar(last_changed_statement(user)))
+    """When figures last changed, in UK time (the summaries keep each row's latest
+    arrival, so this reads them rather than every record)."""
+    latest = [db.session.scalar(in_scope(select(m.last_arrived), m, user)
+                                .where(m.last_arrived.is_not(None))
+                                .order_by(m.last_arrived.desc()).limit(1))
+              for m in (SupplyChannelDay, TrainingDay, UseReportDay)]
+    return uk_datetime(max((at for at in latest if at is not None), default=None))
 
 
-def record_counts(user, f: Filters) -> dict:
+def record_counts(user, f: Filters, *, from_rows: bool = False) -> dict:
     """How many records `f` matches (counted ones, or `f.review`'s): supplies and their
-    kits, training sessions (every kind) and use reports, and all records together."""
+    kits, training sessions (every kind) and use reports, and all records together.
+
+    Read from the daily summaries when they hold the answer, including records that
+    arrived after a period ended (`arrived_after` a UK midnight); `from_rows` counts the
+    rows instead (the tests compare both)."""
+    if not from_rows:
+        ended = _day_ended_at(f.arrived_after)
+        if reads_summaries(f):
+            return _record_counts_from_summaries(user, f)
+        if (ended is not None and reads_summaries(replace(f, arrived_after=None))
+                and f.area is None and f.age_band is None):
+            return _record_counts_from_summaries(user, replace(f, arrived_after=None),
+                                                 arrived_after_day=ended)
     kits = scoped_supplies(select(func.count(), func.coalesce(func.sum(K.quantity), 0)), user, f)
     t, r = TrainingSession, NaloxoneUseReport
     sessions = in_scope(select(func.count()), t, user, f.review).where(
@@ -409,11 +627,21 @@ def _supply_groups(rows) -> dict[str, list[dict]]:
 def summary(user, f: Filters, today: dt.date) -> Summary:
     """Every period figure for `user`'s scope under `f`."""
     s = Summary(filters=f)
-    supply_rows, others_active, training_rows, reports_by_day = (
-        db.session.execute(statement).all()
-        for statement in statements(user, f, db.engine.dialect.name))
-    groups = _supply_groups(supply_rows)
-    days = groups["day"]
+    if reads_summaries(f):
+        figures = _supply_figures_from_summaries(user, f)
+        training_rows = db.session.execute(_training_from_summaries(user, f)).all()
+        reports_by_day = db.session.execute(_reports_from_summaries(user, f)).all()
+        active = active_people(user, f)
+    else:
+        supply_rows, others_active, training_rows, reports_by_day = (
+            db.session.execute(statement).all()
+            for statement in statements(user, f, db.engine.dialect.name))
+        groups = _supply_groups(supply_rows)
+        kinds = groups["kind"]
+        figures = dict(day=groups["day"], site=kinds, product=kinds, category=kinds,
+                       reason=kinds, area=groups["area"])
+        active = {r["user_id"] for r in groups["user"]} | {uid for (uid,) in others_active}
+    days = figures["day"]
     s.weeks, s.channels_in_chart = _weeks(f, days, reports_by_day)
     total = {measure: sum(row[measure] for row in days) for measure in MEASURES}
     repeats = total["supplies"] - total["first"]
@@ -425,19 +653,19 @@ def summary(user, f: Filters, today: dt.date) -> Summary:
         referral_accepted=total["referral_accepted"],
     )
     s.by_channel = _breakdown(days, "channel", CHANNELS, always=MAIN_CHANNELS)
-    kinds = groups["kind"]
-    sites = _names(Site, {r["site_id"] for r in kinds}, lambda site: site.name)
-    s.by_site = sorted(_breakdown(kinds, "site_id", sites), key=lambda b: (-b.kits, b.label))
-    products = _names(Product, {r["product_id"] for r in kinds}, lambda p: p.name)
-    s.by_product = sorted(_breakdown(kinds, "product_id", products), key=lambda b: b.label)
-    s.by_category = _breakdown(kinds, "recipient_category", RECIPIENT_CATEGORIES,
+    sites = _names(Site, {r["site_id"] for r in figures["site"]}, lambda site: site.name)
+    s.by_site = sorted(_breakdown(figures["site"], "site_id", sites),
+                       key=lambda b: (-b.kits, b.label))
+    products = _names(Product, {r["product_id"] for r in figures["product"]}, lambda p: p.name)
+    s.by_product = sorted(_breakdown(figures["product"], "product_id", products),
+                          key=lambda b: b.label)
+    s.by_category = _breakdown(figures["category"], "recipient_category", RECIPIENT_CATEGORIES,
                                always=RECIPIENT_CATEGORIES)
-    s.by_area = sorted(_breakdown(groups["area"], "area", {}), key=lambda b: b.label)
-    ages = [dict(row, age_band=row["age_band"] or AGE_NOT_RECORDED) for row in groups["area"]]
+    s.by_area = sorted(_breakdown(figures["area"], "area", {}), key=lambda b: b.label)
+    ages = [dict(row, age_band=row["age_band"] or AGE_NOT_RECORDED) for row in figures["area"]]
     s.by_age = _breakdown(ages, "age_band", AGE_BAND_CHOICES, always=AGE_BAND_CHOICES)
-    s.repeat_reasons = _breakdown([r for r in kinds if r["repeat_reason"]],
+    s.repeat_reasons = _breakdown([r for r in figures["reason"] if r["repeat_reason"]],
                                   "repeat_reason", REPEAT_REASONS, always=REPEAT_REASONS)
-    active = {r["user_id"] for r in groups["user"]} | {user_id for (user_id,) in others_active}
     s.peers = dict(signed_off=_signed_off_peers(user, f, today),
                    active=_peers_among(user, active))
 
@@ -516,13 +744,14 @@ def stock(user, today: dt.date, f: Filters | None = None) -> dict:
     # counted beside the figure: those kits are with recipients all the same.
     for key, review in (("recalled_with_recipients", None),
                         ("recalled_with_recipients_held", "held")):
-        recalled = in_scope(select(func.coalesce(func.sum(KitSupply.quantity), literal(0)))
-                            .join(StockBatch, StockBatch.id == KitSupply.batch_id)
-                            .where(StockBatch.recalled_at.is_not(None)), KitSupply, user, review)
+        b = SupplyBatch
+        recalled = in_scope(select(func.coalesce(func.sum(b.kits), literal(0)))
+                            .join(StockBatch, StockBatch.id == b.batch_id)
+                            .where(StockBatch.recalled_at.is_not(None)), b, user, review)
         if f is not None and f.organisation_id is not None:
-            recalled = recalled.where(KitSupply.organisation_id == f.organisation_id)
+            recalled = recalled.where(b.organisation_id == f.organisation_id)
         if f is not None and f.site_id is not None:
-            recalled = recalled.where(KitSupply.site_id == f.site_id)
+            recalled = recalled.where(b.site_id == f.site_id)
         totals[key] = int(db.session.scalar(recalled) or 0)
     return dict(rows=rows, totals=totals)
 

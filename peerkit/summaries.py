@@ -1,0 +1,564 @@
+"""Daily summaries of field records, kept in the same transaction as the records.
+
+The commissioner's figures add up hundreds of thousands of supplies. Rather than scan them
+for every page, each kit supply, training session and use report adds itself to one row
+of each daily summary table (`SupplyChannelDay`, `SupplyAreaDay` and `SupplyDay` at three
+grains, `TrainingDay`, `UseReportDay`, `ActivityDay` for "peers active", and
+`SupplyBatch`), keyed by its organisation, review status, event day and the dimensions
+the dashboard filters on; movements and supplies change `StockBalance`. Rows are written
+in the transaction that writes the record, so the two never disagree:
+
+- records stored through the ORM (coordinators' screens, review, factories, the demo)
+  are summarised by a flush hook: a new row adds, a changed row moves its contribution
+  from its old key to its new one, a deleted row takes it away;
+- the sync API inserts in bulk (`peerkit.api.push`) and calls `add_rows` for exactly the
+  rows it stored.
+
+Bulk SQL UPDATE or DELETE of these records bypasses both: run `flask peerkit
+rebuild-summaries` after one (`rebuild` recomputes every row from the records, with SQL
+written independently of the incremental code; the tests check that both agree).
+
+A removal can lower a row's `last_arrived` (the latest moment one of its records reached
+the figures), which a running maximum cannot undo, so a row losing a record has it
+recomputed from the records, and a row left with no records is deleted.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Callable
+
+from sqlalchemy import (
+    Date,
+    and_,
+    case,
+    cast,
+    delete,
+    event,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
+    tuple_,
+    union_all,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, attributes
+
+from .clock import uk_datetime
+from .models import (
+    ActivityDay,
+    KitSupply,
+    NaloxoneUseReport,
+    StockBalance,
+    StockMovement,
+    SupplyAreaDay,
+    SupplyBatch,
+    SupplyChannelDay,
+    SupplyDay,
+    TrainingDay,
+    UseReportDay,
+    User,
+)
+from .stock import PERSONAL_HOLDER_ROLES
+from .vocab import RECIPIENT_CATEGORIES, REPEAT_REASONS, USED_REPEAT_REASONS
+
+COUNTED = "counted"
+
+
+def _category_columns(code: str) -> tuple[str, str]:
+    return f"supplies_{code}", f"kits_{code}"
+
+
+def _reason_columns(code: str) -> tuple[str, str]:
+    return f"repeat_{code}", f"repeat_kits_{code}"
+
+
+@dataclass(frozen=True)
+class Part:
+    """How records of one model add up into one summary table.
+
+    `key` maps each key column of the summary to the record's attribute and the value
+    stored when it is absent (attribute None: always that value). `measures` computes a
+    record's contribution in Python; `measures_sql` the same sums in SQL, for `rebuild`.
+    `count` is the measure that says how many records a row holds.
+    """
+
+    record: type
+    summary: type
+    key: tuple[tuple[str, str | None, object], ...]
+    measures: Callable[[Callable], dict]
+    measures_sql: Callable[[], dict]
+    count: str
+
+
+def _supply_measures(get) -> dict:
+    kits = get("quantity") or 1
+    first = get("supply_type") == "first"
+    reason = get("repeat_reason")
+    values = dict(supplies=1, kits=kits, first=int(first),
+                  used=int(reason in USED_REPEAT_REASONS),
+                  reach=int(first and get("recipient_category") == "person_at_risk"),
+                  referral_offered=int(bool(get("referral_offered"))),
+                  referral_accepted=int(bool(get("referral_accepted"))))
+    if get("recipient_category") in RECIPIENT_CATEGORIES:
+        supplies, kit_column = _category_columns(get("recipient_category"))
+        values[supplies], values[kit_column] = 1, kits
+    if reason in REPEAT_REASONS:
+        supplies, kit_column = _reason_columns(reason)
+        values[supplies], values[kit_column] = 1, kits
+    return values
+
+
+def _supply_measures_sql() -> dict:
+    k = KitSupply
+
+    def count_if(condition):
+        return func.sum(case((condition, 1), else_=0))
+
+    def kits_if(condition):
+        return func.sum(case((condition, k.quantity), else_=0))
+
+    values = dict(supplies=func.count(), kits=func.sum(k.quantity),
+                  first=count_if(k.supply_type == "first"),
+                  used=count_if(k.repeat_reason.in_(USED_REPEAT_REASONS)),
+                  reach=count_if(and_(k.supply_type == "first",
+                                      k.recipient_category == "person_at_risk")),
+                  referral_offered=count_if(k.referral_offered.is_(True)),
+                  referral_accepted=count_if(k.referral_accepted.is_(True)))
+    for code in RECIPIENT_CATEGORIES:
+        supplies, kits = _category_columns(code)
+        values[supplies] = count_if(k.recipient_category == code)
+        values[kits] = kits_if(k.recipient_category == code)
+    for code in REPEAT_REASONS:
+        supplies, kits = _reason_columns(code)
+        values[supplies] = count_if(k.repeat_reason == code)
+        values[kits] = kits_if(k.repeat_reason == code)
+    return values
+
+
+def _training_attendees(get) -> int:
+    return sum(get(name) or 0 for name in ("attendees_at_risk", "attendees_family",
+                                           "attendees_worker", "attendees_unknown"))
+
+
+def _training_measures(get) -> dict:
+    attendees = _training_attendees(get)
+    return dict(sessions=1, attendees=attendees, with_kit=min(get("kits_taken") or 0, attendees))
+
+
+def _training_measures_sql() -> dict:
+    from .models import TrainingSession as t
+    attendees = t.attendees_at_risk + t.attendees_family + t.attendees_worker + t.attendees_unknown
+    return dict(sessions=func.count(), attendees=func.sum(attendees),
+                with_kit=func.sum(case((t.kits_taken < attendees, t.kits_taken), else_=attendees)))
+
+
+def _one_record(_get) -> dict:
+    return dict(records=1)
+
+
+def arrival_day(arrived: dt.datetime) -> dt.date:
+    """The UK day in which a record reached the figures, counted so that "after the end of
+    day d" (after midnight UK time, `monitoring.filters.period_end`) is exactly
+    `arrival_day > d`: a record arriving on the stroke of midnight belongs to the day that
+    ended."""
+    return uk_datetime(arrived - dt.timedelta(microseconds=1)).date()
+
+
+def arrival_day_sqlite(stored: str | None) -> str | None:
+    """`arrival_day` of a timestamp as SQLite stores it, for SQL on SQLite
+    (`peerkit.database` registers it as peerkit_arrival_day on every connection)."""
+    if stored is None:
+        return None
+    return arrival_day(dt.datetime.fromisoformat(stored)).isoformat()
+
+
+def _arrival_day_sql(record, dialect: str):
+    arrived = func.coalesce(record.reviewed_at, record.received_at)
+    if dialect == "postgresql":
+        local = func.timezone("Europe/London", func.timezone(
+            "UTC", arrived - literal_column("interval '1 microsecond'")))
+        return cast(local, Date)
+    return func.peerkit_arrival_day(arrived)
+
+
+# A key column computed from the record rather than read from one of its attributes.
+ARRIVED_ON = ("arrived_on", "@arrived_on", None)
+
+
+def _parts() -> list[Part]:
+    from .models import TrainingSession
+    common = (("organisation_id", "organisation_id", None),
+              ("review_status", "review_status", COUNTED))
+    supply = Part(KitSupply, SupplyDay, common + (
+        ("supplied_on", "supplied_on", None), ("channel", "channel", None),
+        ("site_id", "site_id", 0), ("product_id", "product_id", 0), ("area", "area", ""),
+        ("age_band", "age_band", "")), _supply_measures, _supply_measures_sql, "supplies")
+    by_channel = Part(KitSupply, SupplyChannelDay, common + (
+        ("supplied_on", "supplied_on", None), ("channel", "channel", None),
+        ("site_id", "site_id", 0), ("product_id", "product_id", 0), ARRIVED_ON),
+        _supply_measures, _supply_measures_sql, "supplies")
+    by_area = Part(KitSupply, SupplyAreaDay, common + (
+        ("supplied_on", "supplied_on", None), ("channel", "channel", None),
+        ("area", "area", ""), ("age_band", "age_band", "")),
+        lambda get: dict(supplies=1, kits=get("quantity") or 1),
+        lambda: dict(supplies=func.count(), kits=func.sum(KitSupply.quantity)), "supplies")
+    training = Part(TrainingSession, TrainingDay, common + (
+        ("session_date", "session_date", None), ("kind", "kind", None),
+        ("site_id", "site_id", 0), ARRIVED_ON),
+        _training_measures, _training_measures_sql, "sessions")
+    reports = Part(NaloxoneUseReport, UseReportDay, common + (
+        ("used_on", "used_on", None), ("area", "area", ""), ("product_id", "product_id", 0),
+        ARRIVED_ON),
+        lambda _get: dict(reports=1), lambda: dict(reports=func.count()), "reports")
+    activity = [Part(model, ActivityDay, common + (
+        ("day", day, None), ("user_id", "user_id", None),
+        ("record", None, model.__tablename__), ("channel", channel, ""),
+        ("site_id", site, 0), ("product_id", product, 0)),
+        _one_record, lambda: dict(records=func.count()), "records")
+        for model, day, channel, site, product in (
+            (KitSupply, "supplied_on", "channel", "site_id", "product_id"),
+            (TrainingSession, "session_date", None, "site_id", None),
+            (NaloxoneUseReport, "used_on", None, None, "product_id"))]
+    batches = Part(KitSupply, SupplyBatch, common + (
+        ("site_id", "site_id", 0), ("batch_id", "batch_id", None)),
+        lambda get: dict(supplies=1, kits=get("quantity") or 1),
+        lambda: dict(supplies=func.count(), kits=func.sum(KitSupply.quantity)), "supplies")
+    return [supply, by_channel, by_area, training, reports, *activity, batches]
+
+
+PARTS = _parts()
+PARTS_BY_RECORD = defaultdict(list)
+for _part in PARTS:
+    PARTS_BY_RECORD[_part.record].append(_part)
+SUMMARY_MODELS = (SupplyDay, SupplyChannelDay, SupplyAreaDay, TrainingDay, UseReportDay,
+                  ActivityDay, SupplyBatch)
+# The record attributes a summary depends on: a change to any other leaves it alone.
+WATCHED = {model: {"received_at", "reviewed_at"} | {
+    name for part in parts for _column, name, _absent in part.key
+    if name and not name.startswith("@")} | {
+    "quantity", "supply_type", "repeat_reason", "recipient_category", "referral_offered",
+    "referral_accepted", "attendees_at_risk", "attendees_family", "attendees_worker",
+    "attendees_unknown", "kits_taken"} & set(model.__table__.columns.keys())
+    for model, parts in PARTS_BY_RECORD.items()}
+
+
+def _key(part: Part, get) -> tuple:
+    values = []
+    for _column, name, absent in part.key:
+        if name == ARRIVED_ON[1]:
+            values.append(arrival_day(_arrived(get)))
+            continue
+        value = get(name) if name else None
+        values.append(absent if value is None else value)
+    return tuple(values)
+
+
+def _arrived(get):
+    return get("reviewed_at") or get("received_at")
+
+
+class _Changes:
+    """Contributions to apply: {part: {key: [measures, latest arrival, removed?]}}."""
+
+    def __init__(self):
+        self.by_part: dict[Part, dict] = defaultdict(dict)
+
+    def add(self, part: Part, get, sign: int) -> None:
+        key = _key(part, get)
+        entry = self.by_part[part].setdefault(key, [defaultdict(int), None, False])
+        for name, value in part.measures(get).items():
+            entry[0][name] += sign * value
+        if sign > 0:
+            arrived = _arrived(get)
+            if arrived is not None and (entry[1] is None or arrived > entry[1]):
+                entry[1] = arrived
+        else:
+            entry[2] = True
+
+    def apply(self, connection) -> None:
+        for part, entries in self.by_part.items():
+            _apply(connection, part, entries)
+
+
+@functools.cache
+def _upsert_statement(summary, dialect: str, key_columns: tuple, measures: tuple):
+    """INSERT ... ON CONFLICT DO UPDATE adding to a summary row (built once per table)."""
+    table = summary.__table__
+    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert_(table)
+    latest = case((statement.excluded.last_arrived.is_(None), table.c.last_arrived),
+                  (table.c.last_arrived.is_(None), statement.excluded.last_arrived),
+                  (statement.excluded.last_arrived > table.c.last_arrived,
+                   statement.excluded.last_arrived),
+                  else_=table.c.last_arrived)
+    return statement.on_conflict_do_update(
+        index_elements=list(key_columns),
+        set_={**{m: table.c[m] + statement.excluded[m] for m in measures},
+              "last_arrived": latest})
+
+
+@functools.cache
+def _measure_names(part: Part) -> tuple:
+    return tuple(sorted(part.measures_sql()))
+
+
+def _apply(connection, part: Part, entries: dict) -> None:
+    summary = part.summary
+    key_columns = [column for column, _name, _absent in part.key]
+    measure_names = _measure_names(part)
+    rows = []
+    # Sorted, so two transactions touching the same rows lock them in the same order.
+    for key in sorted(entries, key=repr):
+        measures, arrived, _removed = entries[key]
+        if not any(measures.values()) and arrived is None:
+            continue
+        rows.append({**dict(zip(key_columns, key)), **{m: measures.get(m, 0) for m in
+                                                       measure_names}, "last_arrived": arrived})
+    if rows:
+        connection.execute(_upsert_statement(summary, connection.dialect.name,
+                                             tuple(key_columns), measure_names), rows)
+    for key, (_measures, _arrived_at, removed) in entries.items():
+        if removed:
+            _settle(connection, part, dict(zip(key_columns, key)))
+
+
+def _settle(connection, part: Part, key: dict) -> None:
+    """After a removal: delete the row if it holds no record, else recompute its latest
+    arrival from the records (a maximum cannot be undone)."""
+    table = part.summary.__table__
+    where = and_(*(table.c[column] == value for column, value in key.items()))
+    connection.execute(delete(table).where(where, table.c[part.count] <= 0))
+    parts = [p for p in PARTS if p.summary is part.summary]
+    maxima = [select(func.max(func.coalesce(p.record.reviewed_at, p.record.received_at))
+                     .label("at")).where(*_record_conditions(p, key, connection.dialect.name))
+              for p in parts]
+    both = union_all(*maxima).subquery() if len(maxima) > 1 else maxima[0].subquery()
+    connection.execute(table.update().where(where).values(
+        last_arrived=select(func.max(both.c.at)).scalar_subquery()))
+
+
+def _record_conditions(part: Part, key: dict, dialect: str) -> list:
+    conditions = []
+    for column, name, absent in part.key:
+        if name == ARRIVED_ON[1]:
+            conditions.append(_arrival_day_sql(part.record, dialect) == key[column])
+            continue
+        if name is None:
+            if key[column] != absent:
+                conditions.append(literal(False))
+            continue
+        attribute = getattr(part.record, name)
+        if key[column] == absent and absent is not None:
+            conditions.append((attribute.is_(None)) | (attribute == absent))
+        else:
+            conditions.append(attribute == key[column])
+    return conditions
+
+
+# --- stock balances: kits in hand per holder and batch ------------------------------------
+
+BALANCE_WATCHED = {
+    StockMovement: {"quantity", "batch_id", "from_site_id", "from_user_id", "to_site_id",
+                    "to_user_id"},
+    KitSupply: {"quantity", "batch_id", "site_id", "user_id"},
+}
+
+
+def _balance_deltas(model, get, roles: dict[int, str]) -> list[tuple[tuple, int]]:
+    """((site id or 0, user id or 0, batch id), kits) a record moves into or out of stock.
+
+    A peer's or carrier's supplies come out of their own stock, anyone else's out of the
+    site's where they supplied (`peerkit.stock`): the person's role at the time decides."""
+    quantity, batch = get("quantity") or 0, get("batch_id")
+    if model is KitSupply:
+        if roles[get("user_id")] in PERSONAL_HOLDER_ROLES:
+            return [((0, get("user_id"), batch), -quantity)]
+        return [((get("site_id"), 0, batch), -quantity)]
+    deltas = []
+    for prefix, sign in (("to", 1), ("from", -1)):
+        if get(f"{prefix}_site_id") is not None:
+            deltas.append(((get(f"{prefix}_site_id"), 0, batch), sign * quantity))
+        if get(f"{prefix}_user_id") is not None:
+            deltas.append(((0, get(f"{prefix}_user_id"), batch), sign * quantity))
+    return deltas
+
+
+class _Balances:
+    """Changes to stock balances within one flush or bulk insert."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.deltas: dict[tuple, int] = defaultdict(int)
+        self.roles: dict[int, str] = {}
+
+    def add(self, model, get, sign: int) -> None:
+        if model is KitSupply and get("user_id") not in self.roles:
+            self.roles[get("user_id")] = self.connection.scalar(
+                select(User.role).where(User.id == get("user_id")))
+        for key, kits in _balance_deltas(model, get, self.roles):
+            self.deltas[key] += sign * kits
+
+    def apply(self) -> None:
+        rows = [dict(site_id=site, user_id=user, batch_id=batch, quantity=kits)
+                for (site, user, batch), kits in sorted(self.deltas.items()) if kits]
+        if not rows:
+            return
+        table = StockBalance.__table__
+        insert_ = (postgresql.insert if self.connection.dialect.name == "postgresql"
+                   else sqlite.insert)
+        statement = insert_(table)
+        self.connection.execute(statement.on_conflict_do_update(
+            index_elements=["site_id", "user_id", "batch_id"],
+            set_={"quantity": table.c.quantity + statement.excluded.quantity}), rows)
+        touched = [(row["site_id"], row["user_id"], row["batch_id"]) for row in rows]
+        self.connection.execute(delete(table).where(
+            tuple_(table.c.site_id, table.c.user_id, table.c.batch_id).in_(touched),
+            table.c.quantity == 0))
+
+
+# --- incremental: the flush hook and the sync API's bulk insert --------------------------
+
+def _getter(obj):
+    return lambda name: getattr(obj, name)
+
+
+def _old_getter(obj):
+    """The attribute values `obj` had before this flush."""
+    def get(name):
+        history = attributes.get_history(obj, name)
+        if history.deleted:
+            return history.deleted[0]
+        if history.unchanged:
+            return history.unchanged[0]
+        return getattr(obj, name)
+    return get
+
+
+def _changed(obj, names) -> bool:
+    return any(attributes.get_history(obj, name).has_changes() for name in names)
+
+
+@event.listens_for(Session, "after_flush")
+def _summarise_flush(session: Session, _flush_context) -> None:
+    if not any(type(obj) in PARTS_BY_RECORD or type(obj) in BALANCE_WATCHED
+               for obj in (*session.new, *session.dirty, *session.deleted)):
+        return
+    connection = session.connection()
+    changes, balances = _Changes(), _Balances(connection)
+    for obj in session.new:
+        for part in PARTS_BY_RECORD.get(type(obj), ()):
+            changes.add(part, _getter(obj), +1)
+        if type(obj) in BALANCE_WATCHED:
+            balances.add(type(obj), _getter(obj), +1)
+    for obj in session.dirty:
+        model = type(obj)
+        if model in PARTS_BY_RECORD and _changed(obj, WATCHED[model]):
+            for part in PARTS_BY_RECORD[model]:
+                changes.add(part, _old_getter(obj), -1)
+                changes.add(part, _getter(obj), +1)
+        if model in BALANCE_WATCHED and _changed(obj, BALANCE_WATCHED[model]):
+            balances.add(model, _old_getter(obj), -1)
+            balances.add(model, _getter(obj), +1)
+    for obj in session.deleted:
+        for part in PARTS_BY_RECORD.get(type(obj), ()):
+            changes.add(part, _old_getter(obj), -1)
+        if type(obj) in BALANCE_WATCHED:
+            balances.add(type(obj), _old_getter(obj), -1)
+    changes.apply(connection)
+    balances.apply()
+
+
+def add_rows(session: Session, model, rows: list[dict]) -> None:
+    """Summarise records of `model` just inserted in bulk (as the dicts inserted), and
+    move the stock they move."""
+    if not rows:
+        return
+    connection = session.connection()
+    changes, balances = _Changes(), _Balances(connection)
+    for row in rows:
+        for part in PARTS_BY_RECORD.get(model, ()):
+            changes.add(part, row.get, +1)
+        if model in BALANCE_WATCHED:
+            balances.add(model, row.get, +1)
+    changes.apply(connection)
+    balances.apply()
+
+
+# --- rebuild ------------------------------------------------------------------------------
+
+def _rebuild_select(part: Part, dialect: str):
+    record = part.record
+    columns = []
+    for column, name, absent in part.key:
+        if name == ARRIVED_ON[1]:
+            columns.append(_arrival_day_sql(record, dialect).label(column))
+        elif name is None:
+            columns.append(literal(absent).label(column))
+        elif absent is None:
+            columns.append(getattr(record, name).label(column))
+        else:
+            columns.append(func.coalesce(getattr(record, name), literal(absent)).label(column))
+    return columns
+
+
+def rebuild(session: Session) -> dict[str, int]:
+    """Recompute every summary row from the records (in the caller's transaction)."""
+    counts = {}
+    dialect = session.get_bind().dialect.name
+    for summary in SUMMARY_MODELS:
+        session.execute(delete(summary))
+        parts = [p for p in PARTS if p.summary is summary]
+        key_columns = [column for column, _name, _absent in parts[0].key]
+        measures = parts[0].measures_sql()
+        if len(parts) == 1:
+            part = parts[0]
+            keys = _rebuild_select(part, dialect)
+            source = select(*keys, *(value.label(name) for name, value in measures.items()),
+                            func.max(func.coalesce(part.record.reviewed_at,
+                                                   part.record.received_at)).label("last_arrived")
+                            ).group_by(*keys)
+        else:  # activity: every kind of record, one row per person and day
+            rows = union_all(*(select(*_rebuild_select(p, dialect), func.coalesce(
+                p.record.reviewed_at, p.record.received_at).label("at")) for p in parts)).subquery()
+            keys = [rows.c[column] for column in key_columns]
+            source = select(*keys, func.count().label("records"),
+                            func.max(rows.c.at).label("last_arrived")).group_by(*keys)
+        names = [*key_columns, *measures, "last_arrived"]
+        session.execute(insert(summary).from_select(names, source))
+        counts[summary.__tablename__] = session.scalar(select(func.count()).select_from(summary))
+    counts["stock_balance"] = _rebuild_balances(session)
+    return counts
+
+
+def _rebuild_balances(session: Session) -> int:
+    """Kits in hand per holder and batch: movements in, less movements out, less kits
+    supplied (by the person if they carry kits, else at the site)."""
+    m, k = StockMovement, KitSupply
+    zero = literal(0)
+    moves = [select(site, user, m.batch_id.label("batch_id"), amount.label("kits"))
+             .where(column.is_not(None))
+             for column, site, user, amount in (
+                 (m.to_site_id, m.to_site_id.label("site_id"), zero.label("user_id"), m.quantity),
+                 (m.to_user_id, zero.label("site_id"), m.to_user_id.label("user_id"), m.quantity),
+                 (m.from_site_id, m.from_site_id.label("site_id"), zero.label("user_id"),
+                  -m.quantity),
+                 (m.from_user_id, zero.label("site_id"), m.from_user_id.label("user_id"),
+                  -m.quantity))]
+    personal = User.role.in_(PERSONAL_HOLDER_ROLES)
+    supplies = (select(case((personal, 0), else_=k.site_id).label("site_id"),
+                       case((personal, k.user_id), else_=0).label("user_id"),
+                       k.batch_id.label("batch_id"), (-k.quantity).label("kits"))
+                .join(User, User.id == k.user_id))
+    every = union_all(*moves, supplies).subquery()
+    keys = (every.c.site_id, every.c.user_id, every.c.batch_id)
+    session.execute(delete(StockBalance))
+    session.execute(insert(StockBalance).from_select(
+        ["site_id", "user_id", "batch_id", "quantity"],
+        select(*keys, func.sum(every.c.kits)).group_by(*keys)
+        .having(func.sum(every.c.kits) != 0)))
+    return session.scalar(select(func.count()).select_from(StockBalance))
