@@ -5,7 +5,7 @@ Every insert or update of a `Synced` row gets the next number from the one-row
 that transaction ends, so a transaction that commits later always holds larger numbers:
 a phone that has pulled everything up to n can never later find a new row below n. A
 cursor on `updated_at` or a database sequence would skip rows that commit out of order
-(see ../shared/SYNC.md). Deletes leave a numbered tombstone.
+(docs/API.md explains why). Deletes leave a numbered tombstone.
 """
 from sqlalchemy import event, insert, update
 from sqlalchemy.orm import Session

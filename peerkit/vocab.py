@@ -1,4 +1,4 @@
-"""Controlled vocabularies from the domain (see docs/DOMAIN.md and ../shared/DOMAIN.md).
+"""Controlled vocabularies from the domain (see docs/DATA-MODEL.md).
 
 Each vocabulary maps a stable code (stored and sent over the API) to the plain-language
 label people see. Codes never change once data exists; labels may.

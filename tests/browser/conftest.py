@@ -12,7 +12,8 @@ from peerkit.extensions import db
 from peerkit.models import StockMovement, new_uuid, utcnow
 
 CHROMIUM = "/usr/bin/chromium"
-# As root, on a closed network (see ../shared/TESTING.md).
+# As root, on a closed network: without the networking flags Chromium keeps trying to
+# reach Google's hosts and is refused.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]

@@ -38,7 +38,8 @@ def sign_in_and_enrol(page, base, username):
     page.get_by_role("button", name="Set up this phone").click()
     page.wait_for_url("**/app")
     ready(page)
-    # The worker must control the page before going offline (TESTING.md).
+    # The worker must control the page before going offline: serviceWorker.ready can
+    # resolve while it is still activating.
     until(page, "navigator.serviceWorker.ready.then(() => true)")
     if not page.evaluate("navigator.serviceWorker.controller !== null"):
         page.reload()
