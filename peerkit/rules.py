@@ -57,7 +57,8 @@ def supplier_authorised(user: User, on: dt.date) -> tuple[bool, str | None]:
     """May `user` record a kit supply made on day `on`? Returns (allowed, reason if not).
 
     Peers, pharmacy staff and drug-service staff supply, and only while a coordinator's
-    sign-off of their training and competency covers that day.
+    sign-off of their training and competency covers that day. The reason is worded for
+    both readers: the person on their phone, and the coordinator reviewing a held supply.
     """
     if user.role not in SUPPLYING_ROLES:
         return False, "Only peer, pharmacy and drug-service accounts record kit supplies."
@@ -71,13 +72,13 @@ def supplier_authorised(user: User, on: dt.date) -> tuple[bool, str | None]:
         .order_by(SupplierSignOff.refresher_due.desc())
     ).first()
     if latest is None:
-        return False, "Your supplier training has not been signed off by a coordinator yet."
+        return False, "No supplier sign-off yet: a coordinator signs off the training first."
     if latest.refresher_due < on:
         return False, (
-            f"Your supplier sign-off ran out on {latest.refresher_due:%d/%m/%Y}: "
-            "ask your coordinator for a refresher."
+            f"The supplier sign-off ran out on {latest.refresher_due:%d/%m/%Y}: "
+            "a refresher is due."
         )
-    return False, "Your supplier sign-off starts after the date of this supply."
+    return False, "The supplier sign-off starts after the date of this supply."
 
 
 # The distribution channel a record takes by default from the organisation that made it.

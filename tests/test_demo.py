@@ -26,7 +26,7 @@ def test_demo_loads_once_and_peers_out_supply_the_service(runner, client, app):
     # Messy days too: a carrier, and a lapsed peer's supply held for the coordinator.
     assert "carrier1" in result.output
     held = db.session.scalars(select(KitSupply).where(KitSupply.review_status == "held")).all()
-    assert [s.hold_reason.startswith("Your supplier sign-off ran out") for s in held] == [True]
+    assert [s.hold_reason.startswith("The supplier sign-off ran out") for s in held] == [True]
 
 
 def test_demo_logins_work(runner, client):

@@ -18,7 +18,7 @@ def test_peer_without_sign_off_may_not_supply(make_user, two_areas):
     peer = make_user("peer", two_areas.north.peers, signed_off=False)
     allowed, reason = supplier_authorised(peer, TODAY)
     assert not allowed
-    assert "not been signed off" in reason
+    assert "No supplier sign-off yet" in reason
 
 
 def test_overdue_refresher_stops_supplies_but_not_earlier_ones(make_user, two_areas):

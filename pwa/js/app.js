@@ -127,7 +127,7 @@ async function renderHome() {
   $("#nav-supply").hidden = carrier;
   $("#nav-training").hidden = carrier;
   if (!carrier && snapshot.supplier && !snapshot.supplier.authorised) {
-    warnings.push(["error", `You cannot record supplies yet: ${snapshot.supplier.reason}`]);
+    warnings.push(["error", heldSupplies(snapshot.supplier.reason)]);
   }
   const box = $("#warnings");
   box.replaceChildren(...warnings.map(([kind, text]) => {
@@ -210,6 +210,11 @@ async function renderSent() {
     li.append(title, why);
     return li;
   }));
+}
+
+/** A kit handed out is still recorded, but held: say so, and why. */
+function heldSupplies(reason) {
+  return `${reason} Supplies you record now are kept, and held for your coordinator to review: ask them for a sign-off.`;
 }
 
 // ---- Forms --------------------------------------------------------------------------
@@ -321,7 +326,7 @@ async function prepareForm(form) {
   if (warning) {
     const supplier = snapshot.supplier || {};
     warning.hidden = supplier.authorised !== false;
-    warning.textContent = supplier.reason || "";
+    warning.textContent = supplier.reason ? heldSupplies(supplier.reason) : "";
   }
 }
 
