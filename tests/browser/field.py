@@ -25,13 +25,18 @@ def ready(page):
     expect(page.locator("body[data-ready=true]")).to_be_attached(timeout=20_000)
 
 
-def sign_in_and_enrol(page, base, username):
-    """Online: sign in, set the phone up, wait until the worker controls the page and the
-    first sync has brought the reference data down."""
+def sign_in(page, base, username):
+    """Sign in through the real form, as anyone at a desk or on a phone would."""
     page.goto(f"{base}/login")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+
+
+def sign_in_and_enrol(page, base, username):
+    """Online: sign in, set the phone up, wait until the worker controls the page and the
+    first sync has brought the reference data down."""
+    sign_in(page, base, username)
     page.wait_for_url("**/app")
     page.get_by_role("link", name="Set up this phone").click()
     page.wait_for_url("**/app/enrol")

@@ -8,7 +8,6 @@ from sqlalchemy import select
 from peerkit.extensions import db
 from peerkit.models import AlertDelivery
 
-from ..conftest import PASSWORD
 from . import field
 from .conftest import CHROMIUM_ARGS, shot
 
@@ -28,10 +27,7 @@ def test_coordinator_alert_shows_on_the_phone_after_sync_and_offline(
     # The coordinator, at a desk, sends an alert.
     browser = browser_type.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
     desk = browser.new_page()
-    desk.goto(f"{live_server}/login")
-    desk.get_by_label("Username").fill("north-coordinator")
-    desk.get_by_label("Password").fill(PASSWORD)
-    desk.get_by_role("button", name="Sign in").click()
+    field.sign_in(desk, live_server, "north-coordinator")
     desk.get_by_role("link", name="Drug alerts").first.click()
     desk.get_by_label("Substance").fill("Heroin cut with nitazenes")
     desk.get_by_label("Area", exact=True).fill("Town centre, M14")

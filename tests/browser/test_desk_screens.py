@@ -2,7 +2,7 @@
 scrolling, passes axe at 412 and 1280 px, and is photographed at both sizes."""
 import pytest
 
-from ..conftest import PASSWORD
+from . import field
 from .conftest import SCREENSHOTS, serious_accessibility_problems
 
 pytestmark = [pytest.mark.browser,
@@ -27,10 +27,7 @@ def test_every_desk_screen_fits_a_phone_and_passes_axe(live_server, browser, two
     for username, paths in SCREENS.items():
         for size, viewport in SIZES.items():
             page = browser.new_context(viewport=viewport).new_page()
-            page.goto(f"{live_server}/login")
-            page.get_by_label("Username").fill(username)
-            page.get_by_label("Password").fill(PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
+            field.sign_in(page, live_server, username)
             page.wait_for_load_state("load")
             for path in paths:
                 response = page.goto(f"{live_server}{path}")

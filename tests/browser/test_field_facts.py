@@ -23,7 +23,6 @@ from peerkit.models import (
     utcnow,
 )
 
-from ..conftest import PASSWORD
 from . import field
 from .conftest import shot
 
@@ -176,10 +175,7 @@ def test_a_person_withdraws_at_the_service_and_their_code_is_erased(peer_phone, 
     codes = _eventually(lambda: _column(Consent.recipient_code))
     assert [c.startswith("v2-") for c in codes] == [True]
     desk = browser.new_context().new_page()
-    desk.goto(f"{live_server}/login")
-    desk.get_by_label("Username").fill("north-coordinator")
-    desk.get_by_label("Password").fill(PASSWORD)
-    desk.get_by_role("button", name="Sign in").click()
+    field.sign_in(desk, live_server, "north-coordinator")
     desk.goto(f"{live_server}/coordination/consents/withdraw")
     desk.get_by_label("Initials (first and last name)").fill("jd")
     desk.get_by_label("Date of birth").fill("1990-04-01")

@@ -7,7 +7,6 @@ from sqlalchemy import select
 from peerkit.extensions import db
 from peerkit.models import FieldReport, KitSupply, NaloxoneUseReport, ReferralDestination
 
-from ..conftest import PASSWORD
 from . import field
 from .conftest import shot
 
@@ -39,10 +38,7 @@ def test_a_bad_batch_reported_offline_reaches_triage(live_server, launch_phone, 
     assert reports == [("M14", "Brown heroin, very strong", True)]
 
     desk = browser.new_context().new_page()
-    desk.goto(f"{live_server}/login")
-    desk.get_by_label("Username").fill("north-coordinator")
-    desk.get_by_label("Password").fill(PASSWORD)
-    desk.get_by_role("button", name="Sign in").click()
+    field.sign_in(desk, live_server, "north-coordinator")
     desk.goto(f"{live_server}/coordination/field-reports")
     expect(desk.locator("main")).to_contain_text("Brown heroin, very strong")
     expect(desk.locator("main")).to_contain_text("M14")
