@@ -167,6 +167,18 @@ def rebuild_summaries() -> None:
         click.echo(f"{table}: {rows} rows")
 
 
+@peerkit_cli.command("apply-retention")
+def apply_retention_command() -> None:
+    """Erase recipient codes and free text past each area's retention period (daily)."""
+    from .retention import apply_retention
+
+    counts = apply_retention()
+    db.session.commit()
+    for area_id, area_counts in counts.items():
+        click.echo(f"area {area_id}: " + ", ".join(f"{k} {v}" for k, v in area_counts.items()))
+
+
 def register(app: Flask) -> None:
     """Attach the command group to `app`."""
     app.cli.add_command(peerkit_cli)
+

@@ -16,6 +16,24 @@ from .models import Consent, KitSupply, Organisation, User
 from .sync_feed import next_numbers
 
 
+def erase_codes(codes, organisation_ids) -> dict[str, int]:
+    """Erase these recipient codes from every consent and supply of those organisations
+    (a select of ids, or a list), numbering the changed rows so phones forget them too.
+    The records stay and still count. Returns how many of each were changed. Flushes."""
+    changed = {}
+    for key, model in (("consents", Consent), ("supplies", KitSupply)):
+        ids = db.session.scalars(select(model.id).where(
+            model.recipient_code.in_(list(codes)),
+            model.organisation_id.in_(organisation_ids))).all()
+        # Bulk update (no ORM flush hook), so number the rows here for phones to pull.
+        for record_id, number in zip(ids, next_numbers(db.session, len(ids))):
+            db.session.execute(update(model).where(model.id == record_id)
+                               .values(recipient_code=None, sync_seq=number))
+        changed[key] = len(ids)
+    db.session.flush()
+    return changed
+
+
 class WithdrawalError(ValueError):
     """A withdrawal that cannot be recorded, with the field it is about."""
 

@@ -18,6 +18,7 @@ from .models import (
     KitSupply,
     NaloxoneUseReport,
     Organisation,
+    PrivacyNotice,
     Product,
     Site,
     StockBatch,
@@ -81,6 +82,13 @@ def load(today: dt.date | None = None) -> list[tuple[str, str]]:
     ]
     hostel = org("St Anne's Hostel", "partner_agency", service)
     db.session.flush()
+    db.session.add(PrivacyNotice(
+        organisation_id=service.id, version="2026-01", in_force_from=start,
+        text=("Northbridge Recovery Service records the kits we hand out, where (the first "
+              "half of the postcode) and who for (a category, never a name), so the council "
+              "can see naloxone reaching people. If you agree, we also make a code from your "
+              "initials, date of birth and sex to recognise you next time; it is not your "
+              "name. You can ask what we hold, or for the code to be deleted, at any time.")))
 
     service_site = Site(organisation=service, name="Recovery Hub, King Street",
                         site_type="drug_service", postcode_district="NB1")

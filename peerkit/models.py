@@ -30,6 +30,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -72,6 +73,11 @@ class Organisation(db.Model):
     managed_by_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # Retention (read on the commissioning area's row; `peerkit.retention`): supplies' free
+    # text and identifiers go after this many years, a recipient code this many years
+    # after its last supply.
+    retention_supply_years: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
+    retention_code_years: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
 
     area: Mapped[Organisation | None] = relationship(
         remote_side=[id], foreign_keys=[area_id]
@@ -291,9 +297,12 @@ class TrainingSession(FieldRecordMixin, db.Model):
 
 
 class Consent(FieldRecordMixin, db.Model):
-    """A recipient's consent to record the supply and to share pseudonymised data.
+    """A recipient's answers: to be recorded (and counted in pseudonymised figures shared
+    with the commissioner), and to be recognised next time by a recipient code.
 
-    Never a condition of getting a kit: a supply may have no consent at all.
+    Never a condition of getting a kit: a supply may have no consent at all. A code is kept
+    only with both answers yes. `privacy_notice_version` is the notice the phone showed
+    (a `PrivacyNotice.version` of the organisation's service; empty if it had none).
     """
 
     __tablename__ = "consent"
@@ -301,10 +310,35 @@ class Consent(FieldRecordMixin, db.Model):
     recipient_code: Mapped[str | None] = mapped_column(String(64), index=True)
     consent_to_record: Mapped[bool] = mapped_column(Boolean)
     consent_to_share: Mapped[bool] = mapped_column(Boolean)
+    consent_to_recognise: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                       server_default=false())
     method: Mapped[str] = mapped_column(String(10))
-    privacy_notice_version: Mapped[str] = mapped_column(String(20))
+    privacy_notice_version: Mapped[str | None] = mapped_column(String(20))
     given_on: Mapped[dt.date] = mapped_column(Date)
     withdrawn_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class PrivacyNotice(db.Model):
+    """One published version of a service's privacy notice: what recipients are told.
+
+    Published versions are never edited: a change is a new version with its own
+    `in_force_from`. The version in force on a day is the one with the latest
+    `in_force_from` on or before it (`peerkit.privacy_notices`).
+    """
+
+    __tablename__ = "privacy_notice"
+    __table_args__ = (UniqueConstraint("organisation_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    version: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    in_force_from: Mapped[dt.date] = mapped_column(Date)
+    # Empty for the notice migration 0009 carried over from the hard-coded version.
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    created_by: Mapped[User | None] = relationship()
 
 
 class KitSupply(FieldRecordMixin, db.Model):

@@ -118,9 +118,6 @@ SUPPLY_TRAINING = {
 
 CONSENT_METHODS = {"verbal": "Verbal", "written": "Written"}
 
-# Privacy notices a consent can refer to, by version: a new notice is a new code here.
-PRIVACY_NOTICES = {"2026-01": "PeerKit privacy notice, January 2026"}
-
 USE_PLACE_TYPES = {
     "own_home": "Own home",
     "friends_home": "Friend's home",

@@ -23,6 +23,7 @@ from peerkit import create_app
 from peerkit.extensions import db
 from peerkit.models import (
     Organisation,
+    PrivacyNotice,
     Product,
     Site,
     StockBatch,
@@ -224,6 +225,10 @@ def make_area(app, make_user):
                            batch_number=f"{name}-B1",
                            expiry_date=dt.date.today() + dt.timedelta(days=365))
         db.session.add(batch)
+        # The notice the service's phones show at consent (tests/api_helpers.py names it).
+        db.session.add(PrivacyNotice(organisation_id=service.id, version="2026-01",
+                                     text=f"{name} service privacy notice",
+                                     in_force_from=dt.date(2026, 1, 1)))
         db.session.commit()
         coordinator = make_user("coordinator", service, username=f"{name}-coordinator",
                                 signed_off=True)

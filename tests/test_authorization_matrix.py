@@ -112,6 +112,12 @@ RULES: dict[str, Rule] = {
                                 args=lambda a: {"kind": "kit_supply",
                                                 "record_id": a.held_supply_id}),
     "coordination.withdraw_consent": Rule(allowed=("coordinator",)),
+    # Privacy (docs/PRIVACY.md): the person's details come by POST only; periods are the area's.
+    "coordination.subject_access_page": Rule(allowed=("coordinator",)),
+    "coordination.privacy_notices_page": Rule(allowed=("coordinator",)),
+    "coordination.retention_page": Rule(allowed=("coordinator", "admin")),
+    "coordination.set_retention": Rule(allowed=("admin",), method="POST",
+                                       extra={"supply_years": "7", "code_years": "2"}),
     "coordination.recall_by_number": Rule(allowed=("coordinator", "admin")),
     # The product catalogue is the deployment's, not one area's: any admin manages it.
     "coordination.products": Rule(allowed=("admin",)),

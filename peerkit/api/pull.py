@@ -9,7 +9,7 @@ import datetime as dt
 
 from sqlalchemy import String, cast, literal, or_, select, true, union_all
 
-from .. import alerts, vocab, webpush
+from .. import alerts, privacy_notices, vocab, webpush
 from ..clock import uk_today
 from ..extensions import db
 from ..models import (
@@ -142,6 +142,8 @@ def snapshot(user: User) -> dict:
         "vocabulary_order": {name: list(terms) for name, terms in vocab.ALL.items()},
         "recipient_code_salt": recipient_code_salt(user.organisation.area_id
                                                    or user.organisation_id),
+        "privacy_notice": privacy_notices.in_force(
+            privacy_notices.versions(user.organisation), today),
         "push_public_key": webpush.public_key(),
         "server_time": utcnow(),
     }

@@ -23,7 +23,7 @@ from sqlalchemy import String, any_, bindparam, literal, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
-from .. import summaries, vocab
+from .. import privacy_notices, summaries, vocab
 from ..consents import WithdrawalError, consent_for_withdrawal, withdraw
 from ..extensions import db
 from ..models import (
@@ -122,6 +122,7 @@ class PushContext:
             ReferralDestination.organisation_id.in_(self.holders))))
         self.colleague_ids = set(db.session.scalars(select(User.id).where(
             User.organisation_id == org.id, User.id != user.id)))
+        self.privacy_notices = privacy_notices.versions(org)
         self._authorised: dict[dt.date, tuple[bool, str | None]] = {}
 
     def supplier_authorised(self, on: dt.date) -> tuple[bool, str | None]:
@@ -223,6 +224,11 @@ def _check(c: Candidate, ctx: PushContext, linkable: dict[str, set[str]],
         allowed, reason = ctx.supplier_authorised(data["supplied_on"])
         if not allowed:
             c.holds.append(reason)
+    if kind == "consent":
+        reason = privacy_notices.hold_reason(ctx.privacy_notices,
+                                             data["privacy_notice_version"], data["given_on"])
+        if reason:
+            c.holds.append(reason)
     if kind == "field_report" and data.get("use_report_id") is not None \
             and str(data["use_report_id"]) not in linkable["use_report_id"]:
         return _invalid(c, "use_report_id", "No use report with this id has reached the "
@@ -255,6 +261,9 @@ def _row(candidate: Candidate, ctx: PushContext, device: Device, now: dt.datetim
         data.setdefault("referral_destination_id", None)
     elif candidate.kind == "naloxone_use_report":
         data.setdefault("naloxone_source", None)
+    elif candidate.kind == "consent":
+        # A phone of before the two answers asked one question that meant both.
+        data.setdefault("consent_to_recognise", bool(data.get("recipient_code")))
     for key in ("training_session_id", "consent_id", "use_report_id"):
         if data.get(key) is not None:
             data[key] = str(data[key])

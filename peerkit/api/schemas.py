@@ -120,22 +120,40 @@ class TrainingSessionSchema(RecordSchema):
 
 
 class ConsentSchema(RecordSchema):
-    """A recipient's consent. Never a condition of getting a kit."""
+    """A recipient's two answers. Never a condition of getting a kit."""
 
     recipient_code = fields.String(allow_none=True, load_default=None,
                                    validate=validate.Regexp(r"^[A-Za-z0-9_-]{6,64}$"))
-    consent_to_record = fields.Boolean(required=True)
+    consent_to_record = fields.Boolean(required=True, metadata={
+        "description": "Agrees to be recorded (and counted in pseudonymised figures)."})
     consent_to_share = fields.Boolean(required=True)
+    # No load_default: a phone of before this field resends the same content digest. Its
+    # one tick meant both answers, so a consent without the field is taken as recognition
+    # when it carries a code (push.py).
+    consent_to_recognise = fields.Boolean(metadata={
+        "description": "Agrees to be recognised next time by a recipient code (made from "
+                       "initials, date of birth and sex). Needs consent_to_record."})
     method = _choice(vocab.CONSENT_METHODS, required=True)
-    privacy_notice_version = _choice(vocab.PRIVACY_NOTICES, required=True, metadata={
-        "description": "The privacy notice the person was told about."})
+    privacy_notice_version = fields.String(
+        required=True, allow_none=True, validate=validate.Regexp(r"^[A-Za-z0-9._-]{1,20}$"),
+        metadata={"description": "The version of the privacy notice the phone showed "
+                  "(snapshot.privacy_notice), or null if it had none. A version that was "
+                  "not in force on given_on is kept and held for review."})
     given_on = EventDate()
 
     @validates_schema
-    def _code_needs_consent_to_record(self, data, **_kwargs):
+    def _code_needs_both_answers(self, data, **_kwargs):
+        recognise = data.get("consent_to_recognise")
+        if recognise and not data.get("consent_to_record"):
+            raise ValidationError("Being recognised next time means being recorded: "
+                                  "agree to both, or only to being recorded.",
+                                  "consent_to_recognise")
         if data.get("recipient_code") and not data.get("consent_to_record"):
             raise ValidationError("A recipient code is kept only with consent to record it.",
                                   "recipient_code")
+        if data.get("recipient_code") and recognise is False:
+            raise ValidationError("A recipient code is kept only with consent to be "
+                                  "recognised next time.", "recipient_code")
 
 
 class ConsentWithdrawalSchema(RecordSchema):
@@ -552,6 +570,15 @@ class ColleagueSchema(Schema):
     display_name = fields.String()
 
 
+class PrivacyNoticeOutSchema(Schema):
+    """The privacy notice in force today for the user's service: what the phone shows at
+    consent ("What we tell them") and names in the consent it records."""
+
+    version = fields.String()
+    text = fields.String()
+    in_force_from = fields.Date()
+
+
 class SnapshotSchema(Schema):
     """Small, always complete: what the phone needs whatever its cursor."""
 
@@ -563,6 +590,8 @@ class SnapshotSchema(Schema):
     vocabularies = fields.Dict(keys=fields.String(), values=fields.Dict())
     vocabulary_order = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
     recipient_code_salt = fields.String()
+    privacy_notice = fields.Nested(PrivacyNoticeOutSchema, allow_none=True, metadata={
+        "description": "Null while the service has no notice in force."})
     push_public_key = fields.String(allow_none=True, metadata={
         "description": "The server's VAPID public key for Web Push; null when not set up."})
     server_time = UtcDateTime()

@@ -8,6 +8,7 @@ from . import (  # noqa: E402,F401  (register routes on bp)
     import_views,
     intel_views,
     people_views,
+    privacy_views,
     recall_views,
     review_views,
     views,

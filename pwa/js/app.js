@@ -322,6 +322,14 @@ async function prepareForm(form) {
     siteField.hidden = personal;
     form.elements.site_id.disabled = personal;
   }
+  const noticeText = form.querySelector("#privacy-notice-text");
+  if (noticeText) {
+    // The notice in force for this service, from the last pull: the consent names it.
+    const notice = snapshot.privacy_notice;
+    noticeText.textContent = notice
+      ? `${notice.text} (version ${notice.version}, from ${ukDate(notice.in_force_from)})`
+      : "Your service has not published a privacy notice yet: ask your coordinator.";
+  }
   const warning = form.querySelector("#supplier-warning");
   if (warning) {
     const supplier = snapshot.supplier || {};
@@ -398,7 +406,7 @@ function describe(kind, d) {
   const vocab = (name, code) => ((lastSnapshot.vocabularies || {})[name] || {})[code] || code;
   if (kind === "kit_supply") {
     const what = `${d.supply_type === "repeat" ? "Repeat" : "First"} supply of ${d.quantity} kit${d.quantity === 1 ? "" : "s"}`;
-    return [what, d.consent_id ? "to someone recognised next time" : null, `on ${ukDate(d.supplied_on)}`].filter(Boolean).join(", ");
+    return [what, d.recipient_code ? "to someone recognised next time" : null, `on ${ukDate(d.supplied_on)}`].filter(Boolean).join(", ");
   }
   if (kind === "training_session") return `Training on ${ukDate(d.session_date)}`;
   if (kind === "naloxone_use_report") return `Use report on ${ukDate(d.used_on)} (${vocab("use_outcomes", d.outcome)})`;
@@ -464,9 +472,10 @@ async function submitForm(event) {
   let code = null;
   if (kind === "kit_supply") {
     const { rc_initials: initials, rc_dob: born, rc_sex: sex, consent_given: agreed } = form.elements;
+    const recorded = form.querySelector("#consent-record").checked || agreed.checked;
     const asked = initials.value.trim() || born.value || sex.value;
     if (asked && !form.dataset.knownConsent && !agreed.checked) {
-      errors.consent_given = ["Tick that they agree, or clear their initials, date of birth and sex."];
+      errors.consent_given = ["Tick that they agree to be recognised next time, or clear their initials, date of birth and sex."];
     } else if (asked || agreed.checked) {
       try {
         code = await recipientCode((await getMeta("snapshot", {})).recipient_code_salt,
@@ -475,15 +484,19 @@ async function submitForm(event) {
         errors.rc_initials = [error.message];
       }
     }
-    if (code) {
-      data.recipient_code = code;
+    if (code) data.recipient_code = code;
+    // A code only with agreement to be recognised; a consent (without a code) when they
+    // agree only to being recorded. It names the notice this phone showed.
+    if (code || (recorded && !form.dataset.knownConsent)) {
       data.consent_id = form.dataset.knownConsent || null;
       if (!data.consent_id) {
         data.consent_id = crypto.randomUUID();
+        const notice = (await getMeta("snapshot", {})).privacy_notice;
         records.push({ id: data.consent_id, kind: "consent", data: {
           client_created_at: data.client_created_at, recipient_code: code,
-          consent_to_record: true, consent_to_share: true, method: "verbal",
-          privacy_notice_version: "2026-01", given_on: data.supplied_on } });
+          consent_to_record: true, consent_to_share: true, consent_to_recognise: Boolean(code),
+          method: "verbal", privacy_notice_version: notice ? notice.version : null,
+          given_on: data.supplied_on } });
       }
     }
   }
@@ -734,6 +747,14 @@ async function start() {
     if (["rc_initials", "rc_dob", "rc_sex"].includes(event.target.name)) recognise(supply);
   });
   supply.elements.rc_initials.addEventListener("input", () => recognise(supply));
+  // Being recognised next time means being recorded: the two ticks move together that way.
+  const recordTick = supply.querySelector("#consent-record");
+  supply.elements.consent_given.addEventListener("change", () => {
+    if (supply.elements.consent_given.checked) recordTick.checked = true;
+  });
+  recordTick.addEventListener("change", () => {
+    if (!recordTick.checked) supply.elements.consent_given.checked = false;
+  });
   $("#saved-ok").addEventListener("click", async () => {
     await setMeta({ savedConfirmation: null });
     channel?.postMessage("changed");

@@ -120,7 +120,7 @@ def record_supply(page, *, repeat_reason=None, area="M14", recipient=None, taps=
         taps.type(form.get_by_label("Date of birth"), born)
         taps.tap(form.get_by_label(sex, exact=True))
         if not repeat_reason:
-            taps.tap(form.get_by_label("They agree"))
+            taps.tap(form.get_by_label("Agrees to be recognised"))
         else:
             expect(form.get_by_role("status")).to_contain_text("Recognised")
     if area:

@@ -68,9 +68,40 @@ def test_field_tasks_fit_their_tap_targets(peer_phone):
     assert (repeat.area, repeat.training) == ("M14", "already_trained")
     anonymous = supplies[("repeat", "lost")]
     assert (anonymous.recipient_code, anonymous.area) == (None, "UNKNOWN")
+    # Both answers yes, naming the notice the phone showed (in force: so not held).
+    assert {(c.consent_to_record, c.consent_to_recognise, c.privacy_notice_version,
+             c.review_status) for c in consents} == {(True, True, "2026-01", "counted")}
     report = _all(NaloxoneUseReport)[0]
     # Nothing pre-ticked became a fact: 999 and staying were not ticked, so not recorded.
     assert (report.called_999, report.stayed_with_person, report.route) == (False, False, "im")
+
+
+def test_consent_is_two_answers_and_names_the_notice_shown(peer_phone):
+    _context, page = peer_phone
+    page.get_by_role("link", name="Record a kit supply").click()
+    form = page.locator("#form-supply")
+    assert "anonymous" not in page.content().lower()
+    form.get_by_text("What we tell them").click()
+    expect(form.locator("#privacy-notice-text")).to_contain_text("north service privacy notice")
+    recorded, recognised = (form.get_by_label("Agrees to be recorded"),
+                            form.get_by_label("Agrees to be recognised next time"))
+    recognised.check()  # recognition means being recorded
+    expect(recorded).to_be_checked()
+    recorded.uncheck()
+    expect(recognised).not_to_be_checked()
+    # Recorded only: a consent without a code.
+    recorded.check()
+    form.get_by_label("First kit").check()
+    form.get_by_label("Trained today").check()
+    form.get_by_label("Person at risk").check()
+    form.get_by_role("button", name="Save supply").click()
+    page.wait_for_url("**/app#home")
+    expect(page.locator("#waiting-count")).to_have_text("0", timeout=30_000)
+    consent, = _all(Consent)
+    assert (consent.consent_to_record, consent.consent_to_recognise, consent.recipient_code,
+            consent.privacy_notice_version) == (True, False, None, "2026-01")
+    supply, = _all(KitSupply)
+    assert (supply.consent_id, supply.recipient_code) == (consent.id, None)
 
 
 def test_forms_ask_rather_than_assume(peer_phone):
@@ -113,7 +144,7 @@ def test_errors_name_the_visible_field_and_take_the_focus(peer_phone):
     # Details typed without their agreement are not turned into a code.
     form.get_by_label("First and last initial").fill("JD")
     form.get_by_role("button", name="Save supply").click()
-    expect(summary).to_contain_text("They agree")
+    expect(summary).to_contain_text("Agrees to be recognised next time")
     expect(summary).not_to_contain_text("rc initials")
 
 
