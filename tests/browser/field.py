@@ -117,7 +117,7 @@ def record_supply(page, *, repeat_reason=None, area="M14", recipient=None, taps=
     if recipient:
         initials, born, sex = recipient
         taps.type(form.get_by_label("First and last initial"), initials)
-        taps.type(form.get_by_label("Date of birth"), born)
+        taps.type(form.get_by_label("Date of birth", exact=True), born)
         taps.tap(form.get_by_label(sex, exact=True))
         if not repeat_reason:
             taps.tap(form.get_by_label("Agrees to be recognised"))
