@@ -271,3 +271,14 @@ def test_make_sealing_key_prints_a_working_key_and_its_kid(runner):
     setting, comment = result.output.strip().splitlines()
     key = setting.removeprefix("FIELD_SEALING_KEYS=")
     assert load_key(key).kid in comment
+
+
+def test_the_document_describes_the_sealed_form_and_where_the_key_comes_from(client):
+    parts = client.get("/api/v1/openapi.json").json["components"]["schemas"]
+    assert set(parts["SealedRecord"]["required"]) == {"kid", "epk", "iv", "ct"}
+    assert parts["PushRecord"]["properties"]["sealed"]["allOf"] == [
+        {"$ref": "#/components/schemas/SealedRecord"}]
+    assert "data" not in parts["PushRecord"].get("required", [])
+    for answer in ("EnrolResponse", "PullResponse"):
+        assert "sealing_key" in parts[answer]["required"]
+    assert set(parts["SealingKey"]["required"]) == {"kid", "public_key"}

@@ -153,8 +153,11 @@ def sync_push():
         audit.record("device.records_after_lockout", "device", g.device.id, user=g.user,
                      **counts)
     db.session.commit()
-    current_app.logger.info("push device=%s records=%d stored=%d held=%d", g.device.id,
-                            len(results), counts["stored"], counts["held"])
+    # Counts only: an unexpected run of invalid records (e.g. a sealing key missing from
+    # FIELD_SEALING_KEYS) shows here, and no record's content does.
+    current_app.logger.info("push device=%s records=%d stored=%d held=%d invalid=%d",
+                            g.device.id, len(results), counts["stored"], counts["held"],
+                            counts["invalid"])
     return jsonify(PushResponseSchema().dump(answer))
 
 
