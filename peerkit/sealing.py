@@ -146,7 +146,8 @@ def _refuse_duplicate_keys(pairs: list) -> dict:
 def _field_bytes(sealed: dict, name: str) -> bytes:
     value = sealed.get(name)
     if not isinstance(value, str):
-        raise SealError(f"'{name}' is missing: a sealed record has kid, epk, iv and ct.")
+        raise SealError(f"'{name}' is missing or not a string: a sealed record has kid, epk, "
+                        "iv and ct.")
     try:
         return b64url_decode(value)
     except ValueError:
@@ -168,7 +169,8 @@ def open_sealed(keys: list[SealingKey], kind: str, record_id: str, sealed) -> di
                         "iv and ct only.")
     kid = sealed.get("kid")
     if not isinstance(kid, str):
-        raise SealError("'kid' is missing: a sealed record has kid, epk, iv and ct.")
+        raise SealError("'kid' is missing or not a string: a sealed record has kid, epk, iv "
+                        "and ct.")
     key = next((k for k in keys if k.kid == kid), None)
     if key is None:
         raise SealError("Sealed to a key this server does not hold: the phone must sync to "
