@@ -24,9 +24,11 @@ import requests
 from aiosmtpd.controller import Controller
 
 from peerkit.clock import uk_today
+from peerkit.sealing import load_key, new_key
 
 from .conftest import _fresh_postgres_database
 from .mailbox import Inbox
+from .sealing import seal
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -104,6 +106,7 @@ def production(tmp_path):
         pytest.fail("PEERKIT_TEST_PG_URL is not set: run the suite with `make test`.")
     url = _fresh_postgres_database(server, "peerkit_production_run")
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": uuid.uuid4().hex * 2,
+           "FIELD_SEALING_KEYS": new_key(),
            # Plain http on loopback for the test; production keeps secure cookies.
            "SESSION_COOKIE_SECURE": "0", "PATH": f"{BIN}:{os.environ.get('PATH', '')}"}
     env.pop("PEERKIT_DEV", None)
@@ -149,7 +152,8 @@ def served(production):
                     break
             except requests.RequestException:  # still starting
                 time.sleep(0.1)
-        yield SimpleNamespace(base=base, inbox=inbox)
+        yield SimpleNamespace(base=base, inbox=inbox,
+                              sealing_keys=production["FIELD_SEALING_KEYS"])
     finally:
         server.terminate()
         server.communicate(timeout=30)
@@ -231,9 +235,13 @@ def test_an_empty_database_to_a_kit_on_the_dashboard(served):
                               headers={"X-CSRFToken": token}, timeout=30)
     assert enrolled.status_code == 201, enrolled.text
     device = {"Authorization": f"Bearer {enrolled.json()['token']}"}
+    # The key phones seal to is the one in this server's environment.
+    sealing_key = enrolled.json()["sealing_key"]
+    assert sealing_key["kid"] == load_key(served.sealing_keys).kid
 
-    # The phone pulls its reference data, then pushes a kit handed out at outreach.
+    # The phone pulls its reference data, then pushes a kit handed out at outreach, sealed.
     pulled = requests.get(base + "/api/v1/sync/pull", headers=device, timeout=30).json()
+    assert pulled["sealing_key"] == sealing_key
     site_id = next(s["id"] for s in pulled["changes"]["sites"] if s["name"] == "Peer outreach")
     in_hand = pulled["snapshot"]["stock_in_hand"]
     assert [(s["batch_number"], s["quantity"]) for s in in_hand] == [("PX26001", 10)]
@@ -245,8 +253,9 @@ def test_an_empty_database_to_a_kit_on_the_dashboard(served):
         "recipient_category": "person_at_risk", "batch_id": in_hand[0]["batch_id"],
         "quantity": 1, "supply_type": "first", "repeat_reason": None, "training": "given",
         "area": "M14", "referral_offered": True, "referral_accepted": False}}
-    pushed = requests.post(base + "/api/v1/sync/push", json={"records": [record]},
-                           headers=device, timeout=30)
+    pushed = requests.post(base + "/api/v1/sync/push",
+                           json={"records": [seal(record, sealing_key)]}, headers=device,
+                           timeout=30)
     assert pushed.status_code == 200, pushed.text
     assert pushed.json()["results"][0]["status"] == "stored", pushed.json()
 
@@ -258,3 +267,9 @@ def test_an_empty_database_to_a_kit_on_the_dashboard(served):
     assert figures["kits.total"] == "1"
     assert figures["channel.peer"] == "1"
     assert figures["peers.active"] == "1"
+
+    # The peer signs out on the phone once its outbox is sent: its token stops working.
+    signed_out = requests.post(base + "/api/v1/devices/current/sign-out", headers=device,
+                               timeout=30)
+    assert signed_out.json() == {"signed_out": True}
+    assert requests.get(base + "/api/v1/sync/pull", headers=device, timeout=30).status_code == 401
