@@ -21,7 +21,7 @@ import requests
 
 from peerkit import PROJECT_ROOT
 
-pytestmark = pytest.mark.packaging
+pytestmark = [pytest.mark.packaging, pytest.mark.real_clock]
 TIMEOUT = 15  # seconds: the machine is shared; this checks what is served, not how fast
 
 

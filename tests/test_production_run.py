@@ -27,6 +27,9 @@ from peerkit.clock import uk_today
 from .conftest import _fresh_postgres_database
 from .mailbox import Inbox
 
+# Its server runs in another process, on the real clock (tests/run_clock.py).
+pytestmark = pytest.mark.real_clock
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 AREA = "Northbridge Council Public Health"

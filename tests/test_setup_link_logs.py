@@ -18,6 +18,9 @@ import requests
 from peerkit import PROJECT_ROOT
 from peerkit.demo import DEMO_PASSWORD
 
+# Its server runs in another process, on the real clock (tests/run_clock.py).
+pytestmark = pytest.mark.real_clock
+
 NEW_PASSWORD = "a long enough pass phrase"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
