@@ -4,17 +4,20 @@ FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     FLASK_APP=wsgi WEB_CONCURRENCY=4 PORT=8000
 
-WORKDIR /app
-COPY pyproject.toml README.md wsgi.py gunicorn.conf.py docker-entrypoint.sh ./
-COPY peerkit ./peerkit
-COPY migrations ./migrations
-COPY templates ./templates
-COPY pwa ./pwa
-# Editable, so the package finds templates/, pwa/ and migrations/ beside it in /app.
-RUN pip install -e .
+# The locked versions (every transitive one, hash-checked), then PeerKit itself as a wheel:
+# the wheel carries templates/, pwa/ and migrations/, so the source is not kept in the image.
+COPY requirements.txt /tmp/build/
+RUN pip install --require-hashes -r /tmp/build/requirements.txt
+COPY pyproject.toml README.md /tmp/build/
+COPY peerkit /tmp/build/peerkit
+COPY migrations /tmp/build/migrations
+COPY templates /tmp/build/templates
+COPY pwa /tmp/build/pwa
+RUN pip install --no-deps /tmp/build && rm -rf /tmp/build
 
-RUN useradd --system --uid 10001 --home-dir /app peerkit \
-    && mkdir -p /app/instance && chown peerkit /app/instance
+WORKDIR /app
+COPY wsgi.py gunicorn.conf.py docker-entrypoint.sh ./
+RUN useradd --system --uid 10001 --home-dir /app peerkit
 USER peerkit
 
 EXPOSE 8000

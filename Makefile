@@ -5,18 +5,21 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 DEV_ENV := PEERKIT_DEV=1 SESSION_COOKIE_SECURE=0 FLASK_APP=wsgi
 
-.PHONY: run test bench load clean
+.PHONY: run test lock bench load clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.app-installed: $(BIN)/activate pyproject.toml
-	$(BIN)/python -m pip install --quiet -e .
+# Exact versions, every transitive one with its hashes, from the lock files (`make lock`);
+# then PeerKit itself, editable, with no further dependency resolution.
+$(VENV)/.app-installed: $(BIN)/activate requirements.txt pyproject.toml
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.test-installed: $(VENV)/.app-installed pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(VENV)/.test-installed: $(VENV)/.app-installed requirements-test.txt
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-test.txt
 	touch $@
 
 ## Serve the demo on http://127.0.0.1:$(PORT) (SQLite under instance/).
@@ -27,8 +30,18 @@ run: $(VENV)/.app-installed
 
 ## The whole suite against SQLite and a throwaway PostgreSQL, browser tests in Chromium.
 test: $(VENV)/.test-installed
+	$(BIN)/ruff check .
 	.ci/system-deps
 	PATH=$(abspath $(BIN)):$$PATH .ci/with-postgres $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Regenerate the lock files from pyproject.toml after changing a dependency (needs the
+## package index). Commit requirements.txt and requirements-test.txt with the change.
+LOCK := CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --generate-hashes \
+	--allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links --resolver=backtracking
+lock: $(BIN)/activate
+	$(BIN)/python -m pip install --quiet -e '.[lock]'
+	$(LOCK) --output-file requirements.txt pyproject.toml
+	$(LOCK) --extra test --output-file requirements-test.txt pyproject.toml
 
 ## Benchmarks: print figures and ratios measured side by side.
 bench: $(VENV)/.test-installed

@@ -290,7 +290,7 @@ def _requests(app, client, setup) -> tuple[list, list]:
 
 
 def _print(label, loaded, dash, bare) -> None:
-    ratios = [d / b for d, b in zip(dash, bare)]
+    ratios = [d / b for d, b in zip(dash, bare, strict=True)]
     print(f"{label:<24} {loaded:>7} {median(dash):>9.0f} {p95(dash):>9.0f} {median(bare):>8.0f} "
           f"{p95(bare):>8.0f} {median(ratios):>10.2f}", flush=True)
     # The targets, beside the baseline measured in this run (the bare aggregate SQL

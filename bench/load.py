@@ -75,7 +75,7 @@ class Stats:
 
 
 def _record(ids, rng):
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     today = dt.date.today().isoformat()
     if rng.random() < 0.8:
         return {"kind": "kit_supply", "id": str(uuid.uuid4()), "data": {

@@ -24,7 +24,7 @@ BATCHES_PER_ROUND = 10
 
 
 def _records(ids, n):
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     today = dt.date.today().isoformat()
     return [{"kind": "kit_supply", "id": str(uuid.uuid4()), "data": {
         "client_created_at": now, "supplied_on": today, "site_id": ids["site"],
@@ -37,7 +37,7 @@ def _records(ids, n):
 
 def _bare_rows(ids, records):
     """The rows the API would write, built without validation: the database's own rate."""
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     schema = KitSupplySchema()
     rows = []
     for record in records:

@@ -11,10 +11,10 @@ stops when the form's Kit list is filled and the form can be typed in.
 import gzip
 import json
 import statistics
-import urllib.request
-from pathlib import Path
 import tempfile
 import threading
+import urllib.request
+from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server

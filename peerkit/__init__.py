@@ -7,15 +7,26 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import config as config_module
 from .extensions import compress, csrf, db, limiter, login_manager, mail, migrate
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_ROOT = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_ROOT.parent
+# An installed wheel carries templates/, pwa/ and migrations/ inside the package (the build's
+# force-include, pyproject.toml); a checkout, editable install included, keeps them beside it.
+INSTALLED = (PACKAGE_ROOT / "templates").is_dir()
+
+
+def resource_dir(name: str) -> Path:
+    """The folder `templates`, `pwa` or `migrations`, wherever this copy of PeerKit keeps it."""
+    return (PACKAGE_ROOT if INSTALLED else PROJECT_ROOT) / name
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app. `test_config` replaces the environment-derived settings entirely."""
     app = Flask(
         __name__,
-        instance_path=str(PROJECT_ROOT / "instance"),
-        template_folder=str(PROJECT_ROOT / "templates"),
+        # A checkout keeps its SQLite database under instance/; an installed wheel uses
+        # Flask's own default (<prefix>/var/peerkit-instance), never site-packages.
+        instance_path=None if INSTALLED else str(PROJECT_ROOT / "instance"),
+        template_folder=str(resource_dir("templates")),
         static_folder=None,
     )
     app.config.from_object(config_module.BaseConfig)
@@ -42,8 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
 
-    from . import cli, database, errors, security, summaries, sync_feed  # noqa: F401  (flush hooks)
-    from . import logs
+    from . import cli, database, errors, logs, security, summaries, sync_feed  # noqa: F401  (flush hooks)
 
     if test_config is None:  # a server or command: tests keep pytest's log handlers
         logs.configure_logging(app.config["LOG_FORMAT"])
@@ -63,7 +73,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     """Bind the module-level extensions to this app."""
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(resource_dir("migrations")), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
     mail.init_app(app)

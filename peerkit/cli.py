@@ -28,7 +28,7 @@ def load_demo(if_empty: bool) -> None:
 
 
 def _print_logins(logins) -> None:
-    click.echo("\nDemo logins (password for all: %s)" % demo.DEMO_PASSWORD)
+    click.echo(f"\nDemo logins (password for all: {demo.DEMO_PASSWORD})")
     for username, role in logins:
         click.echo(f"  {username:<14} {ROLES[role]}")
     click.echo("")
@@ -127,7 +127,7 @@ def product_add(code, name, route, dose, pack, min_age, description) -> None:
         product = add_product(None, code, name, route, dose=dose, pack=pack, min_age=min_age,
                               description=description)
     except CatalogueError as error:
-        raise click.ClickException(str(error))
+        raise click.ClickException(str(error)) from error
     db.session.commit()
     click.echo(f"Added {product.code}.")
 

@@ -27,7 +27,7 @@ def uk_datetime(value: dt.datetime | None) -> dt.datetime | None:
     """A stored naive-UTC timestamp as UK local time, for showing to people."""
     if value is None:
         return None
-    return value.replace(tzinfo=dt.timezone.utc).astimezone(UK)
+    return value.replace(tzinfo=dt.UTC).astimezone(UK)
 
 
 def format_uk_datetime(value: dt.datetime | None) -> str:

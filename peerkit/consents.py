@@ -67,7 +67,7 @@ def withdraw(consent: Consent, withdrawn_on: dt.date, by: User) -> bool:
     linked = db.session.scalars(select(KitSupply.id).where(
         KitSupply.consent_id == consent.id, KitSupply.recipient_code.is_not(None))).all()
     # Bulk update (no ORM flush hook), so number the rows here for phones to pull.
-    for supply_id, number in zip(linked, next_numbers(db.session, len(linked))):
+    for supply_id, number in zip(linked, next_numbers(db.session, len(linked)), strict=True):
         db.session.execute(update(KitSupply).where(KitSupply.id == supply_id)
                            .values(recipient_code=None, sync_seq=number))
     db.session.flush()

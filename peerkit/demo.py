@@ -10,7 +10,6 @@ import uuid
 
 from .clock import uk_today
 from .extensions import db
-from .rules import channel_for
 from .models import (
     CoverageEstimate,
     Device,
@@ -28,6 +27,7 @@ from .models import (
     User,
     utcnow,
 )
+from .rules import channel_for
 from .vocab import TRAINING_TOPICS
 
 DEMO_PASSWORD = "naloxone-demo"
@@ -149,7 +149,7 @@ def load(today: dt.date | None = None) -> list[tuple[str, str]]:
     db.session.flush()
 
     devices = {}
-    for i, u in enumerate([*peers, *staff, *coordinators]):
+    for u in [*peers, *staff, *coordinators]:
         silent_days = 5 if u.username == "peer5" else rng.randint(0, 1)
         last = now - dt.timedelta(days=silent_days, hours=rng.randint(0, 10))
         devices[u.id] = Device(user=u, label=f"{u.display_name}'s phone",

@@ -2,7 +2,6 @@
 schema at the migrations' head? The answer says ok or not ok and why, nothing more (it is
 public: no versions, counts or names)."""
 from functools import lru_cache
-from pathlib import Path
 
 from alembic.config import Config
 from alembic.script import ScriptDirectory
@@ -10,11 +9,12 @@ from flask import Blueprint, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from . import resource_dir
 from .extensions import db
 
 bp = Blueprint("health", __name__)
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS = resource_dir("migrations")
 
 
 @lru_cache(maxsize=1)

@@ -40,7 +40,7 @@ from .extensions import db
 
 def utcnow() -> dt.datetime:
     """The current time as naive UTC, the one convention for every stored timestamp."""
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def new_uuid() -> str:

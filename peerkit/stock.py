@@ -14,7 +14,6 @@ from sqlalchemy import select
 from .extensions import db
 from .models import Site, StockBalance, StockBatch, StockMovement, User, utcnow
 
-
 # Roles that carry kits personally (the rest hold them at a site): peers, and partner
 # agencies' carriers, who hold kits to give in an overdose but never supply them.
 PERSONAL_HOLDER_ROLES = ("peer", "carrier")

@@ -27,8 +27,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from sqlalchemy import (
     Date,
@@ -60,8 +60,8 @@ from .models import (
     SupplyChannelDay,
     SupplyDay,
     TrainingDay,
-    UseReportDay,
     User,
+    UseReportDay,
 )
 from .stock import PERSONAL_HOLDER_ROLES
 from .vocab import RECIPIENT_CATEGORIES, REPEAT_REASONS, USED_REPEAT_REASONS
@@ -317,14 +317,14 @@ def _apply(connection, part: Part, entries: dict) -> None:
         measures, arrived, _removed = entries[key]
         if not any(measures.values()) and arrived is None:
             continue
-        rows.append({**dict(zip(key_columns, key)), **{m: measures.get(m, 0) for m in
-                                                       measure_names}, "last_arrived": arrived})
+        rows.append({**dict(zip(key_columns, key, strict=True)),
+                     **{m: measures.get(m, 0) for m in measure_names}, "last_arrived": arrived})
     if rows:
         connection.execute(_upsert_statement(summary, connection.dialect.name,
                                              tuple(key_columns), measure_names), rows)
     for key, (_measures, _arrived_at, removed) in entries.items():
         if removed:
-            _settle(connection, part, dict(zip(key_columns, key)))
+            _settle(connection, part, dict(zip(key_columns, key, strict=True)))
 
 
 def _settle(connection, part: Part, key: dict) -> None:

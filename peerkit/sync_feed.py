@@ -10,7 +10,7 @@ cursor on `updated_at` or a database sequence would skip rows that commit out of
 from sqlalchemy import event, insert, update
 from sqlalchemy.orm import Session
 
-from .models import Synced, SyncCounter, SyncTombstone
+from .models import SyncCounter, Synced, SyncTombstone
 
 
 def next_numbers(session: Session, count: int) -> range:

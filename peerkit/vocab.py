@@ -157,7 +157,8 @@ ALERT_GRADINGS = {"red": "Red: immediate danger", "amber": "Amber: caution", "in
 
 # Who a drug alert goes to: the issuing service's phones, or (with the commissioner's
 # agreement recorded) every service, pharmacy and partner of the area.
-ALERT_SCOPES = {"service": "Our service's phones", "area": "Every service, pharmacy and partner in the area"}
+ALERT_SCOPES = {"service": "Our service's phones",
+                "area": "Every service, pharmacy and partner in the area"}
 
 # Where a naloxone given in an overdose came from.
 NALOXONE_SOURCES = {"this_scheme": "A kit from this scheme", "elsewhere": "From elsewhere",

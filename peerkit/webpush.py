@@ -7,10 +7,10 @@ transaction: a slow push service must not hold database locks.
 """
 import json
 
+from cryptography.hazmat.primitives import serialization
 from flask import current_app
 from py_vapid import Vapid02, b64urlencode
 from pywebpush import WebPushException, webpush
-from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
 
 from .extensions import db

@@ -8,7 +8,7 @@ from peerkit.extensions import db
 from peerkit.signing import make_device_token
 
 TODAY = uk_today()
-NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 def token_for(user) -> str:

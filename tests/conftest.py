@@ -31,6 +31,30 @@ from peerkit.models import (
     User,
 )
 
+from .run_clock import run_clock
+
+# Test modules are imported (and compute their TODAY) on the run's clock.
+_collection_clock = run_clock()
+_collection_clock.start()
+
+
+def pytest_collection_finish(session):
+    _collection_clock.stop()
+
+
+@pytest.fixture(autouse=True)
+def _one_day_for_the_run(request):
+    """Each test runs on the run's clock (tests/run_clock.py), so a run crossing midnight
+    cannot flake. Tests of a browser or of a server in another process keep the real clock,
+    which that other side reads (a cookie dated by the server would look expired here)."""
+    if request.node.get_closest_marker("browser") or request.node.get_closest_marker(
+            "real_clock"):
+        yield
+        return
+    with run_clock():
+        yield
+
+
 PASSWORD = "correct horse battery staple"
 # Hashing is deliberately slow; hash the shared test password once, not per user.
 PASSWORD_HASH = generate_password_hash(PASSWORD, method="scrypt")

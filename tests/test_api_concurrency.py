@@ -37,7 +37,7 @@ def test_identical_pushes_at_the_same_moment_store_one(live_server, two_areas):
 
     for round_statuses in statuses:
         assert all(code == 200 for code, _ in round_statuses)
-        per_record = list(zip(*(results for _, results in round_statuses)))
+        per_record = list(zip(*(results for _, results in round_statuses), strict=True))
         for answers in per_record:
             assert sorted(answers) == ["duplicate"] * (senders - 1) + ["stored"]
     stored = db.session.scalar(select(func.count()).select_from(KitSupply))

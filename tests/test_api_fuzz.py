@@ -1,8 +1,8 @@
 """Schemathesis fuzzes the sync API from its own OpenAPI document.
 
 Bounded (a few dozen cases an operation, a few short stateful sequences) to keep `make
-test` quick; `make load` runs many more (PEERKIT_FUZZ_EXAMPLES). It checks for server errors and for answers (status, content
-type, body) that break the document.
+test` quick; `make load` runs many more (PEERKIT_FUZZ_EXAMPLES). It checks for server errors
+and for answers (status, content type, body) that break the document.
 """
 import os
 
@@ -19,7 +19,6 @@ from schemathesis.checks import (
 from peerkit.extensions import db
 
 from . import api_helpers as h
-
 
 OPERATIONS = [("/api/v1/devices", "POST"), ("/api/v1/sync/push", "POST"),
               ("/api/v1/sync/pull", "GET"), ("/api/v1/devices/current/sign-out", "POST")]

@@ -6,11 +6,12 @@ it as anonymous, as each role of the "north" area, and as the same roles of the 
 area (for routes about a north object, they must get 403 or 404, never the object).
 """
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import pytest
 from flask import url_for
+
 from peerkit.devices import enrol_device
 from peerkit.extensions import db
 from peerkit.models import (

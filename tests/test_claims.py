@@ -61,8 +61,8 @@ def test_statement_lines_products_and_total_agree_with_the_dashboard(world):
     north = world.north
     s = claims.statement(north.commissioner, north.pharmacy, MONTH)
     batch = north.batch.batch_number
-    assert [(l["supplied_on"], l["product"], l["batch"], l["supplies"], l["kits"])
-            for l in s.lines] == [
+    assert [(line["supplied_on"], line["product"], line["batch"], line["supplies"], line["kits"])
+            for line in s.lines] == [
         (MONTH, "Prenoxad", batch, 2, 3),
         (MONTH + dt.timedelta(days=4), "Nyxoid", "NX-7", 1, 1),
         (LAST_DAY, "Prenoxad", batch, 1, 3)]

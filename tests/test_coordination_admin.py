@@ -28,7 +28,8 @@ def test_admin_adds_an_organisation_a_site_and_a_coordinator(client, auth, two_a
                           "site-site_type": "homelessness_service",
                           "site-postcode_district": "m14", "site-submit": "Add"})
     assert site.status_code == 302
-    assert db.session.scalar(select(Site).where(Site.name == "Front desk")).postcode_district == "M14"
+    front_desk = db.session.scalar(select(Site).where(Site.name == "Front desk"))
+    assert front_desk.postcode_district == "M14"
     full_postcode = _post(client, {"site-organisation_id": shelter.id, "site-name": "Back door",
                                    "site-site_type": "homelessness_service",
                                    "site-postcode_district": "M14 5AB", "site-submit": "Add"})

@@ -58,7 +58,8 @@ def test_stock_never_goes_negative_and_write_offs_count(client, auth, two_areas)
     assert _move(client, batch.id, site, 2, kind="expired").status_code == 302
     assert in_hand(site_id=north.sites.service.id) == {batch.id: 3}
     no_destination = _move(client, batch.id, site, 1)
-    assert no_destination.status_code == 400 and b"Say where the kits are going" in no_destination.data
+    assert no_destination.status_code == 400
+    assert b"Say where the kits are going" in no_destination.data
 
 
 def test_expired_delivery_is_refused(client, auth, two_areas):

@@ -140,7 +140,7 @@ def test_rule_breaks_that_can_be_stored_are_held_with_their_reasons(client, make
         (h.kit_supply(north, age_band="under_18"), "licensed from age 16"),
     ]
     answers = h.push(client, h.token_for(north.peer), [r for r, _ in cases]).json["results"]
-    for (record, reason), answer in zip(cases, answers):
+    for (record, reason), answer in zip(cases, answers, strict=True):
         assert answer["status"] == "held", reason
         assert reason in answer["message"]
         assert reason in db.session.get(KitSupply, record["id"]).hold_reason
@@ -172,7 +172,7 @@ def test_a_locked_out_phones_records_are_kept_held_and_audited(client, auth, two
     answer = h.push(client, token, queued).json
     assert _statuses_of(answer) == ["held", "held", "held"]
     assert answer["device"]["revoked"] is True
-    for model, record in zip((KitSupply, TrainingSession), queued):
+    for model, record in zip((KitSupply, TrainingSession), queued, strict=True):
         assert db.session.get(model, record["id"]).hold_reason == "Sent from a locked-out phone."
     event = db.session.scalar(select(AuditEvent).where(
         AuditEvent.action == "device.records_after_lockout"))
@@ -303,7 +303,7 @@ def test_two_services_book_in_one_batch_and_a_recall_reaches_both(client, auth, 
                postcode_district="M3")
     db.session.add(hub)
     db.session.commit()
-    second_coordinator = make_user("coordinator", second, username="second-coordinator")
+    make_user("coordinator", second, username="second-coordinator")
     expiry = (uk_today() + dt.timedelta(days=300)).isoformat()
 
     def receive(site_id):
@@ -363,7 +363,7 @@ def test_tomorrow_in_the_uk_is_the_future_and_minutes_of_clock_drift_are_not(cli
     north = two_areas.north
     token = h.token_for(north.peer)
     tomorrow = h.kit_supply(north, supplied_on=(uk_today() + dt.timedelta(days=1)).isoformat())
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     drift = h.kit_supply(north, client_created_at=(now + dt.timedelta(minutes=2)).isoformat())
     ahead = h.kit_supply(north, client_created_at=(now + dt.timedelta(minutes=30)).isoformat())
     results = h.push(client, token, [tomorrow, drift, ahead]).json["results"]

@@ -51,8 +51,8 @@ class PushReceiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 (http.server's name)
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                received.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
-                                 "body": body})
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                received.append({"path": self.path, "headers": headers, "body": body})
                 self.send_response(201)
                 self.end_headers()
 
@@ -305,7 +305,7 @@ def test_referral_destination_outcome_and_stages(app, client, two_areas):
 
     waiting = coordinator.get("/coordination/referrals")
     assert waiting.get_data(as_text=True).count("Recovery Hub") == 3
-    for supply, outcome in zip(supplies[:2], ("attended", "declined")):
+    for supply, outcome in zip(supplies[:2], ("attended", "declined"), strict=True):
         assert coordinator.post(f"/coordination/referrals/{supply['id']}", data={
             "csrf_token": csrf_token_from(waiting), "outcome": outcome,
             "on": h.TODAY.isoformat()}).status_code == 302

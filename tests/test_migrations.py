@@ -61,12 +61,14 @@ def test_upgrading_an_existing_database_keeps_its_rows_and_numbers_them(database
 
 def test_catalogue_is_in_a_new_database(app):
     """An empty database upgraded to head offers the UK take-home products."""
+    import os
+
+    import flask_migrate
+
     from peerkit.models import Product
 
     # The `app` fixture empties tables after each test, so build a fresh database here.
     from .conftest import make_app
-    import flask_migrate
-    import os
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         url = app.config["SQLALCHEMY_DATABASE_URI"].replace("peerkit.db", "catalogue.db")

@@ -179,7 +179,8 @@ def test_summary_csv_and_report_agree_with_suppression(commissioner, world):
     figures = _figures(commissioner.get(f"/monitoring/?{PERIOD}").get_data(as_text=True))
     for code, label in CHANNEL_LABELS.items():
         assert summary[("By channel", label)] == _suppressed(int(figures[f"channel.{code}"]))
-    assert "<svg" in html and html.count('class="report-page"') == 7  # six summary pages, then outcomes and referrals
+    # Six summary pages, then outcomes and referrals.
+    assert "<svg" in html and html.count('class="report-page"') == 7
 
 
 def test_log_drill_down_consent_and_csv(commissioner, world):

@@ -19,8 +19,8 @@ from .conftest import AuthActions, csrf_token_from
 from .test_monitoring_data import END, START, build, read_log_csv
 
 PERIOD = f"start={START}&end={END}"
-PAGES = ("/monitoring/", "/monitoring/log", "/monitoring/stock", "/monitoring/log.csv", "/monitoring/summary.csv",
-         "/monitoring/report")
+PAGES = ("/monitoring/", "/monitoring/log", "/monitoring/stock", "/monitoring/log.csv",
+         "/monitoring/summary.csv", "/monitoring/report")
 
 
 @pytest.fixture

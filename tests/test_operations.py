@@ -102,6 +102,7 @@ def test_request_id_is_taken_when_plain_and_otherwise_made_and_always_echoed(cli
     assert client.get("/no-such-page").headers["X-Request-ID"]
 
 
+@pytest.mark.real_clock
 def test_json_logs_from_a_real_gunicorn_name_routes_not_paths(tmp_path):
     """LOG_FORMAT=json: every line gunicorn and the app write is one JSON object."""
     env = {**os.environ, "LOG_FORMAT": "json", "SECRET_KEY": "k" * 64,

@@ -5,7 +5,7 @@ import datetime as dt
 
 from peerkit.clock import uk_today
 from peerkit.extensions import db
-from peerkit.models import KitSupply, NaloxoneUseReport, ReferralDestination, utcnow, new_uuid
+from peerkit.models import KitSupply, NaloxoneUseReport, ReferralDestination, new_uuid, utcnow
 from peerkit.monitoring import outcomes
 from peerkit.monitoring.filters import Filters
 

@@ -16,7 +16,6 @@ import sys
 import time
 import uuid
 from pathlib import Path
-
 from types import SimpleNamespace
 
 import pytest
@@ -29,6 +28,9 @@ from peerkit.sealing import load_key, new_key
 from .conftest import _fresh_postgres_database
 from .mailbox import Inbox
 from .sealing import seal
+
+# Its server runs in another process, on the real clock (tests/run_clock.py).
+pytestmark = pytest.mark.real_clock
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -247,7 +249,7 @@ def test_an_empty_database_to_a_kit_on_the_dashboard(served):
     assert [(s["batch_number"], s["quantity"]) for s in in_hand] == [("PX26001", 10)]
     assert pulled["snapshot"]["supplier"]["authorised"] is True
     record = {"kind": "kit_supply", "id": str(uuid.uuid4()), "data": {
-        "client_created_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+        "client_created_at": dt.datetime.now(dt.UTC).replace(microsecond=0)
         .isoformat().replace("+00:00", "Z"),
         "supplied_on": TODAY.isoformat(), "site_id": site_id,
         "recipient_category": "person_at_risk", "batch_id": in_hand[0]["batch_id"],

@@ -13,13 +13,12 @@ import time
 
 from sqlalchemy import func, select
 
+from peerkit import PROJECT_ROOT
 from peerkit.auth.passwords import password_problem
 from peerkit.extensions import db
 from peerkit.models import AuditEvent, Device, SupplierSignOff, User, utcnow
 
 from . import api_helpers as h
-from peerkit import PROJECT_ROOT
-
 from .conftest import PASSWORD, AuthActions, csrf_token_from
 from .mailbox import inbox  # noqa: F401  (fixture)
 
@@ -107,8 +106,9 @@ def test_no_sign_off_of_oneself_or_a_fellow_coordinator(client, auth, two_areas,
         url = f"/coordination/people/{target.id}/sign-off"
         assert client.get(url).status_code == 404
         today = dt.date.today().isoformat()
+        token = csrf_token_from(client.get("/coordination/people"))
         response = client.post(url, data={"trained_on": today, "assessed_on": today,
-                                          "csrf_token": csrf_token_from(client.get("/coordination/people"))})
+                                          "csrf_token": token})
         assert response.status_code == 404
     assert db.session.scalar(select(func.count(SupplierSignOff.id))) == before
     assert client.get(f"/coordination/people/{north.peer.id}/sign-off").status_code == 200
@@ -158,7 +158,8 @@ def test_common_passwords_and_the_username_are_refused_with_a_reason(client, aut
     created = client.post(page, data={
         "display_name": "Robin", "username": "robin", "organisation_id": two_areas.north.peers.id,
         "role": "peer", "csrf_token": csrf_token_from(client.get(page))})
-    link = re.search(r"<code>http://[^/]+(/invite#[^<]+)</code>", created.get_data(as_text=True)).group(1)
+    link = re.search(r"<code>http://[^/]+(/invite#[^<]+)</code>",
+                     created.get_data(as_text=True)).group(1)
     auth.logout()
     for weak in ("aaaaaaaaaa", "1234567890", "password12", "Qwertyuiop"):
         response = _set_password(client, link, weak)

@@ -19,6 +19,9 @@ from peerkit import PROJECT_ROOT
 from peerkit.demo import DEMO_PASSWORD
 from peerkit.sealing import new_key
 
+# Its server runs in another process, on the real clock (tests/run_clock.py).
+pytestmark = pytest.mark.real_clock
+
 NEW_PASSWORD = "a long enough pass phrase"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 

@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from peerkit import review, summaries
-from peerkit.coordination import stock_ops
 from peerkit.clock import uk_today
 from peerkit.consents import withdraw
+from peerkit.coordination import stock_ops
 from peerkit.extensions import db
 from peerkit.models import (
     Consent,

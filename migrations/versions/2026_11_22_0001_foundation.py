@@ -1,13 +1,12 @@
 """Foundation: organisations, sites, users, devices, field records, stock, alerts, audit.
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-22 15:34:48.282235
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0001'

@@ -7,9 +7,8 @@ Revises: 0001
 Create Date: 2026-11-22 15:39:28.684866
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0002'

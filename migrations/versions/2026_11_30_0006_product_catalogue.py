@@ -13,9 +13,8 @@ Revises: 0005
 Create Date: 2026-11-30 22:45:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0006'

@@ -13,9 +13,8 @@ Revises: 0006
 Create Date: 2026-11-30 23:40:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0007'

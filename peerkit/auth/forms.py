@@ -36,7 +36,9 @@ class SetPasswordForm(FlaskForm):
                              description=f"At least {MIN_LENGTH} characters, not a common "
                                          "password, not your username. A short sentence or "
                                          "three random words are easy to remember.")
-    confirm = PasswordField("Type it again", validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
+    confirm = PasswordField("Type it again",
+                            validators=[DataRequired(),
+                                        EqualTo("password", message="The two passwords differ.")],
                             render_kw={"autocomplete": "new-password"})
     submit = SubmitField("Set password")
 

@@ -12,8 +12,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .. import audit, ratelimit
 from ..extensions import db, limiter
 from ..models import User
-from . import bp
 from ..signing import read_invitation
+from . import bp
 from .forms import LoginForm, LogoutForm, SetPasswordForm
 
 # Where each role starts. An area that is not installed falls back to the landing page.

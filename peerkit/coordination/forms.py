@@ -1,5 +1,4 @@
 """Coordinator forms (Flask-WTF, CSRF on every one)."""
-import datetime as dt
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
@@ -60,7 +59,8 @@ class DrugAlertForm(FlaskForm):
     submit = SubmitField("Send alert to phones")
 
     def validate_agreed_by(self, field):
-        if self.scope.data == "area" and field.data not in {c.value for c in field.choices if c.value != ""}:
+        commissioners = {c.value for c in field.choices if c.value != ""}
+        if self.scope.data == "area" and field.data not in commissioners:
             raise ValidationError("An alert to the whole area needs the commissioner's "
                                   "agreement: say which commissioner agreed.")
 
@@ -132,7 +132,7 @@ class ProductForm(FlaskForm):
         description="Short and stable, e.g. 'nyxoid'. Phones and exports use it.")
     name = StringField("Name as on the pack", validators=[DataRequired(), Length(max=120)])
     route = SelectField("Route", validators=[DataRequired()],
-                        choices=[SelectChoice(c, l) for c, l in PRODUCT_ROUTES.items()])
+                        choices=[SelectChoice(c, label) for c, label in PRODUCT_ROUTES.items()])
     dose = StringField("Dose", validators=[Length(max=200)],
                        description="One dose and when to repeat it.")
     pack = StringField("Pack", validators=[Length(max=200)], description="What one kit holds.")
@@ -158,9 +158,9 @@ class NewPersonForm(FlaskForm):
 
     display_name = StringField("Name (as colleagues know them)",
                                validators=[DataRequired(), Length(max=120)])
-    username = StringField("Username", validators=[DataRequired(), Length(3, 80),
-                                                   Regexp(r"^[a-z0-9._-]+$", message=(
-                                                       "Lower-case letters, digits, dots, dashes."))])
+    username = StringField("Username", validators=[
+        DataRequired(), Length(3, 80),
+        Regexp(r"^[a-z0-9._-]+$", message="Lower-case letters, digits, dots, dashes.")])
     organisation_id = SelectField("Organisation", coerce=int, validators=[DataRequired()])
     role = RadioField("Role", default="peer", choices=[
         SelectChoice("peer", "Peer volunteer"), SelectChoice("pharmacy", "Pharmacy staff"),
@@ -186,8 +186,9 @@ class SiteForm(FlaskForm):
     organisation_id = SelectField("Organisation", coerce=int, validators=[DataRequired()])
     name = StringField("Site name", validators=[DataRequired(), Length(max=120)])
     site_type = SelectField("Kind of site", validators=[DataRequired()],
-                            choices=[SelectChoice(c, l) for c, l in SITE_TYPES.items()])
-    postcode_district = StringField("Postcode district", validators=[DataRequired(), Length(max=8)])
+                            choices=[SelectChoice(c, label) for c, label in SITE_TYPES.items()])
+    postcode_district = StringField("Postcode district",
+                                    validators=[DataRequired(), Length(max=8)])
     submit = SubmitField("Add site")
 
 
@@ -199,7 +200,8 @@ class CoordinatorForm(FlaskForm):
                                                    Regexp(r"^[a-z0-9._-]+$")])
     email = StringField("Their own email address", validators=[
         DataRequired(), Length(max=254),
-        Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Enter an email address like name@example.org.")],
+        Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+               message="Enter an email address like name@example.org.")],
         description="Their set-up link goes here, to them only: you will not see it.",
         render_kw={"autocomplete": "off", "type": "email"})
     organisation_id = SelectField("Drug service", coerce=int, validators=[DataRequired()])

@@ -26,7 +26,8 @@ def managed_user(coordinator: User, user_id: int) -> User:
 
 def area_coordinator(admin: User, user_id: int) -> User:
     """A coordinator of a drug service in the admin's area, or 404."""
-    user = db.session.scalar(select(User).join(Organisation, User.organisation_id == Organisation.id)
+    user = db.session.scalar(select(User)
+                             .join(Organisation, User.organisation_id == Organisation.id)
                              .where(User.id == user_id, User.role == "coordinator",
                                     Organisation.area_id == admin.organisation.area_id))
     if user is None or not may_act_on(admin, user):

@@ -5,9 +5,9 @@ who is signed in and what they hold comes from the device's own storage and the 
 """
 from flask import Blueprint
 
-from .. import PROJECT_ROOT
+from .. import resource_dir
 
-PWA_ROOT = PROJECT_ROOT / "pwa"
+PWA_ROOT = resource_dir("pwa")
 
 bp = Blueprint("field", __name__, static_folder=str(PWA_ROOT), static_url_path="/static")
 

@@ -3,6 +3,5 @@ from flask import Blueprint
 
 bp = Blueprint("monitoring", __name__, url_prefix="/monitoring")
 
-from . import views  # noqa: E402,F401  (registers routes on bp)
-from . import claims_views  # noqa: E402,F401
-from . import intel_views  # noqa: E402,F401
+# After `bp`: these modules register their routes on it.
+from . import claims_views, intel_views, views  # noqa: E402,F401

@@ -74,7 +74,8 @@ class Statement:
     pharmacy: Organisation
     month: dt.date
     filters: Filters
-    lines: list = field(default_factory=list)     # supplied_on, site, product, batch, supplies, kits
+    # supplied_on, site, product, batch, supplies, kits
+    lines: list = field(default_factory=list)
     products: list = field(default_factory=list)  # product, supplies, kits
     supplies: int = 0
     kits: int = 0

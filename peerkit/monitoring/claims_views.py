@@ -6,10 +6,10 @@ from flask_login import current_user
 
 from .. import audit
 from ..auth.access import roles_required
+from ..clock import uk_today
 from ..extensions import db
 from ..models import Organisation
 from . import bp, claims, exports
-from ..clock import uk_today
 from .views import _csv
 
 

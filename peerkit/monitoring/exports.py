@@ -85,7 +85,8 @@ def log_rows(rows):
         yield [r["supplied_on"], r["week"], r["channel"], r["organisation"], r["site"],
                r["product"], r["quantity"], r["recipient_category"], r["age_band"],
                r["supply_type"], r["repeat_reason"], r["training"], r["area"],
-               r["referral_offered"], r["referral_accepted"], r["received"], r["review_status"], r["hold_reason"], r["review_note"], r["id"]]
+               r["referral_offered"], r["referral_accepted"], r["received"], r["review_status"],
+               r["hold_reason"], r["review_note"], r["id"]]
 
 
 def log_notes(f: Filters, as_of: dt.datetime, rows: int, held: dict) -> list[tuple]:

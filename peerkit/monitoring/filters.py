@@ -93,13 +93,13 @@ FIELD_NAMES = tuple(item.name for item in fields(Filters))
 def period_end(day: dt.date) -> dt.datetime:
     """The moment (naive UTC) the UK day `day` ends: midnight UK time, GMT or BST."""
     midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=UK)
-    return midnight.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return midnight.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def uk_moment_arg(moment: dt.datetime) -> str:
     """A naive-UTC moment as a query-string value people can read: UK local time, to the
     second, no offset."""
-    local = moment.replace(tzinfo=dt.timezone.utc).astimezone(UK)
+    local = moment.replace(tzinfo=dt.UTC).astimezone(UK)
     return local.replace(tzinfo=None).isoformat(timespec="seconds")
 
 
@@ -113,7 +113,7 @@ def _moment(raw: str | None) -> dt.datetime | None:
         abort(400)
     if local.tzinfo is not None:
         abort(400)
-    return local.replace(tzinfo=UK).astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return local.replace(tzinfo=UK).astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def _date(raw: str | None, default: dt.date) -> dt.date:

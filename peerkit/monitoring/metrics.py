@@ -57,8 +57,8 @@ from ..models import (
     SupplyDay,
     TrainingDay,
     TrainingSession,
-    UseReportDay,
     User,
+    UseReportDay,
 )
 from ..rules import ORGANISATION_CHANNEL
 from ..scoping import visible_organisation_ids
@@ -302,8 +302,8 @@ def _grouped_summaries(model, groupings: dict, user, f: Filters) -> dict[str, li
     found = {name: [] for name in groupings}
     for mask, *values in db.session.execute(statement):
         name = grouping_of_mask[mask]
-        row = dict(zip(keys, values[:len(keys)]))
-        measures = zip(SUMMARY_MEASURES, values[len(keys):])
+        row = dict(zip(keys, values[:len(keys)], strict=True))
+        measures = zip(SUMMARY_MEASURES, values[len(keys):], strict=True)
         row.update((m, int(v or 0)) for m, v in measures
                    if not groupings[name] or m in MEASURES)
         found[name].append(row)
@@ -498,7 +498,8 @@ def _breakdown(rows, key, labels, always=()) -> list[Breakdown]:
 def _names(model, ids, label) -> dict:
     if not ids:
         return {}
-    return {row.id: label(row) for row in db.session.scalars(select(model).where(model.id.in_(ids)))}
+    return {row.id: label(row)
+            for row in db.session.scalars(select(model).where(model.id.in_(ids)))}
 
 
 def _coverage(user, f: Filters, kits: int) -> dict:
@@ -617,7 +618,7 @@ def _supply_groups(rows) -> dict[str, list[dict]]:
     groups = defaultdict(list)
     names = tuple(column.key for column in GROUPED) + MEASURES
     for mask, *values in rows:
-        row = dict(zip(names, values))
+        row = dict(zip(names, values, strict=True))
         for measure in MEASURES:
             row[measure] = int(row[measure] or 0)
         groups[GROUPING_OF_MASK[mask]].append(row)

@@ -159,7 +159,8 @@ def board_report():
                                                       uk_datetime(as_of))
                            + [outcomes.report_page(_outcome_rows(f))],
                            charts=_charts(summary, suppress=True), suppress=exports.suppress,
-                           channel_labels=CHANNELS, area=db.session.get(Organisation, current_user.organisation_id))
+                           channel_labels=CHANNELS,
+                           area=db.session.get(Organisation, current_user.organisation_id))
 
 
 @bp.route("/coverage", methods=["POST"])

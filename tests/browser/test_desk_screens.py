@@ -34,7 +34,8 @@ def test_every_desk_screen_fits_a_phone_and_passes_axe(live_server, browser, two
                 if response.status != 200:
                     missing.append((username, path, response.status))
                     continue
-                name = f"desk-{username.split('-')[1]}-{path.strip('/').replace('/', '-') or 'home'}-{size}"
+                screen = path.strip("/").replace("/", "-") or "home"
+                name = f"desk-{username.split('-')[1]}-{screen}-{size}"
                 page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
                 width = page.evaluate("document.documentElement.scrollWidth")
                 if width > viewport["width"]:

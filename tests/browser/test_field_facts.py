@@ -7,7 +7,7 @@ import time
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from peerkit.clock import uk_today
 from peerkit.devices import revoke_device
