@@ -26,7 +26,7 @@ def erase_codes(codes, organisation_ids) -> dict[str, int]:
             model.recipient_code.in_(list(codes)),
             model.organisation_id.in_(organisation_ids))).all()
         # Bulk update (no ORM flush hook), so number the rows here for phones to pull.
-        for record_id, number in zip(ids, next_numbers(db.session, len(ids))):
+        for record_id, number in zip(ids, next_numbers(db.session, len(ids)), strict=True):
             db.session.execute(update(model).where(model.id == record_id)
                                .values(recipient_code=None, sync_seq=number))
         changed[key] = len(ids)

@@ -50,7 +50,7 @@ def _erase_notes(model, date_column, organisation_ids, before: dt.date,
     ids = db.session.scalars(select(model.id).where(
         model.organisation_id.in_(organisation_ids), date_column < before,
         has_something)).all()
-    for record_id, number in zip(ids, next_numbers(db.session, len(ids))):
+    for record_id, number in zip(ids, next_numbers(db.session, len(ids)), strict=True):
         db.session.execute(update(model).where(model.id == record_id)
                            .values(sync_seq=number, **values))
     return len(ids)

@@ -189,7 +189,7 @@ def open_sealed(keys: list[SealingKey], kind: str, record_id: str, sealed) -> di
     shared = key.private_key.exchange(ec.ECDH(), ephemeral)
     aes_key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"", info=HKDF_INFO).derive(shared)
     try:
-        plaintext = AESGCM(aes_key).decrypt(iv, ct, f"{kind}\n{record_id}".encode("utf-8"))
+        plaintext = AESGCM(aes_key).decrypt(iv, ct, f"{kind}\n{record_id}".encode())
     except InvalidTag:
         raise SealError("The sealed record does not open: it was sealed for another record "
                         "or another key, or changed on the way.") from None

@@ -22,9 +22,8 @@ Create Date: 2026-12-01 01:40:00
 """
 import datetime as dt
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0009'
