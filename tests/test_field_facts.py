@@ -172,7 +172,7 @@ def test_a_locked_out_phones_records_are_kept_held_and_audited(client, auth, two
     answer = h.push(client, token, queued).json
     assert _statuses_of(answer) == ["held", "held", "held"]
     assert answer["device"]["revoked"] is True
-    for model, record in zip((KitSupply, TrainingSession), queued, strict=True):
+    for model, record in zip((KitSupply, TrainingSession), queued[:2], strict=True):
         assert db.session.get(model, record["id"]).hold_reason == "Sent from a locked-out phone."
     event = db.session.scalar(select(AuditEvent).where(
         AuditEvent.action == "device.records_after_lockout"))

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from peerkit import PROJECT_ROOT
+from peerkit import PROJECT_ROOT, sealing
 
 pytestmark = [pytest.mark.packaging, pytest.mark.real_clock]
 TIMEOUT = 15  # seconds: the machine is shared; this checks what is served, not how fast
@@ -70,7 +70,7 @@ def test_the_wheel_installed_outside_the_checkout_serves_pages_worker_and_module
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("FLASK_", "PEERKIT_"))}
     env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'peerkit.db'}", SECRET_KEY="packaging-test-key",
-               SESSION_COOKIE_SECURE="0", PYTHONPATH="")
+               FIELD_SEALING_KEYS=sealing.new_key(), SESSION_COOKIE_SECURE="0", PYTHONPATH="")
     where = _run(str(python), "-c", "import peerkit; print(peerkit.__file__, peerkit.INSTALLED)",
                  cwd=tmp_path, env=env)
     assert where.split() == [str(site_packages / "peerkit" / "__init__.py"), "True"]
