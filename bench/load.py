@@ -24,6 +24,7 @@ import psycopg
 import requests
 
 from peerkit.extensions import db
+from peerkit.sealing import new_key
 
 from .common import median, migrated_app, seed_peer_area
 
@@ -164,7 +165,8 @@ def main() -> None:
     phones, ids = _setup(url)
 
     port = _free_port()
-    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-" + "k" * 40)
+    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-" + "k" * 40,
+               FIELD_SEALING_KEYS=new_key())
     gunicorn = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--bind",
          f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "60", "wsgi:app"],

@@ -24,6 +24,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     else:
         app.config.update(test_config)
         app.config.setdefault("DEVICE_TOKEN_KEYS", [app.config["SECRET_KEY"]])
+        if "FIELD_SEALING_KEYS" not in app.config:
+            app.config["FIELD_SEALING_KEYS"] = [
+                config_module.dev_sealing_key(Path(app.instance_path))]
         app.config["SQLALCHEMY_DATABASE_URI"] = config_module.database_url(
             app.config["SQLALCHEMY_DATABASE_URI"]
         )
@@ -33,6 +36,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         # X-Forwarded-For; without this, every request would seem to come from the balancer.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"],
                                 x_proto=app.config["TRUSTED_PROXIES"])
+    from . import sealing  # not at the top: `python -m peerkit.sealing` runs it alone
+
+    sealing.init_app(app)  # a malformed key stops the start, before any request
     register_extensions(app)
     register_blueprints(app)
 

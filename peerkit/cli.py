@@ -158,6 +158,16 @@ def vapid_keys() -> None:
     click.echo("VAPID_SUBJECT=mailto:you@your-service.example")
 
 
+@peerkit_cli.command("make-sealing-key")
+def make_sealing_key() -> None:
+    """Print a new sealing key for FIELD_SEALING_KEYS, and its key id (docs/API.md)."""
+    from .sealing import load_key, new_key
+
+    key = new_key()
+    click.echo(f"FIELD_SEALING_KEYS={key}")
+    click.echo(f"# kid {load_key(key).kid}: put the new key FIRST, keep the old ones after it.")
+
+
 @peerkit_cli.command("rebuild-summaries")
 def rebuild_summaries() -> None:
     """Recompute the daily summaries from the records (after a bulk SQL change to them)."""

@@ -1,8 +1,9 @@
 """Settings, read from environment variables with safe defaults.
 
-Production needs only `DATABASE_URL` and `SECRET_KEY` (and `DEVICE_TOKEN_KEYS` if device
-tokens should survive a `SECRET_KEY` rotation). `PEERKIT_DEV=1` (set by `make run`) allows a
-generated secret key kept under instance/ and cookies over plain http on loopback.
+Production needs `DATABASE_URL`, `SECRET_KEY` and `FIELD_SEALING_KEYS` (and
+`DEVICE_TOKEN_KEYS` if device tokens should survive a `SECRET_KEY` rotation). `PEERKIT_DEV=1`
+(set by `make run`) allows a generated secret key and sealing key kept under instance/ and
+cookies over plain http on loopback.
 """
 import datetime as dt
 import os
@@ -35,6 +36,30 @@ def _dev_secret_key(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+def dev_sealing_key(instance_path: Path) -> str:
+    """A sealing key kept in instance/, so records phones sealed survive a restart.
+
+    Written under a temporary name and linked into place, so two processes starting at
+    once (test workers) end up with the same key, never a half-written one.
+    """
+    # Not imported at the top: `python -m peerkit.sealing` must be the module's first import.
+    from .sealing import new_key
+
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key_file = instance_path / "field_sealing_key"
+    if not key_file.exists():
+        draft = instance_path / f"field_sealing_key.{os.getpid()}"
+        with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+            out.write(new_key())
+        try:
+            os.link(draft, key_file)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return key_file.read_text().strip()
+
+
 # Where set-up links are emailed from (peerkit/emails.py). No MAIL_SERVER: a development
 # server prints them on its console; a production one refuses to send.
 MAIL_SETTINGS = ("MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME", "MAIL_PASSWORD",
@@ -57,12 +82,24 @@ def from_environment(instance_path: Path) -> dict:
                 "or PEERKIT_DEV=1 for a local development server."
             )
         secret_key = _dev_secret_key(instance_path)
+    sealing_keys = os.environ.get("FIELD_SEALING_KEYS", "").strip()
+    if not sealing_keys:
+        if not dev:
+            raise RuntimeError(
+                "FIELD_SEALING_KEYS is not set. Phones seal records to this server's key: "
+                "make one with `python -m peerkit.sealing` (or `flask peerkit "
+                "make-sealing-key`) and set it, or PEERKIT_DEV=1 for a local development "
+                "server."
+            )
+        sealing_keys = dev_sealing_key(instance_path)
     default_db = "sqlite:///" + str(instance_path / "peerkit.db")
     # Old keys stay valid for verification after a rotation: newest last, comma-separated.
     device_keys = [k for k in os.environ.get("DEVICE_TOKEN_KEYS", "").split(",") if k]
     return {
         "SECRET_KEY": secret_key,
         "DEVICE_TOKEN_KEYS": device_keys or [secret_key],
+        # Private keys that open sealed records: newest FIRST (phones seal to it), all accepted.
+        "FIELD_SEALING_KEYS": [k.strip() for k in sealing_keys.split(",") if k.strip()],
         "SQLALCHEMY_DATABASE_URI": database_url(os.environ.get("DATABASE_URL", default_db)),
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", not dev),
         "PEERKIT_DEV": dev,

@@ -22,7 +22,7 @@ from . import api_helpers as h
 
 
 OPERATIONS = [("/api/v1/devices", "POST"), ("/api/v1/sync/push", "POST"),
-              ("/api/v1/sync/pull", "GET")]
+              ("/api/v1/sync/pull", "GET"), ("/api/v1/devices/current/sign-out", "POST")]
 EXAMPLES = int(os.environ.get("PEERKIT_FUZZ_EXAMPLES", 8)) * 5
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]

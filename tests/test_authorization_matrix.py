@@ -63,6 +63,8 @@ RULES: dict[str, Rule] = {
     "api.enrol": Rule(allowed=FIELD, method="POST", json={"label": "matrix"}),
     "api.sync_push": Rule(allowed=FIELD, method="POST", auth="device", json={"records": []}),
     "api.sync_pull": Rule(allowed=FIELD, auth="device"),
+    # Revokes the calling phone itself, so the matrix calls it last (see test_matrix).
+    "api.sign_out": Rule(allowed=FIELD, method="POST", auth="device"),
     # Frontline intelligence (docs/ALERTS.md): a phone's notification answer and receipts.
     "api.push_subscription": Rule(allowed=FIELD, method="PUT", auth="device",
                                   json={"permission": "denied"}),
@@ -254,8 +256,9 @@ def actors(app, two_areas, make_user):
 
 def test_matrix(app, two_areas, actors):
     problems = []
-    # Signing out comes last: it ends the actors' sessions.
-    for endpoint, rule in sorted(RULES.items(), key=lambda item: item[0] == "auth.logout"):
+    # Signing out comes last: it ends the actors' sessions and revokes their phones.
+    for endpoint, rule in sorted(RULES.items(),
+                                 key=lambda item: item[0] in ("auth.logout", "api.sign_out")):
         with app.test_request_context():
             url = url_for(endpoint, **rule.args(two_areas.north))
         # Anonymous (with a CSRF token from the sign-in page, as a browser would have).

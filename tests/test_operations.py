@@ -19,6 +19,7 @@ from werkzeug.serving import make_server
 
 from peerkit.extensions import db
 from peerkit.logs import JsonFormatter
+from peerkit.sealing import new_key
 
 from .conftest import _fresh_postgres_database, make_app
 
@@ -104,6 +105,7 @@ def test_request_id_is_taken_when_plain_and_otherwise_made_and_always_echoed(cli
 def test_json_logs_from_a_real_gunicorn_name_routes_not_paths(tmp_path):
     """LOG_FORMAT=json: every line gunicorn and the app write is one JSON object."""
     env = {**os.environ, "LOG_FORMAT": "json", "SECRET_KEY": "k" * 64,
+           "FIELD_SEALING_KEYS": new_key(),
            "DATABASE_URL": f"sqlite:///{tmp_path / 'logs.db'}", "PATH": f"{VENV_BIN}:"
            + os.environ.get("PATH", "")}
     env.pop("PEERKIT_DEV", None)

@@ -24,6 +24,7 @@ import requests
 from aiosmtpd.controller import Controller
 
 from peerkit.clock import uk_today
+from peerkit.sealing import new_key
 
 from .conftest import _fresh_postgres_database
 from .mailbox import Inbox
@@ -104,6 +105,7 @@ def production(tmp_path):
         pytest.fail("PEERKIT_TEST_PG_URL is not set: run the suite with `make test`.")
     url = _fresh_postgres_database(server, "peerkit_production_run")
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": uuid.uuid4().hex * 2,
+           "FIELD_SEALING_KEYS": new_key(),
            # Plain http on loopback for the test; production keeps secure cookies.
            "SESSION_COOKIE_SECURE": "0", "PATH": f"{BIN}:{os.environ.get('PATH', '')}"}
     env.pop("PEERKIT_DEV", None)

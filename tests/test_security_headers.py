@@ -36,7 +36,9 @@ def test_pages_and_api_answers_are_not_cached_but_static_files_may_be(client, tw
 
 def test_session_cookie_is_secure_by_default(monkeypatch, tmp_path):
     from peerkit.config import from_environment
+    from peerkit.sealing import new_key
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("FIELD_SEALING_KEYS", new_key())
     monkeypatch.delenv("PEERKIT_DEV", raising=False)
     monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
     assert from_environment(tmp_path)["SESSION_COOKIE_SECURE"] is True

@@ -17,6 +17,7 @@ import requests
 
 from peerkit import PROJECT_ROOT
 from peerkit.demo import DEMO_PASSWORD
+from peerkit.sealing import new_key
 
 NEW_PASSWORD = "a long enough pass phrase"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -72,7 +73,8 @@ def _invitation_flow(base: str) -> str:
 @pytest.mark.parametrize("server", ["werkzeug", "gunicorn"])
 def test_set_up_token_never_reaches_an_access_log(tmp_path, server):
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'peerkit.db'}",
-           "SECRET_KEY": "log-test-" + "k" * 40, "SESSION_COOKIE_SECURE": "0"}
+           "SECRET_KEY": "log-test-" + "k" * 40, "SESSION_COOKIE_SECURE": "0",
+           "FIELD_SEALING_KEYS": new_key()}
     env.pop("PEERKIT_DEV", None)
     for step in (["db", "upgrade"], ["peerkit", "load-demo"]):
         subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *step], env=env,

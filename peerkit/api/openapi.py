@@ -71,6 +71,8 @@ def openapi_document() -> dict:
     spec.components.schema("Error", schema=schemas.ErrorSchema)
     for kind, name in KIND_SCHEMA_NAMES.items():
         spec.components.schema(name, schema=schemas.RECORD_SCHEMAS[kind])
+    spec.components.schema("SealedRecord", schema=schemas.SealedSchema)
+    spec.components.schema("SealingKey", schema=schemas.SealingKeySchema)
     spec.components.schema("PushRecord", schema=schemas.PushRecordSchema)
     spec.components.schema("PushRequest", schema=schemas.PushRequestSchema)
     spec.components.schema("PushResponse", schema=schemas.PushResponseSchema)
@@ -108,6 +110,18 @@ def openapi_document() -> dict:
                               "links": PULL_LINKS},
                       **_errors("400", "401", "403", "429", "500")},
     }})
+    spec.path(path="/api/v1/devices/current/sign-out", operations={"post": {
+        "operationId": "signOutDevice",
+        "summary": "Sign out on this phone: its device token stops working at once",
+        "description": "Call it once the outbox is sent. Anything the phone pushes later "
+                       "is kept and held for review, as from a locked-out phone.",
+        "security": [{"deviceToken": []}],
+        "responses": {"200": {"description": "Signed out",
+                              "content": _json({"type": "object", "required": ["signed_out"],
+                                                "properties": {"signed_out": {
+                                                    "type": "boolean", "enum": [True]}}})},
+                      **_errors("401", "403", "429", "500")},
+    }})
     spec.components.schema("PushSubscription", schema=schemas.PushSubscriptionSchema)
     spec.components.schema("AlertReceipt", schema=schemas.AlertReceiptSchema)
     spec.path(path="/api/v1/push-subscription", operations={"put": {
@@ -131,6 +145,10 @@ def openapi_document() -> dict:
     parts["PushRequest"]["properties"]["records"]["items"] = {"$ref": "#/components/schemas/PushRecord"}
     parts["PushRecord"]["properties"]["data"] = {
         "oneOf": [{"$ref": f"#/components/schemas/{name}"} for name in KIND_SCHEMA_NAMES.values()],
-        "description": "The record's fields, by kind."}
+        "description": "The record's fields, by kind. Send this or `sealed`, not both."}
+    parts["PushRecord"]["properties"]["sealed"] = {
+        "allOf": [{"$ref": "#/components/schemas/SealedRecord"}],
+        "description": "The record's fields (what `data` would be) sealed to the server's "
+                       "key. Send this or `data`, not both."}
     return document
 

@@ -1,7 +1,8 @@
 """Storing a batch of field records exactly once, each answered on its own.
 
 The order of work for one batch:
-1. validate every record with its kind's schema (errors name the field);
+1. open sealed records (peerkit/sealing.py), then validate every record with its kind's
+   schema (errors name the field); from here on a sealed record is handled as plain data;
 2. check what needs the database: sites, batches, supplier sign-off, linked records;
 3. tell resends from new records by id and content digest (duplicate vs conflict);
 4. insert each kind's new records in one statement that skips ids already stored
@@ -23,7 +24,7 @@ from sqlalchemy import String, any_, bindparam, literal, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
-from .. import summaries, vocab
+from .. import sealing, summaries, vocab
 from ..consents import WithdrawalError, consent_for_withdrawal, withdraw
 from ..extensions import db
 from ..models import (
@@ -407,16 +408,23 @@ def push_records(user: User, device: Device, records: list,
     # Building a schema copies all its fields: build each once per batch, not per record.
     envelope_schema = PushRecordSchema()
     data_schemas = {kind: schema() for kind, schema in RECORD_SCHEMAS.items()}
+    sealing_keys = sealing.current_keys()
     for index, raw in enumerate(records):
         raw_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
         raw_kind = raw.get("kind") if isinstance(raw, dict) and isinstance(raw.get("kind"), str) else None
         try:
             envelope = envelope_schema.load(raw if isinstance(raw, dict) else {})
             kind, record_id = envelope["kind"], str(envelope["id"])
-            data = data_schemas[kind].load(envelope["data"])
+            # The id exactly as sent: the phone sealed with it, before any normalising.
+            fields_sent = envelope["data"] if "data" in envelope else sealing.open_sealed(
+                sealing_keys, kind, raw_id, envelope["sealed"])
+            data = data_schemas[kind].load(fields_sent)
         except ValidationError as error:
             results[index] = _result(raw_id and raw_id[:64], raw_kind and raw_kind[:40],
                                      "invalid", error.normalized_messages())
+            continue
+        except sealing.SealError as error:
+            results[index] = _result(record_id, kind, "invalid", {"sealed": [str(error)]})
             continue
         candidates.append(Candidate(index, kind, record_id, data, _digest(kind, data)))
 

@@ -274,16 +274,45 @@ RECORD_SCHEMAS = {
 }
 
 
+class SealedSchema(Schema):
+    """A record's fields sealed to the server's key (docs/API.md, "Sealed records").
+
+    Documents the form only: push.py opens it field by field, so every fault is answered
+    as one message under `sealed`.
+    """
+
+    kid = fields.String(required=True, validate=validate.Length(equal=16), metadata={
+        "description": "The sealing key's id, as enrolment or pull gave it (16 hex digits)."})
+    epk = fields.String(required=True, metadata={
+        "description": "base64url of the 65-byte uncompressed ephemeral P-256 public key."})
+    iv = fields.String(required=True, metadata={"description": "base64url of the 12-byte IV."})
+    ct = fields.String(required=True, metadata={
+        "description": "base64url of the AES-256-GCM ciphertext with its 16-byte tag "
+                       "appended; additional data: UTF-8 of kind, a newline, and id."})
+
+
 class PushRecordSchema(Schema):
-    """One record in a push: its kind, its phone-made id, its fields."""
+    """One record in a push: its kind, its phone-made id, and its fields, plain or sealed."""
 
     class Meta:
         unknown = RAISE
 
     kind = fields.String(required=True, validate=validate.OneOf(list(RECORD_SCHEMAS)))
     id = RecordId(required=True, metadata={"description": "Made on the phone (UUID v4)."})
-    data = fields.Dict(required=True, keys=fields.String(), metadata={
-        "description": "The record's fields, by kind: see the *Data schemas."})
+    data = fields.Dict(keys=fields.String(), metadata={
+        "description": "The record's fields, by kind: see the *Data schemas. Send this or "
+                       "`sealed`, not both."})
+    sealed = fields.Dict(keys=fields.String(), metadata={
+        "description": "The record's fields sealed to the server's key: see SealedRecord. "
+                       "Send this or `data`, not both."})
+
+    @validates_schema
+    def _data_or_sealed(self, record, **kwargs):
+        if "data" in record and "sealed" in record:
+            raise ValidationError("Send the record's fields as data or sealed, not both.",
+                                  "sealed")
+        if "data" not in record and "sealed" not in record:
+            raise ValidationError("Send the record's fields as data, or sealed.", "data")
 
 
 class PushRequestSchema(Schema):
@@ -379,12 +408,22 @@ class UserOutSchema(Schema):
     organisation_name = fields.String(attribute="organisation.name")
 
 
+class SealingKeySchema(Schema):
+    """The server's public key phones seal records to (the newest of FIELD_SEALING_KEYS)."""
+
+    kid = fields.String(required=True, metadata={"description": "16 hex digits."})
+    public_key = fields.String(required=True, metadata={
+        "description": "base64url of the 65-byte uncompressed P-256 point (WebCrypto 'raw')."})
+
+
 class EnrolResponseSchema(Schema):
     """The device token: keep it in the phone's storage; send it as a Bearer token."""
 
     device_id = fields.String(required=True)
     token = fields.String(required=True)
     user = fields.Nested(UserOutSchema, required=True)
+    sealing_key = fields.Nested(SealingKeySchema, required=True, metadata={
+        "description": "Seal every record to this key before queueing it."})
 
 
 class PullQuerySchema(Schema):
@@ -597,3 +636,6 @@ class PullResponseSchema(Schema):
     changes = fields.Nested(ChangesSchema, required=True)
     tombstones = fields.List(fields.Nested(TombstoneSchema), required=True)
     snapshot = fields.Nested(SnapshotSchema, required=True)
+    sealing_key = fields.Nested(SealingKeySchema, required=True, metadata={
+        "description": "The key to seal to from now on (changes when the server's keys "
+                       "are rotated)."})

@@ -10,8 +10,9 @@ from wtforms import ValidationError as WTFValidationError
 
 from .. import audit
 from ..extensions import csrf, db
-from ..devices import enrol_device
+from ..devices import enrol_device, sign_out_device
 from ..models import utcnow
+from ..sealing import published_key
 from ..signing import make_device_token
 from . import bp, errors
 from .auth import FIELD_ROLES, REVOKED_MESSAGE, device_required, locked_out_reason
@@ -118,7 +119,8 @@ def enrol():
     body = _load(EnrolRequestSchema(), _json_body(4096))
     device = enrol_device(current_user, body["label"])
     db.session.commit()
-    answer = {"device_id": device.id, "token": make_device_token(device), "user": current_user}
+    answer = {"device_id": device.id, "token": make_device_token(device), "user": current_user,
+              "sealing_key": published_key()}
     return jsonify(EnrolResponseSchema().dump(answer)), 201
 
 
@@ -162,9 +164,23 @@ def sync_pull():
     """Changes after the cursor, one page at a time, and the snapshot."""
     query = _load(PullQuerySchema(), request.args)
     answer = pull(g.user, query["cursor"], query["limit"])
+    answer["sealing_key"] = published_key()
     g.device.last_seen_at = g.device.last_sync_at = utcnow()
     db.session.commit()
     return jsonify(PullResponseSchema().dump(answer))
+
+
+@bp.post("/devices/current/sign-out")
+@device_required
+def sign_out():
+    """The person signed out on this phone: its token stops working at once.
+
+    The phone calls this once its outbox is sent; anything it sends later is kept and held,
+    as from any locked-out phone.
+    """
+    sign_out_device(g.device)
+    db.session.commit()
+    return jsonify({"signed_out": True})
 
 
 @bp.get("/openapi.json")
