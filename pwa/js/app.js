@@ -681,8 +681,9 @@ async function signOut(event) {
   }
   await wipe();
   channel?.postMessage("changed");
-  location.hash = "";
-  location.reload();
+  // A fresh start at Home: changing the hash first would render screens from a deleted
+  // database while the page reloads.
+  location.replace(location.pathname);
 }
 
 // ---- Signal, updates, storage -------------------------------------------------------

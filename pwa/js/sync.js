@@ -152,7 +152,7 @@ async function wipeIfSent() {
  * token. Returns what is still unsent, and whether the server was told. */
 export async function signOutDevice() {
   const run = async () => {
-    try { await push(); } catch { /* no signal: counted below */ }
+      try { await push(); } catch { /* no signal: counted below */ }
     const left = await outboxCounts();
     if (left.queued + left.attention) return { left, signedOut: false };
     try {

@@ -91,7 +91,8 @@ def outbox_and_token(page) -> list:
           const tx = open.result.transaction(['outbox', 'meta']);
           const out = tx.objectStore('outbox').count();
           const token = tx.objectStore('meta').get('token');
-          tx.oncomplete = () => resolve([out.result, token.result || null]);
+          // Closed at once: an open connection would block the app deleting its database.
+          tx.oncomplete = () => { open.result.close(); resolve([out.result, token.result || null]); };
         };
     })""")
 
