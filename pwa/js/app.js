@@ -55,9 +55,12 @@ async function route() {
                     report: openForm,
                     stock: renderStock, attention: renderAttention, device: renderDevice };
   const render = screens[name] || renderHome;
+  const turn = ++routing;
   await render(name);
-  show(screens[name] ? name : "home");
+  // A newer route (a tap just after an unlock or a sync re-rendered Home) wins.
+  if (turn === routing) show(screens[name] ? name : "home");
 }
+let routing = 0;
 
 // ---- Locked out -----------------------------------------------------------------------
 

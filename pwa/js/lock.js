@@ -47,6 +47,7 @@ export async function gate(name) {
   if ((await getMeta("revokedMessage")) && name !== "attention") return null;
   if (!(await getMeta("vault"))) return "pin-setup";
   $("#pin-forgot-confirm").hidden = true;
+  performance.mark("peerkit-lock-shown");  // bench/pwa.py: the PIN screen is ready
   return "lock";
 }
 
@@ -78,6 +79,7 @@ async function tryUnlock(event) {
   const input = $("#pin");
   const error = $("#unlock-error");
   const started = performance.now();
+  performance.mark("peerkit-pin-typed", { startTime: started });
   try {
     await unlock(input.value, await getMeta("vault"));
   } catch (problem) {
