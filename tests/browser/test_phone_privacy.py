@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from peerkit.extensions import db
-from peerkit.models import Consent, Device, FieldReport, KitSupply
+from peerkit.models import Consent, Device, FieldReport, KitSupply, TrainingSession
 from peerkit.signing import recipient_code_salt
 
 from . import field
@@ -265,3 +265,47 @@ def test_sign_out_sends_then_revokes_then_wipes(live_server, launch_phone, two_a
     db.session.commit()
     assert device.revoked_at is not None
     assert field.outbox_and_token(page) == [0, None]
+
+
+def test_an_older_phones_plain_records_are_encrypted_sealed_and_sent(
+        live_server, launch_phone, two_areas):
+    context = launch_phone()
+    page = context.new_page()
+    field.sign_in_and_enrol(page, live_server, "north-peer")
+    context.set_offline(True)
+    # What a version before the lock left: no PIN, a record and a private row in clear.
+    page.evaluate("""() => new Promise(resolve => {
+        const open = indexedDB.open('peerkit');
+        open.onsuccess = () => {
+          const tx = open.result.transaction(['records', 'outbox', 'meta'], 'readwrite');
+          const now = new Date().toISOString();
+          tx.objectStore('records').put({ id: 'b9d7e0a4-3c1f-4f7e-9a57-2f0c6c1d9e01',
+            kind: 'training_session', savedAt: now, data: { client_created_at: now,
+              session_date: now.slice(0, 10), mode: 'one_to_one', kind: 'overdose_awareness',
+              topics: ['call_999'], attendees_at_risk: 2, attendees_family: 0,
+              attendees_worker: 0, attendees_unknown: 0, kits_taken: 1,
+              trainee_user_id: null, site_id: null } });
+          tx.objectStore('outbox').put({ id: 'b9d7e0a4-3c1f-4f7e-9a57-2f0c6c1d9e01',
+            kind: 'training_session', state: 'queued', queuedAt: now, answer: null });
+          tx.objectStore('meta').put({ key: 'lastChoices', value: { recipient_category: 'at_risk' } });
+          for (const key of ['vault', 'snapshot', 'returningPeople', 'savedConfirmation']) {
+            tx.objectStore('meta').delete(key);
+          }
+          tx.oncomplete = () => { open.result.close(); resolve(true); };
+        };
+    })""")
+    page.reload()
+    expect(page.locator("#screen-pin-setup")).to_be_visible(timeout=20_000)
+    assert serious_accessibility_problems(page) == []
+    field.choose_pin(page)
+    stores = _stores(page)
+    [record] = stores["records"]
+    [entry] = stores["outbox"]
+    assert "data" not in record and record["secret"]
+    assert entry["sealed"]["kid"] and entry["sealed"]["ct"]
+    assert "value" not in next(r for r in stores["meta"] if r["key"] == "lastChoices")
+
+    context.set_offline(False)
+    page.get_by_role("button", name="Sync now").click()
+    expect(page.locator("#waiting-count")).to_have_text("0", timeout=20_000)
+    assert _count(TrainingSession) == 1
