@@ -7,6 +7,11 @@ Targets: shell at most 100 KB gzipped; under one second to a usable form with 4x
 throttling in Pixel 7 emulation. The unthrottled time is printed beside it. "As a person
 sees it" starts at navigation, taps "Record a kit supply" on Home (as a person does) and
 stops when the form's Kit list is filled and the form can be typed in.
+
+A cold start opens on the PIN lock (pwa/js/lock.js): each start types the PIN. Left out of
+the time, as issue 14 asks: the PIN's own key derivation (PBKDF2, measured by the app as
+"peerkit-pin-unlock", printed on its own line), and the typing (from the PIN screen being
+ready, "peerkit-lock-shown", to the PIN being sent, "peerkit-pin-typed").
 """
 import gzip
 import json
@@ -28,6 +33,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
 RUNS = 7
+PIN = "246810"
 TAPS_FILE = Path(__file__).resolve().parents[1] / "test-artifacts" / "taps.json"
 
 
@@ -51,10 +57,12 @@ def shell_size() -> tuple[int, int]:
     return raw, zipped
 
 
-def _cold_start_ms(playwright, base, token, throttle: int, as_seen: bool) -> list[float]:
+def _cold_start_ms(playwright, base, token, throttle: int,
+                   as_seen: bool) -> tuple[list[float], list[float]]:
+    """(start-up times less the PIN derivation, PIN derivation times), in ms."""
     device = dict(playwright.devices["Pixel 7"])
     device.pop("default_browser_type", None)
-    times = []
+    times, derivations = [], []
     with tempfile.TemporaryDirectory() as profile:
         context = playwright.chromium.launch_persistent_context(
             profile, executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, **device)
@@ -62,15 +70,18 @@ def _cold_start_ms(playwright, base, token, throttle: int, as_seen: bool) -> lis
         page.goto(f"{base}/app")
         # Enrol by storing the token as the enrolment page would, then sync once.
         page.evaluate("""token => new Promise(resolve => {
-            const open = indexedDB.open('peerkit', 1);
+            const open = indexedDB.open('peerkit');
             open.onsuccess = () => {
               const tx = open.result.transaction('meta', 'readwrite');
               tx.objectStore('meta').put({key: 'token', value: token});
               tx.objectStore('meta').put({key: 'cursor', value: 0});
-              tx.oncomplete = () => resolve(true);
+              tx.oncomplete = () => { open.result.close(); resolve(true); };
             };
         })""", token)
         page.reload()
+        page.get_by_label("PIN (6 numbers or more)").fill(PIN)
+        page.get_by_label("Type the PIN again").fill(PIN)
+        page.get_by_role("button", name="Save PIN").click()
         page.locator("#last-sync:not(:text('never'))").wait_for()
         for _ in range(20):
             if page.evaluate("navigator.serviceWorker.controller !== null"):
@@ -82,22 +93,30 @@ def _cold_start_ms(playwright, base, token, throttle: int, as_seen: bool) -> lis
             page = context.new_page()
             cdp = context.new_cdp_session(page)
             cdp.send("Emulation.setCPUThrottlingRate", {"rate": throttle})
+            page.goto(f"{base}/app" + ("" if as_seen else "#supply"), wait_until="commit")
+            page.locator("#pin").fill(PIN)
+            page.get_by_role("button", name="Unlock").click()
             if as_seen:
                 # As a person: open the app, tap the button, the form answers to typing.
-                page.goto(f"{base}/app", wait_until="commit")
                 page.get_by_role("link", name="Record a kit supply").click()
                 page.locator("#form-supply select[name=batch_id] option[value]").first.wait_for(
                     state="attached")
                 page.get_by_label("Where they live: postcode district").fill("M1")
             else:
-                page.goto(f"{base}/app#supply", wait_until="commit")
                 page.locator("#form-supply select[name=batch_id] option").first.wait_for(
                     state="attached")
                 page.locator("body[data-ready=true]").wait_for(state="attached")
-            times.append(page.evaluate("performance.now()"))
+            # Left out: the person typing (from the PIN screen being ready to the PIN
+            # sent) and the PIN's own derivation.
+            now, typing, derivation = page.evaluate("""[performance.now(),
+                performance.getEntriesByName('peerkit-pin-typed').at(-1).startTime
+                - performance.getEntriesByName('peerkit-lock-shown').at(-1).startTime,
+                performance.getEntriesByName('peerkit-pin-unlock').at(-1).duration]""")
+            derivations.append(derivation)
+            times.append(now - typing - derivation)
             page.close()
         context.close()
-    return times
+    return times, derivations
 
 
 def main() -> None:
@@ -116,13 +135,17 @@ def main() -> None:
         with sync_playwright() as playwright:
             for as_seen in (False, True):
                 for throttle in (1, 4):
-                    times = _cold_start_ms(playwright, base, token, throttle, as_seen)
+                    times, derivations = _cold_start_ms(playwright, base, token, throttle,
+                                                        as_seen)
                     what = ("as a person sees it (open, tap, type)" if as_seen
                             else "to a usable supply form (#supply)")
                     print(f"offline cold start {what}, CPU x{throttle}: "
                           f"median {statistics.median(times):.0f} ms, "
                           f"max {max(times):.0f} ms over {RUNS} starts"
-                          + (" (target < 1000 ms)" if throttle == 4 else ""))
+                          + (" (target < 1000 ms)" if throttle == 4 else "")
+                          + ", excluding the PIN derivation")
+                    print(f"  PIN derivation (PBKDF2) at that start, CPU x{throttle}: "
+                          f"median {statistics.median(derivations):.0f} ms")
     finally:
         server.shutdown()
     if TAPS_FILE.exists():

@@ -47,6 +47,9 @@ self.addEventListener("fetch", (event) => {
 function deviceToken() {
   return new Promise((resolve) => {
     const request = indexedDB.open("peerkit");
+    // No database (a wiped phone): do not create an empty one, which the app could not
+    // upgrade into its own stores.
+    request.onupgradeneeded = () => request.transaction.abort();
     request.onerror = () => resolve(null);
     request.onsuccess = () => {
       const db = request.result;

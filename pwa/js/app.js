@@ -1,10 +1,11 @@
 // The field app: screens, forms and the wiring between storage, sync and the worker.
-import { discard, dismissWarning, getMeta, openDb, outboxEntries, resubmit, saveRecords, sentNotices,
-  setMeta, wipe } from "./db.js";
+import { discard, dismissWarning, getMeta, openDb, outboxCounts, outboxEntries, resubmit, saveRecords,
+  sentNotices, setMeta, wipe } from "./db.js";
 import { clearDraft, fieldLabel, fillForm, readForm, restoreDraft, saveDraft, showErrors } from "./forms.js";
 import { recipientCode } from "./recipient-code.js";
 import { countReason, lookUp, reasonCounts, remember } from "./returning.js";
-import { onSyncEvent, requestSync } from "./sync.js";
+import { gate, startLock } from "./lock.js";
+import { onSyncEvent, requestSync, signOutDevice } from "./sync.js";
 
 const $ = (selector, root = document) => root.querySelector(selector);
 const channel = "BroadcastChannel" in window ? new BroadcastChannel("peerkit") : null;
@@ -34,6 +35,8 @@ function show(name) {
 
 async function route() {
   const name = (location.hash || "#home").slice(1);
+  const lockScreen = await gate(name);  // a PIN to choose or type first (lock.js)
+  if (lockScreen) { show(lockScreen); return; }
   if (await getMeta("revokedMessage")) {
     // Locked out: only this screen, and fixing what still has to reach the server.
     if (name === "attention" && (await getMeta("token"))) await renderAttention();
@@ -52,15 +55,19 @@ async function route() {
                     report: openForm,
                     stock: renderStock, attention: renderAttention, device: renderDevice };
   const render = screens[name] || renderHome;
+  const turn = ++routing;
   await render(name);
-  show(screens[name] ? name : "home");
+  // A newer route (a tap just after an unlock or a sync re-rendered Home) wins.
+  if (turn === routing) show(screens[name] ? name : "home");
 }
+let routing = 0;
 
 // ---- Locked out -----------------------------------------------------------------------
 
 async function renderRevoked() {
   $("#revoked-message").textContent = await getMeta("revokedMessage");
-  const left = (await outboxEntries()).length;
+  const { queued, attention } = await outboxCounts();
+  const left = queued + attention;
   $("#revoked-left").hidden = left === 0;
   $("#revoked-done").hidden = left !== 0;
   $("#revoked-count").textContent = left;
@@ -349,7 +356,7 @@ async function routeOfKitsInHand() {
 async function openForm(name) {
   const form = $(FORMS[name]);
   await prepareForm(form);
-  if (!form.dataset.fixing) restoreDraft(form);
+  if (!form.dataset.fixing) await restoreDraft(form);
   toggleRepeat(form);
 }
 
@@ -663,23 +670,36 @@ async function renderDevice() {
     storage += `; ${Math.round((usage || 0) / 1024)} KB used`;
   }
   $("#device-storage").textContent = storage;
-  const unsent = (await outboxEntries()).length;
+  const { queued, attention } = await outboxCounts();
+  const unsent = queued + attention;
   $("#signout-warning").hidden = unsent === 0;
-  $("#signout-warning").textContent = `${unsent} record${unsent === 1 ? " has" : "s have"} not reached the server. Signing out deletes ${unsent === 1 ? "it" : "them"}.`;
+  $("#signout-warning").textContent = `${unsent} record${unsent === 1 ? " has" : "s have"} not reached the server. Signing out sends ${unsent === 1 ? "it" : "them"} first if there is signal; otherwise it deletes ${unsent === 1 ? "it" : "them"}.`;
   $("#signout-confirm-label").hidden = unsent === 0;
 }
 
+/** Sign out: send what is waiting, then the server revokes this phone's token, then the
+ * phone deletes PeerKit's data. Without signal it says so and signs out only when told to. */
 async function signOut(event) {
   event.preventDefault();
-  const unsent = (await outboxEntries()).length;
-  if (unsent && !$("#signout-confirm").checked) {
-    $("#signout-warning").textContent = "Sync first, or tick the box to confirm the unsent records will be lost.";
+  const button = event.target.querySelector("button[type=submit]");
+  button.disabled = true;
+  $("#signout-warning").hidden = false;
+  $("#signout-warning").textContent = "Sending what is waiting, then signing out…";
+  const { left, signedOut } = await signOutDevice();
+  button.disabled = false;
+  const unsent = left.queued + left.attention;
+  if (!signedOut && !$("#signout-confirm").checked) {
+    $("#signout-confirm-label").hidden = false;
+    $("#signout-warning").textContent = unsent
+      ? `${unsent} record${unsent === 1 ? " has" : "s have"} not reached the server. Find signal and tap Sign out again: it signs out once they are sent. Or tick the box to sign out now and lose ${unsent === 1 ? "it" : "them"}.`
+      : "No signal: the server could not be told. Find signal and tap Sign out again, or tick the box to sign out now (ask your coordinator to lock this phone out).";
     return;
   }
   await wipe();
   channel?.postMessage("changed");
-  location.hash = "";
-  location.reload();
+  // A fresh start at Home: changing the hash first would render screens from a deleted
+  // database while the page reloads.
+  location.replace(location.pathname);
 }
 
 // ---- Signal, updates, storage -------------------------------------------------------
@@ -732,8 +752,8 @@ async function start() {
   });
   window.addEventListener("hashchange", route);
   $("#sync-now").addEventListener("click", () => requestSync());
-  $("#update-now").addEventListener("click", () => {
-    for (const form of document.querySelectorAll("form[data-dirty]")) saveDraft(form);
+  $("#update-now").addEventListener("click", async () => {
+    await Promise.all([...document.querySelectorAll("form[data-dirty]")].map(saveDraft));
     switching = true;
     waitingWorker?.postMessage({ type: "SKIP_WAITING" });
   });
@@ -761,6 +781,7 @@ async function start() {
     renderSaved();
   });
   $("#form-signout").addEventListener("submit", signOut);
+  startLock(route);
   $("#revoked-retry").addEventListener("click", () => requestSync());
   $("#revoked-forget").addEventListener("click", () => { $("#revoked-confirm").hidden = false; });
   $("#revoked-forget-confirm").addEventListener("click", forgetUnsent);
@@ -771,7 +792,7 @@ async function start() {
     if (event.type === "start") status.textContent = "Syncing…";
     if (event.type === "done") status.textContent = "All sent.";
     if (event.type === "failed") status.textContent = `Could not reach the server (${event.message}). Trying again in ${event.retryIn} s.`;
-    if (event.type === "expired") { route(); return; }
+    if (event.type === "expired" || event.type === "wiped") { route(); return; }
     if (event.type === "revoked") {
       await renderRevoked();
       show("revoked");

@@ -16,7 +16,9 @@ form.addEventListener("submit", async (event) => {
     });
     const body = await response.json();
     if (!response.ok) throw new Error(body.error ? body.error.message : "Set-up failed.");
-    await setMeta({ token: body.token, deviceId: body.device_id, user: body.user,
+    // The person's name comes again with the first pull, encrypted once a PIN is chosen;
+    // the server's public sealing key is not secret.
+    await setMeta({ token: body.token, deviceId: body.device_id, sealingKey: body.sealing_key || null,
                     cursor: 0, revokedMessage: null, setupMessage: null });
     location.href = "/app";
   } catch (error) {

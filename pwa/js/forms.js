@@ -1,5 +1,7 @@
 // Reading the record forms into API payloads, and keeping drafts so nothing typed is lost
-// (an update, a reload or a phone call in the middle of a form).
+// (an update, a reload or a phone call in the middle of a form). Drafts are encrypted with
+// the data key (vault.js): a half-typed postcode district is kept like a saved record.
+import { decryptText, encryptText } from "./vault.js";
 
 const NUMBER_FIELDS = new Set(["quantity", "doses", "site_id", "batch_id", "attendees_at_risk",
   "attendees_family", "attendees_worker", "attendees_unknown", "kits_taken", "trainee_user_id",
@@ -47,20 +49,35 @@ export function fillForm(form, data) {
 
 const draftKey = (form) => `peerkit-draft:${form.id}`;
 
-export function saveDraft(form) {
-  sessionStorage.setItem(draftKey(form), JSON.stringify(readForm(form)));
+const drafting = new Map();  // per form: the newest keystroke's draft wins
+
+export async function saveDraft(form) {
   form.dataset.dirty = "true";
+  const turn = (drafting.get(form) || 0) + 1;
+  drafting.set(form, turn);
+  let text;
+  try { text = await encryptText(readForm(form)); } catch { return; }  // locked: the form keeps it
+  if (drafting.get(form) === turn) sessionStorage.setItem(draftKey(form), text);
 }
 
-export function restoreDraft(form) {
+export async function restoreDraft(form) {
   const saved = sessionStorage.getItem(draftKey(form));
   if (!saved) return false;
-  fillForm(form, JSON.parse(saved));
+  let data;
+  try {
+    data = await decryptText(saved);
+  } catch {
+    // A draft kept by the version before the lock (plain JSON) is restored once, then
+    // saved again encrypted; one made with a forgotten PIN's key cannot be read.
+    try { data = JSON.parse(saved); } catch { return false; }
+  }
+  fillForm(form, data);
   form.dataset.dirty = "true";
   return true;
 }
 
 export function clearDraft(form) {
+  drafting.set(form, (drafting.get(form) || 0) + 1);
   sessionStorage.removeItem(draftKey(form));
   delete form.dataset.dirty;
 }

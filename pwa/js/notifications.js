@@ -58,8 +58,9 @@ async function offer() {
 }
 
 async function start() {
-  await report().catch(() => {});  // offline: tried again next time the app opens
-  await offer();
+  await report().catch(() => {});  // offline, or locked: tried again at the next unlock
+  await offer().catch(() => {});
 }
 
 start();
+window.addEventListener("peerkit-unlocked", start);  // the snapshot is readable again

@@ -8,8 +8,14 @@
 // A locked-out phone still hands over what it has: the server keeps those records, held
 // for review. Only when nothing is left unsent does the phone delete PeerKit's data; if
 // some records could not be sent, the person decides (see app.js, the revoked screen).
-import { applyAnswers, eraseRecipientCodes, getMeta, outboxEntries, setMeta, wipe } from "./db.js";
+//
+// Sending needs no PIN: the outbox is sealed to the server's key (seal.js), and answers are
+// recorded without decrypting anything. Pulling waits for the app to be unlocked, since
+// what it brings (the snapshot with the recipient-code salt, withdrawn consents to erase)
+// is kept encrypted.
+import { applyAnswers, eraseRecipientCodes, getMeta, outboxCounts, sendable, setMeta, wipe } from "./db.js";
 import { forget } from "./returning.js";
+import { isUnlocked } from "./vault.js";
 
 const BATCH = 100;
 let failures = 0;
@@ -87,14 +93,16 @@ async function pull() {
     cursor = page.cursor;
     await forget(withdrawn);
     await eraseRecipientCodes(withdrawn.splice(0));
-    await setMeta({ ...ref, cursor, snapshot: page.snapshot });
+    // The server's newest sealing key comes with every pull, so a rotation reaches phones.
+    await setMeta({ ...ref, cursor, snapshot: page.snapshot,
+                    ...(page.sealing_key ? { sealingKey: page.sealing_key } : {}) });
     if (!page.more) break;
   }
   await acknowledgeAlerts(ref.alerts);
 }
 
 async function push() {
-  const queued = (await outboxEntries()).filter((e) => e.state === "queued");
+  const queued = await sendable();
   let sent = 0;
   let revoked = null;
   for (let i = 0; i < queued.length; i += BATCH) {
@@ -103,7 +111,7 @@ async function push() {
     const answer = await api("/api/v1/sync/push", {
       method: "POST",
       body: JSON.stringify({
-        records: slice.map((e) => ({ kind: e.kind, id: e.id, data: e.record.data })),
+        records: slice,
         records_waiting: queued.length - sent,
       }),
     });
@@ -119,15 +127,43 @@ async function push() {
 async function handOverAndWipe(message) {
   await setMeta({ revokedMessage: message });
   try { await push(); } catch { /* told again, or no signal: what is left is counted */ }
-  const entries = await outboxEntries();
-  if (entries.length === 0) {
+  const { queued, attention } = await outboxCounts();
+  if (queued + attention === 0) {
     await wipe();
     await setMeta({ revokedMessage: message });
-  } else if (entries.some((e) => e.state === "queued")) {
+  } else if (queued) {
     clearTimeout(retryTimer);  // no signal, say: keep trying to hand them over
     retryTimer = setTimeout(requestSync, 30000);
   }
-  emit({ type: "revoked", message, left: entries.length });
+  emit({ type: "revoked", message, left: queued + attention });
+}
+
+/** After ten wrong PINs (lock.js): once the sealed outbox is sent, clear the phone. */
+async function wipeIfSent() {
+  if (!(await getMeta("wipeWhenSent")) || (await outboxCounts()).queued) return false;
+  await wipe();
+  await setMeta({ setupMessage: "Too many wrong PINs. PeerKit sent the records this phone had "
+    + "and cleared it. Set it up again." });
+  emit({ type: "wiped" });
+  return true;
+}
+
+/** Sign out (app.js): send what is waiting, then tell the server to revoke this phone's
+ * token. Returns what is still unsent, and whether the server was told. */
+export async function signOutDevice() {
+  const run = async () => {
+      try { await push(); } catch { /* no signal: counted below */ }
+    const left = await outboxCounts();
+    if (left.queued + left.attention) return { left, signedOut: false };
+    try {
+      await api("/api/v1/devices/current/sign-out", { method: "POST", body: "{}" });
+      return { left, signedOut: true };
+    } catch (error) {
+      // A phone already locked out or expired has no token to revoke.
+      return { left, signedOut: error instanceof DeviceRevoked || error instanceof DeviceExpired };
+    }
+  };
+  return navigator.locks ? navigator.locks.request("peerkit-sync", run) : run();
 }
 
 async function syncOnce() {
@@ -135,7 +171,8 @@ async function syncOnce() {
   emit({ type: "start" });
   try {
     await push();  // records first: they are what must not be lost
-    await pull();
+    if (await wipeIfSent()) return;
+    if (isUnlocked()) await pull();
     failures = 0;
     await setMeta({ lastSync: new Date().toISOString() });
     emit({ type: "done" });

@@ -10,6 +10,8 @@ from playwright.sync_api import expect
 
 from ..conftest import PASSWORD
 
+PIN = "246810"  # the PIN every test phone is set up with (field.choose_pin)
+
 
 def until(page, script: str, timeout: float = 20.0):
     """Poll a page expression (evaluated by the browser's debugger, not by eval)."""
@@ -22,7 +24,25 @@ def until(page, script: str, timeout: float = 20.0):
 
 
 def ready(page):
+    """The app has started; a locked app (after a reload or restart) is unlocked."""
     expect(page.locator("body[data-ready=true]")).to_be_attached(timeout=20_000)
+    if page.locator("#screen-lock").is_visible():
+        unlock(page)
+
+
+def choose_pin(page, pin=PIN):
+    """Set-up: choose the PIN, typed twice."""
+    page.get_by_label("PIN (6 numbers or more)").fill(pin)
+    page.get_by_label("Type the PIN again").fill(pin)
+    page.get_by_role("button", name="Save PIN").click()
+    expect(page.locator("#screen-pin-setup")).to_be_hidden(timeout=20_000)
+
+
+def unlock(page, pin=PIN):
+    """Type the PIN on the lock screen."""
+    page.locator("#pin").fill(pin)
+    page.get_by_role("button", name="Unlock").click()
+    expect(page.locator("#screen-lock")).to_be_hidden(timeout=20_000)
 
 
 def sign_in(page, base, username):
@@ -43,6 +63,7 @@ def sign_in_and_enrol(page, base, username):
     page.get_by_role("button", name="Set up this phone").click()
     page.wait_for_url("**/app")
     ready(page)
+    choose_pin(page)
     # The worker must control the page before going offline: serviceWorker.ready can
     # resolve while it is still activating.
     until(page, "navigator.serviceWorker.ready.then(() => true)")
@@ -70,7 +91,8 @@ def outbox_and_token(page) -> list:
           const tx = open.result.transaction(['outbox', 'meta']);
           const out = tx.objectStore('outbox').count();
           const token = tx.objectStore('meta').get('token');
-          tx.oncomplete = () => resolve([out.result, token.result || null]);
+          // Closed at once: an open connection would block the app deleting its database.
+          tx.oncomplete = () => { open.result.close(); resolve([out.result, token.result || null]); };
         };
     })""")
 
