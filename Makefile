@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 DEV_ENV := PEERKIT_DEV=1 SESSION_COOKIE_SECURE=0 FLASK_APP=wsgi
 
-.PHONY: run test bench load clean
+.PHONY: run test bench load clean messages messages-server
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +13,7 @@ $(BIN)/activate:
 
 $(VENV)/.app-installed: $(BIN)/activate pyproject.toml
 	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/pybabel compile -d peerkit/translations  # never a stale .mo
 	touch $@
 
 $(VENV)/.test-installed: $(VENV)/.app-installed pyproject.toml
@@ -43,6 +44,19 @@ load: $(VENV)/.test-installed
 	PATH=$(abspath $(BIN)):$$PATH .ci/with-postgres $(BIN)/python -m bench.load
 	PEERKIT_FUZZ_EXAMPLES=150 PATH=$(abspath $(BIN)):$$PATH .ci/with-postgres \
 	  $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_api_fuzz.py tests/test_api_stateful.py
+
+## Extract every visible string, merge it into each catalogue, compile: one command.
+## English is the source; translate the new entries of peerkit/translations/*/LC_MESSAGES/
+## messages.po, then run it again (docs/TRANSLATING.md). The field app's catalogues join
+## here as another prerequisite of `messages`.
+messages: messages-server
+
+messages-server: $(VENV)/.app-installed
+	$(BIN)/pybabel extract --no-location --omit-header --sort-output -F babel.cfg \
+	  -k _l -k lazy_gettext -o peerkit/translations/messages.pot peerkit templates
+	$(BIN)/pybabel update --no-fuzzy-matching --omit-header --ignore-obsolete --no-wrap \
+	  -i peerkit/translations/messages.pot -d peerkit/translations
+	$(BIN)/pybabel compile -d peerkit/translations
 
 clean:
 	rm -rf $(VENV) instance/peerkit.db* .pytest_cache

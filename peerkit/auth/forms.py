@@ -1,8 +1,9 @@
 """Sign-in forms (Flask-WTF: every form carries a CSRF token)."""
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, ValidationError
 
+from ..i18n import LANGUAGES
 from .passwords import MAX_LENGTH, MIN_LENGTH, password_problem
 
 
@@ -14,6 +15,14 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)],
                              render_kw={"autocomplete": "current-password"})
     submit = SubmitField("Sign in")
+
+
+class LanguageForm(FlaskForm):
+    """The switcher on every page ("English | Cymraeg"): a POST with a CSRF token, so a
+    link on another site cannot change anyone's language. `next` is where to go back to."""
+
+    language = StringField(validators=[DataRequired(), AnyOf(list(LANGUAGES))])
+    next = HiddenField()
 
 
 class LogoutForm(FlaskForm):

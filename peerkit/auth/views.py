@@ -9,12 +9,12 @@ from sqlalchemy import select
 from werkzeug.routing import BuildError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import audit, ratelimit
+from .. import audit, i18n, ratelimit
 from ..extensions import db, limiter
 from ..models import User
 from . import bp
 from ..signing import read_invitation
-from .forms import LoginForm, LogoutForm, SetPasswordForm
+from .forms import LanguageForm, LoginForm, LogoutForm, SetPasswordForm
 
 # Where each role starts. An area that is not installed falls back to the landing page.
 ROLE_HOME = {
@@ -132,3 +132,21 @@ def accept_invitation():
         flash("Your password is set. Sign in to continue.", "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/set_password.html", form=form, user=user), 400
+
+
+@bp.route("/language", methods=["POST"])
+def choose_language():
+    """Switch between English and Welsh: kept on the account when signed in, and in a
+    cookie either way (so the sign-in page after signing out stays in that language)."""
+    form = LanguageForm()
+    back = _safe_next(form.next.data) or url_for("auth.index")
+    if not form.validate_on_submit():
+        return redirect(back)
+    if current_user.is_authenticated:
+        current_user.locale = form.language.data
+        db.session.commit()
+    response = redirect(back)
+    response.set_cookie(i18n.COOKIE, form.language.data, max_age=i18n.COOKIE_MAX_AGE,
+                        secure=current_app.config.get("SESSION_COOKIE_SECURE", True),
+                        httponly=True, samesite="Lax")
+    return response
