@@ -98,6 +98,6 @@ def init_app(app: Flask) -> None:
 
 
 def vocab_label(vocabulary: str, code: str | None) -> str:
-    """The label of a stored `code` of `vocabulary` (peerkit.vocab.ALL) in the request's
-    language; an unknown code is shown as it is, never hidden."""
-    return str(vocab.ALL.get(vocabulary, {}).get(code, code or ""))
+    """The label of a stored `code` of `vocabulary` ("roles": peerkit.vocab.ROLES) in the
+    request's language; an unknown code is shown as it is, never hidden."""
+    return str(getattr(vocab, vocabulary.upper(), {}).get(code, code or ""))

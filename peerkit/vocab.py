@@ -182,6 +182,11 @@ REFERRAL_OUTCOMES = {"attended": _l("Attended"), "declined": _l("Declined"), "no
 # A field report of a suspected bad batch, as a coordinator triages it.
 FIELD_REPORT_STATUSES = {"new": _l("New"), "alerted": _l("Alert issued"), "dismissed": _l("Dismissed")}
 
+# Where a phone-made record stands: counted in the figures, held for a coordinator, or
+# rejected by one (peerkit.review).
+REVIEW_STATUSES = {"counted": _l("counted"), "held": _l("held for review"),
+                   "rejected": _l("rejected")}
+
 # Area is a postcode district ("M14", "SW1A") or this code when no fixed abode / unknown.
 AREA_UNKNOWN = "UNKNOWN"
 

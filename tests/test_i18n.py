@@ -31,17 +31,6 @@ PLACEHOLDER = re.compile(r"%\(\w+\)s")
 NOT_YET_TRANSLATED = {
     # Being rewritten by another change at the same time: wrapped after that one lands.
     "coordination.device_list", "coordination.audit_log", "monitoring.dashboard",
-    # Still to wrap.
-    "coordination.accounts", "coordination.alert_detail", "coordination.alerts",
-    "coordination.batch_detail", "coordination.cascade", "coordination.edit_account",
-    "coordination.edit_site", "coordination.field_reports", "coordination.held",
-    "coordination.import_people", "coordination.index", "coordination.new_person",
-    "coordination.organisations", "coordination.people", "coordination.products",
-    "coordination.recall_by_number", "coordination.referral_destinations",
-    "coordination.referrals_awaiting", "coordination.sign_off", "coordination.stock",
-    "coordination.withdraw_consent", "field.enrol", "monitoring.alerts_overview",
-    "monitoring.board_report", "monitoring.claims_overview", "monitoring.claims_statement",
-    "monitoring.distribution_log", "monitoring.stock", "monitoring.use_report_log",
 }
 # Words of visible text that are the same in both languages: names and codes.
 SAME_IN_BOTH = {"PeerKit", "CSV", "CPR", "GP", "UNKNOWN", "Prenoxad", "Nyxoid"}
@@ -111,8 +100,9 @@ def _data_names() -> set[str]:
     from peerkit.models import Organisation, Product, Site
 
     names = set()
-    for model, column in ((User, User.display_name), (Organisation, Organisation.name),
-                          (Site, Site.name), (Product, Product.name)):
+    # Products' dose, pack and description are the catalogue's own (English) data.
+    for column in (User.display_name, Organisation.name, Site.name, Product.name,
+                   Product.dose, Product.pack, Product.description):
         names |= set(db.session.scalars(db.select(column)))
     return {n for n in names if n}
 
