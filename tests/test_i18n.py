@@ -36,8 +36,8 @@ NOT_YET_TRANSLATED = {
 SAME_IN_BOTH = {"PeerKit", "CSV", "CPR", "GP", "UNKNOWN", "Prenoxad", "Nyxoid"}
 # Everyday English words a Welsh page should never hold (as whole words), whatever the
 # catalogue says: they catch wording that was never wrapped for translation at all.
-ENGLISH_WORDS = re.compile(r"\b(the|and|your|with|from|this|have|been|which|there)\b",
-                           re.IGNORECASE)
+ENGLISH_WORDS = re.compile(
+    r"\b(the|and|of|for|not|is|are|your|with|from|this|have|been|which|there)\b", re.IGNORECASE)
 
 
 def _catalogue():

@@ -277,10 +277,11 @@ def _stock_forms():
         select(Product).where(Product.active.is_(True)).order_by(Product.name))]
     receive.to.choices = [p for p in places if p[0].startswith("site:")]
     move = MoveStockForm(prefix="move")
-    move.batch_id.choices = [(b.id, f"{b.product.name} {b.batch_number} (expires "
-                                    f"{b.expiry_date:%d/%m/%Y})") for b in batches]
+    move.batch_id.choices = [(b.id, _("%(product)s %(batch)s (expires %(day)s)",
+                                      product=b.product.name, batch=b.batch_number,
+                                      day=f"{b.expiry_date:%d/%m/%Y}")) for b in batches]
     move.source.choices = sources
-    move.destination.choices = [("", "Not a transfer")] + places
+    move.destination.choices = [("", _("Not a transfer"))] + places
     amnesty = AmnestyForm(prefix="amnesty")
     amnesty.holder.choices = amnesty.new_from.choices = places
     amnesty.old_batch_id.choices = amnesty.new_batch_id.choices = move.batch_id.choices
@@ -358,7 +359,7 @@ def _invitation_page(person, token: str):
     """The set-up link of a peer or pharmacist for their coordinator, with a QR code to
     scan on the new phone (a link only this coordinator may see: peerkit.auth.privilege)."""
     link = setup_link(token)
-    qr = segno.make(link, error="m").svg_inline(scale=4, title="Set-up link as a QR code")
+    qr = segno.make(link, error="m").svg_inline(scale=4, title=_("Set-up link as a QR code"))
     return render_template("coordination/invitation.html", person=person, link=link, qr=qr)
 
 
@@ -447,7 +448,7 @@ def organisations():
     orgs = db.session.scalars(operations.area_organisations(current_user)
                               .order_by(Organisation.name)).all()
     services = [(o.id, o.name) for o in orgs if o.kind == "drug_service"]
-    org_form.managed_by_id.choices = [(0, "Not run by a service")] + services
+    org_form.managed_by_id.choices = [(0, _("Not run by a service"))] + services
     site_form.organisation_id.choices = [(o.id, o.name) for o in orgs
                                          if o.kind != "commissioning_area"]
     coordinator_form.organisation_id.choices = services

@@ -20,6 +20,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, fields, replace
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     and_,
@@ -714,7 +715,7 @@ def stock(user, today: dt.date, f: Filters | None = None) -> dict:
     for site in db.session.scalars(sites.order_by(Site.name)):
         amounts = stock_module.in_hand(site_id=site.id)
         if site.active or amounts:
-            holders.append((site.name if site.active else f"{site.name} (closed)",
+            holders.append((site.name if site.active else _("%(site)s (closed)", site=site.name),
                             site.organisation.name, amounts))
     carried = defaultdict(Counter)
     peers = db.session.scalars(peers)
