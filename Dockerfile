@@ -11,7 +11,8 @@ COPY migrations ./migrations
 COPY templates ./templates
 COPY pwa ./pwa
 # Editable, so the package finds templates/, pwa/ and migrations/ beside it in /app.
-RUN pip install -e .
+# The Welsh catalogue is compiled here: the app runs as a user who cannot write /app.
+RUN pip install -e . && pybabel compile -d peerkit/translations
 
 RUN useradd --system --uid 10001 --home-dir /app peerkit \
     && mkdir -p /app/instance && chown peerkit /app/instance

@@ -54,7 +54,7 @@ messages: messages-server
 messages-server: $(VENV)/.app-installed
 	$(BIN)/pybabel extract --no-location --omit-header --sort-output -F babel.cfg \
 	  -k _l -k lazy_gettext -o peerkit/translations/messages.pot peerkit templates
-	$(BIN)/pybabel update --no-fuzzy-matching --omit-header --ignore-obsolete --no-wrap \
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete --no-wrap \
 	  -i peerkit/translations/messages.pot -d peerkit/translations
 	$(BIN)/pybabel compile -d peerkit/translations
 
