@@ -1,7 +1,8 @@
 """Error pages: HTML for people, the API's one JSON error shape under /api/."""
 from flask import Flask, make_response, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from flask_babel import gettext as _, lazy_gettext as _l
 from werkzeug.exceptions import MethodNotAllowed
 
 from .api.errors import HTTP_ERRORS, error_response

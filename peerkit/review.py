@@ -9,8 +9,8 @@ held supply has taken the kit out of the holder's stock: the kit is gone.
 from dataclasses import dataclass
 
 from flask import abort
-from flask_babel import lazy_gettext as _l
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from . import audit

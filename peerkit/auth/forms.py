@@ -1,6 +1,6 @@
 """Sign-in forms (Flask-WTF: every form carries a CSRF token)."""
-from flask_wtf import FlaskForm
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, ValidationError
 

@@ -4,8 +4,8 @@ from functools import cache
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
 from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 from werkzeug.security import check_password_hash, generate_password_hash

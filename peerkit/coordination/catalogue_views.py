@@ -1,8 +1,8 @@
 """The admin's product catalogue screen. Thin: form, operation, commit once, redirect."""
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from flask_babel import gettext as _
 
 from ..auth.access import roles_required
 from ..extensions import db

@@ -1,10 +1,10 @@
 """Coordinator forms (Flask-WTF, CSRF on every one)."""
 import datetime as dt
 
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField
 from wtforms import (
     DateField,
     HiddenField,

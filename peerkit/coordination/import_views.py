@@ -1,8 +1,8 @@
 """The coordinator's screen for importing already-trained people from a CSV. Thin: read
 the file, check it (dry run), import in one transaction, commit once."""
 from flask import Response, render_template
-from flask_login import current_user
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from ..auth.access import roles_required
 from ..extensions import db

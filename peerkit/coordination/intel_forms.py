@@ -1,7 +1,7 @@
 """Forms for frontline intelligence: referral destinations and outcomes (Flask-WTF, CSRF)."""
-from flask_wtf import FlaskForm
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError

@@ -4,9 +4,9 @@ operation (peerkit.alerts, peerkit.referrals), commit once, redirect."""
 import datetime as dt
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import alerts, referrals

@@ -1,6 +1,6 @@
 """Forms for people, organisations and sites over time (Flask-WTF, CSRF on every one)."""
-from flask_wtf import FlaskForm
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 

@@ -1,9 +1,9 @@
 """Pages for people, organisations and sites over time. Thin: scope, form, operation,
 commit once, redirect (the rules are in people_ops)."""
 from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from flask_babel import gettext as _
 
 from ..auth.access import roles_required
 from ..extensions import db

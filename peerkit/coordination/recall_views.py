@@ -6,8 +6,8 @@ touches no health record, so admins may do it; the trace of supplies stays with
 coordinators (the batch page).
 """
 from flask import flash, redirect, render_template, url_for
-from flask_login import current_user
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 
 from ..auth.access import roles_required

@@ -1,8 +1,8 @@
 """Coordination pages for what phones sent that needs a person: held records, discarded
 records, consent withdrawals made at the service. Thin: scope, form, rule, commit once."""
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 
 from .. import review

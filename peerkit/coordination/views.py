@@ -2,10 +2,10 @@
 import datetime as dt
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 

@@ -1,6 +1,6 @@
 """The one thing a commissioner writes: the coverage denominator for their area."""
-from flask_wtf import FlaskForm
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 

@@ -3,9 +3,9 @@ for their own coverage denominator; every export is audited."""
 from dataclasses import replace
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import select
 
 from .. import audit
