@@ -13,7 +13,10 @@ COPY peerkit /tmp/build/peerkit
 COPY migrations /tmp/build/migrations
 COPY templates /tmp/build/templates
 COPY pwa /tmp/build/pwa
-RUN pip install --no-deps /tmp/build && rm -rf /tmp/build
+# The Welsh catalogue is compiled into the wheel: the app runs as a user who cannot write
+# site-packages.
+RUN pybabel compile -d /tmp/build/peerkit/translations \
+    && pip install --no-deps /tmp/build && rm -rf /tmp/build
 
 WORKDIR /app
 COPY wsgi.py gunicorn.conf.py docker-entrypoint.sh ./

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 DEV_ENV := PEERKIT_DEV=1 SESSION_COOKIE_SECURE=0 FLASK_APP=wsgi
 
-.PHONY: run test lock bench load clean
+.PHONY: run test lock bench load clean messages messages-server
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,7 @@ $(BIN)/activate:
 $(VENV)/.app-installed: $(BIN)/activate requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/pybabel compile -d peerkit/translations  # never a stale .mo
 	touch $@
 
 $(VENV)/.test-installed: $(VENV)/.app-installed requirements-test.txt
@@ -56,6 +57,19 @@ load: $(VENV)/.test-installed
 	PATH=$(abspath $(BIN)):$$PATH .ci/with-postgres $(BIN)/python -m bench.load
 	PEERKIT_FUZZ_EXAMPLES=150 PATH=$(abspath $(BIN)):$$PATH .ci/with-postgres \
 	  $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_api_fuzz.py tests/test_api_stateful.py
+
+## Extract every visible string, merge it into each catalogue, compile: one command.
+## English is the source; translate the new entries of peerkit/translations/*/LC_MESSAGES/
+## messages.po, then run it again (docs/TRANSLATING.md). The field app's catalogues join
+## here as another prerequisite of `messages`.
+messages: messages-server
+
+messages-server: $(VENV)/.app-installed
+	$(BIN)/pybabel extract --no-location --omit-header --sort-output -F babel.cfg \
+	  -k _l -k lazy_gettext -o peerkit/translations/messages.pot peerkit templates
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete --no-wrap \
+	  -i peerkit/translations/messages.pot -d peerkit/translations
+	$(BIN)/pybabel compile -d peerkit/translations
 
 clean:
 	rm -rf $(VENV) instance/peerkit.db* .pytest_cache

@@ -77,6 +77,9 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     mail.init_app(app)
+    from . import i18n
+
+    i18n.init_app(app)
     compress.init_app(app)
     app.after_request(compress_response)
     from . import ratelimit  # registers the database storage scheme with limits

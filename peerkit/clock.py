@@ -8,6 +8,8 @@ date is a day ahead of UTC's: every rule, form and screen asks this module, not
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
+
 UK = ZoneInfo("Europe/London")
 # Phones' clocks drift a little; a time this far ahead of the server's is still "now".
 CLOCK_SLACK = dt.timedelta(minutes=5)
@@ -31,6 +33,11 @@ def uk_datetime(value: dt.datetime | None) -> dt.datetime | None:
 
 
 def format_uk_datetime(value: dt.datetime | None) -> str:
-    """A stored naive-UTC timestamp as people in the UK read it: "30/11/2026 23:05"."""
+    """A stored naive-UTC timestamp as people in the UK read it: "30/11/2026 23:05", with
+    Babel in the request's UK locale (en_GB or cy_GB: the same digits in both)."""
+    from flask_babel import get_locale  # here: the clock itself needs no Flask
+
     local = uk_datetime(value)
-    return local.strftime("%d/%m/%Y %H:%M") if local else "–"
+    if local is None:
+        return "–"
+    return format_datetime(local, "dd/MM/yyyy HH:mm", locale=get_locale() or "en_GB")

@@ -8,6 +8,7 @@ phones that pull them erase the code too.
 """
 import datetime as dt
 
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from . import audit
@@ -54,14 +55,15 @@ def withdraw(consent: Consent, withdrawn_on: dt.date, by: User) -> bool:
     """Record the withdrawal and erase the recipient code; False if already withdrawn
     that day (a resend). Raises WithdrawalError for an impossible one. Flushes."""
     if withdrawn_on < consent.given_on:
-        raise WithdrawalError("withdrawn_on", (
-            f"The consent was given on {consent.given_on:%d/%m/%Y}: a withdrawal cannot "
-            "be dated before it."))
+        raise WithdrawalError("withdrawn_on", _(
+            "The consent was given on %(day)s: a withdrawal cannot be dated before it.",
+            day=f"{consent.given_on:%d/%m/%Y}"))
     if consent.withdrawn_on is not None:
         if consent.withdrawn_on == withdrawn_on:
             return False
-        raise WithdrawalError("withdrawn_on", (
-            f"This consent was already withdrawn on {consent.withdrawn_on:%d/%m/%Y}."))
+        raise WithdrawalError("withdrawn_on", _(
+            "This consent was already withdrawn on %(day)s.",
+            day=f"{consent.withdrawn_on:%d/%m/%Y}"))
     consent.withdrawn_on = withdrawn_on
     consent.recipient_code = None
     linked = db.session.scalars(select(KitSupply.id).where(

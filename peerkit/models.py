@@ -126,6 +126,8 @@ class User(UserMixin, db.Model):
     # Where set-up links for coordinators and admins are sent (never shown to another user).
     email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # The language the person chose ("en" or "cy", peerkit.i18n); None: follow the browser.
+    locale: Mapped[str | None] = mapped_column(String(5))
 
     organisation: Mapped[Organisation] = relationship()
 

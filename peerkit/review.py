@@ -9,6 +9,8 @@ held supply has taken the kit out of the holder's stock: the kit is gone.
 from dataclasses import dataclass
 
 from flask import abort
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from . import audit
@@ -36,13 +38,13 @@ REVIEWABLE = {
     "field_report": FieldReport,
 }
 KIND_LABELS = {
-    "kit_supply": "Kit supply",
-    "training_session": "Training session",
-    "naloxone_use_report": "Naloxone use report",
-    "stock_movement": "Stock record",
-    "consent": "Consent",
-    "consent_withdrawal": "Consent withdrawal",
-    "field_report": "Suspected bad batch report",
+    "kit_supply": _l("Kit supply"),
+    "training_session": _l("Training session"),
+    "naloxone_use_report": _l("Naloxone use report"),
+    "stock_movement": _l("Stock record"),
+    "consent": _l("Consent"),
+    "consent_withdrawal": _l("Consent withdrawal"),
+    "field_report": _l("Suspected bad batch report"),
 }
 
 
@@ -103,7 +105,7 @@ def managed_held_record(coordinator: User, kind: str, record_id: str):
 
 def _decide(record, kind: str, by: User, status: str, note: str) -> None:
     if record.review_status != "held":
-        raise ValueError("This record has already been reviewed.")
+        raise ValueError(_("This record has already been reviewed."))
     record.review_status = status
     record.reviewed_by_id = by.id
     record.reviewed_at = utcnow()
@@ -121,5 +123,5 @@ def accept(record, kind: str, by: User, note: str = "") -> None:
 def reject(record, kind: str, by: User, reason: str) -> None:
     """Keep a held record but never count it; the reason is required (flushes)."""
     if not (reason or "").strip():
-        raise ValueError("Say why the record is rejected.")
+        raise ValueError(_("Say why the record is rejected."))
     _decide(record, kind, by, "rejected", reason)

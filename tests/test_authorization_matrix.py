@@ -53,6 +53,9 @@ RULES: dict[str, Rule] = {
     "auth.login": PUBLIC,
     "auth.logout": Rule(allowed=ROLES, method="POST"),
     "auth.accept_invitation": PUBLIC,
+    # Anyone may switch language; it changes only the caller's own account or cookie.
+    "auth.choose_language": Rule(allowed=ROLES, method="POST", auth="public",
+                                 extra={"language": "cy"}),
     "field.static": Rule(allowed=ROLES, auth="public", args=lambda a: {"filename": "css/app.css"}),
     "api.openapi_json": PUBLIC,
     "health.healthz": PUBLIC,  # ok / not ok and the reason, nothing more

@@ -69,5 +69,5 @@ def test_cascade_shows_people_reached_by_each_trainer(client, auth, two_areas):
     page = client.get("/coordination/cascade").get_data(as_text=True)
     row = page[page.index("<td>Test peer</td>"):].split("</tr>")[0]
     assert '<td class="num">2</td>' in row and '<td class="num">6</td>' in row
-    assert "supplier training" in page
+    assert "Training someone to give out kits" in page  # the kind, by its label
     assert "9" not in row

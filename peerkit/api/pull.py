@@ -137,7 +137,8 @@ def snapshot(user: User) -> dict:
         "stock_in_hand": stock,
         "transfers_to_confirm": transfers_to_confirm(
             user, uk_today() - dt.timedelta(days=OWN_RECORDS_DAYS)),
-        "vocabularies": vocab.ALL,
+        # English, the message ids: the field app translates them with its own catalogues.
+        "vocabularies": vocab.labels_in_english(),
         # JSON objects come out sorted by key: this keeps each list in its meant order.
         "vocabulary_order": {name: list(terms) for name, terms in vocab.ALL.items()},
         "recipient_code_salt": recipient_code_salt(user.organisation.area_id

@@ -10,6 +10,8 @@ shipped by Django (BSD licence); shorter ones are already refused by the length 
 from functools import cache
 from pathlib import Path
 
+from flask_babel import gettext as _
+
 MIN_LENGTH = 10
 MAX_LENGTH = 200
 COMMON_PASSWORDS = Path(__file__).resolve().parent.parent / "data" / "common-passwords.txt"
@@ -24,14 +26,15 @@ def _common() -> frozenset[str]:
 def password_problem(password: str, username: str) -> str | None:
     """Why `password` is not acceptable for `username`, in plain words; None when it is."""
     if len(password) < MIN_LENGTH:
-        return f"Use at least {MIN_LENGTH} characters. A short sentence is easy to remember."
+        return _("Use at least %(minimum)s characters. A short sentence is easy to remember.",
+                 minimum=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        return f"Use at most {MAX_LENGTH} characters."
+        return _("Use at most %(maximum)s characters.", maximum=MAX_LENGTH)
     folded = password.lower()
     if folded in _common() or len(set(folded)) <= 2:
-        return ("That password is one of the first that attackers try. Choose something "
-                "less common, such as three or four random words.")
+        return _("That password is one of the first that attackers try. Choose something "
+                 "less common, such as three or four random words.")
     name = (username or "").strip().lower()
     if len(name) >= 3 and name in folded:
-        return "Your password must not contain your username: choose something else."
+        return _("Your password must not contain your username: choose something else.")
     return None

@@ -4,17 +4,18 @@ from functools import cache
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import audit, ratelimit
+from .. import audit, i18n, ratelimit
 from ..extensions import db, limiter
 from ..models import User
 from ..signing import read_invitation
 from . import bp
-from .forms import LoginForm, LogoutForm, SetPasswordForm
+from .forms import LanguageForm, LoginForm, LogoutForm, SetPasswordForm
 
 # Where each role starts. An area that is not installed falls back to the landing page.
 ROLE_HOME = {
@@ -88,7 +89,7 @@ def login():
             return redirect(_safe_next(request.args.get("next")) or role_home_url(user)
                             or url_for("auth.index"))
         current_app.logger.info("failed sign-in")
-        flash("That username and password do not match an active account.", "error")
+        flash(_("That username and password do not match an active account."), "error")
     return render_template("auth/login.html", form=form), (400 if form.errors else 200)
 
 
@@ -103,7 +104,7 @@ def logout():
         db.session.commit()
         logout_user()
         session.clear()
-        flash("You are signed out.", "info")
+        flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -121,14 +122,32 @@ def accept_invitation():
         return render_template("auth/set_password.html", form=form, user=None)
     user = read_invitation(form.token.data or "", lambda user_id: db.session.get(User, user_id))
     if user is None:
-        return render_template("errors.html", title="This link has expired or was used",
-                               message="Ask your coordinator for a new set-up link."), 404
+        return render_template("errors.html", title=_("This link has expired or was used"),
+                               message=_("Ask your coordinator for a new set-up link.")), 404
     form.username = user.username  # a password must not contain it
     if form.validate_on_submit():
         user.set_password(form.password.data)
         user.end_sessions()
         audit.record("user.password_set", "user", user.id, user=user)
         db.session.commit()
-        flash("Your password is set. Sign in to continue.", "info")
+        flash(_("Your password is set. Sign in to continue."), "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/set_password.html", form=form, user=user), 400
+
+
+@bp.route("/language", methods=["POST"])
+def choose_language():
+    """Switch between English and Welsh: kept on the account when signed in, and in a
+    cookie either way (so the sign-in page after signing out stays in that language)."""
+    form = LanguageForm()
+    back = _safe_next(form.next.data) or url_for("auth.index")
+    if not form.validate_on_submit():
+        return redirect(back)
+    if current_user.is_authenticated:
+        current_user.locale = form.language.data
+        db.session.commit()
+    response = redirect(back)
+    response.set_cookie(i18n.COOKIE, form.language.data, max_age=i18n.COOKIE_MAX_AGE,
+                        secure=current_app.config.get("SESSION_COOKIE_SECURE", True),
+                        httponly=True, samesite="Lax")
+    return response

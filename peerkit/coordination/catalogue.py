@@ -9,6 +9,7 @@ Each function flushes and audits; the caller commits.
 """
 import re
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import audit
@@ -39,15 +40,15 @@ def add_product(by: User | None, code: str, name: str, route: str, dose: str = "
     """Add a product to the catalogue. `by` is the admin (None from the command line)."""
     code = (code or "").strip().lower()
     if not PRODUCT_CODE.match(code):
-        raise CatalogueError("code", "use 2-32 lower-case letters, digits or underscores.")
+        raise CatalogueError("code", _("use 2-32 lower-case letters, digits or underscores."))
     if db.session.scalar(select(Product.id).where(Product.code == code)) is not None:
-        raise CatalogueError("code", f"the catalogue already has a product {code!r}.")
+        raise CatalogueError("code", _("the catalogue already has a product '%(code)s'.", code=code))
     if not (name or "").strip():
-        raise CatalogueError("name", "give the product's name.")
+        raise CatalogueError("name", _("give the product's name."))
     if route not in PRODUCT_ROUTES:
-        raise CatalogueError("route", f"choose one of {', '.join(PRODUCT_ROUTES)}.")
+        raise CatalogueError("route", _("choose one of %(routes)s.", routes=", ".join(PRODUCT_ROUTES)))
     if min_age is not None and not 0 <= min_age <= 120:
-        raise CatalogueError("min_age", "give an age in years between 0 and 120, or none.")
+        raise CatalogueError("min_age", _("give an age in years between 0 and 120, or none."))
     product = Product(code=code, name=name.strip()[:120], route=route,
                       description=(description or "").strip()[:200],
                       dose=(dose or "").strip()[:200], pack=(pack or "").strip()[:200],

@@ -1,5 +1,6 @@
 """The admin's product catalogue screen. Thin: form, operation, commit once, redirect."""
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -27,7 +28,7 @@ def products():
             getattr(form, error.field).errors.append(error.message)
         else:
             db.session.commit()
-            flash(f"{product.name} added to the catalogue.", "info")
+            flash(_("%(product)s added to the catalogue.", product=product.name), "info")
             return redirect(url_for("coordination.products"))
     return render_template("coordination/products.html", form=form, routes=PRODUCT_ROUTES,
                            products=catalogue.products(), retire_form=FlaskForm()), \
@@ -42,9 +43,10 @@ def retire_product(product_id):
     if product is None:
         abort(404)
     if not FlaskForm().validate_on_submit():  # a button: only its CSRF token to check
-        flash("That form has expired: try again.", "error")
+        flash(_("That form has expired: try again."), "error")
         return redirect(url_for("coordination.products"))
     catalogue.retire_product(current_user, product)
     db.session.commit()
-    flash(f"{product.name} is retired: it can no longer be booked in.", "info")
+    flash(_("%(product)s is retired: it can no longer be booked in.", product=product.name),
+          "info")
     return redirect(url_for("coordination.products"))

@@ -1,6 +1,7 @@
 """The coordinator's screen for importing already-trained people from a CSV. Thin: read
 the file, check it (dry run), import in one transaction, commit once."""
 from flask import Response, render_template
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.access import roles_required
@@ -33,7 +34,7 @@ def import_people():
             with form.csv_file.data.stream as upload:  # a large one is a temporary file
                 csv_text = importing.decode(upload.read(importing.MAX_BYTES + 1))
         else:
-            form.csv_file.errors.append("Choose the CSV file to check.")
+            form.csv_file.errors.append(_("Choose the CSV file to check."))
     except ValueError as error:
         form.csv_file.errors.append(str(error))
     if csv_text is not None:
@@ -47,7 +48,8 @@ def import_people():
         people = importing.import_people(current_user, checked)
     except ValueError as error:  # a username taken since the dry run: nothing imported
         db.session.rollback()
-        form.csv_file.errors.append(f"Nothing was imported: {error} Check the file again.")
+        form.csv_file.errors.append(_("Nothing was imported: %(error)s Check the file again.",
+                                      error=error))
         return render_template("coordination/import.html", form=form, checked=None,
                                csv_text=None), 409
     page = render_template("coordination/import_done.html", people=people)

@@ -19,6 +19,7 @@ import io
 import re
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from .. import audit
@@ -79,12 +80,13 @@ class ImportCheck:
 def decode(data: bytes) -> str:
     """The file's text; spreadsheets save UTF-8 with or without a byte-order mark."""
     if len(data) > MAX_BYTES:
-        raise ValueError(f"The file is larger than {MAX_BYTES // 1_000_000} MB: split it.")
+        raise ValueError(_("The file is larger than %(n)s MB: split it.",
+                           n=MAX_BYTES // 1_000_000))
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ValueError("The file is not UTF-8 text: in your spreadsheet, save it as "
-                         "'CSV UTF-8'.") from None
+        raise ValueError(_("The file is not UTF-8 text: in your spreadsheet, save it as "
+                         "'CSV UTF-8'.")) from None
 
 
 def _date(value: str) -> dt.date:
@@ -93,7 +95,7 @@ def _date(value: str) -> dt.date:
             return dt.datetime.strptime(value, pattern).date()
         except ValueError:
             continue
-    raise ValueError("use YYYY-MM-DD or DD/MM/YYYY, e.g. 2026-03-09.")
+    raise ValueError(_("use YYYY-MM-DD or DD/MM/YYYY, e.g. 2026-03-09."))
 
 
 def _role_for(kind: str) -> str | None:
@@ -110,8 +112,9 @@ def check(text: str, coordinator: User) -> ImportCheck:
     header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
     missing = [column for column in COLUMNS if column not in header]
     if missing:
-        result.errors.append(RowError(1, ", ".join(missing), "missing column(s); the first "
-                                      "line must name " + ", ".join(COLUMNS) + "."))
+        result.errors.append(RowError(1, ", ".join(missing), _(
+            "missing column(s); the first line must name %(columns)s.",
+            columns=", ".join(COLUMNS))))
         return result
     reader.fieldnames = header
     result.ignored_columns = [name for name in header if name and name not in COLUMNS]
@@ -129,8 +132,8 @@ def check(text: str, coordinator: User) -> ImportCheck:
         if not any(values.values()):
             continue  # spreadsheets leave blank rows at the end
         if len(entries) == MAX_ROWS:
-            result.errors.append(RowError(line, "file", f"more than {MAX_ROWS} people: split "
-                                          "the file and import each part."))
+            result.errors.append(RowError(line, "file", _(
+                "more than %(n)s people: split the file and import each part.", n=MAX_ROWS)))
             break
         entries.append((line, values))
 
@@ -138,41 +141,41 @@ def check(text: str, coordinator: User) -> ImportCheck:
         errors = []
         name = values["name"]
         if not name:
-            errors.append(RowError(line, "name", "give the person's name."))
+            errors.append(RowError(line, "name", _("give the person's name.")))
         elif len(name) > 120:
-            errors.append(RowError(line, "name", "at most 120 characters."))
+            errors.append(RowError(line, "name", _("at most 120 characters.")))
         username = values["username"].lower()
         if not USERNAME.match(username):
-            errors.append(RowError(line, "username", "3-80 lower-case letters, digits, dots, "
-                                   "dashes or underscores."))
+            errors.append(RowError(line, "username", _("3-80 lower-case letters, digits, dots, "
+                                   "dashes or underscores.")))
         elif username in seen:
-            errors.append(RowError(line, "username",
-                                   f"the same username is on line {seen[username]}."))
+            errors.append(RowError(line, "username", _(
+                "the same username is on line %(line)s.", line=seen[username])))
         else:
             seen[username] = line
         organisation = organisations.get(values["organisation"].lower())
         role = _role_for(organisation.kind) if organisation is not None else None
         if not values["organisation"]:
-            errors.append(RowError(line, "organisation", "name the person's organisation."))
+            errors.append(RowError(line, "organisation", _("name the person's organisation.")))
         elif organisation is None:
-            errors.append(RowError(line, "organisation", "not an organisation your service "
-                                   "runs: use its name as on the Organisations page."))
+            errors.append(RowError(line, "organisation", _("not an organisation your service "
+                                   "runs: use its name as on the Organisations page.")))
         elif role is None:
-            errors.append(RowError(line, "organisation", "people are imported into a peer "
-                                   "group, partner agency or pharmacy, not the service."))
+            errors.append(RowError(line, "organisation", _("people are imported into a peer "
+                                   "group, partner agency or pharmacy, not the service.")))
         dates = {}
         for column in ("trained_on", "assessed_on"):
             try:
                 dates[column] = _date(values[column])
             except ValueError as error:
                 errors.append(RowError(line, column, str(error) if values[column]
-                                       else "give the date."))
+                                       else _("give the date.")))
         if len(dates) == 2:
             if dates["assessed_on"] < dates["trained_on"]:
-                errors.append(RowError(line, "assessed_on", "competency is assessed after "
-                                       "the training, not before."))
+                errors.append(RowError(line, "assessed_on", _("competency is assessed after "
+                                       "the training, not before.")))
             if dates["assessed_on"] > uk_today():
-                errors.append(RowError(line, "assessed_on", "the date is in the future."))
+                errors.append(RowError(line, "assessed_on", _("the date is in the future.")))
         if errors:
             result.errors.extend(errors)
         else:
@@ -184,10 +187,10 @@ def check(text: str, coordinator: User) -> ImportCheck:
             func.lower(User.username).in_(list(seen)))))
         for username in sorted(taken, key=seen.get):
             result.errors.append(RowError(seen[username], "username",
-                                          "already taken by an existing account."))
+                                          _("already taken by an existing account.")))
         result.rows = [row for row in result.rows if row.username not in taken]
     if not entries and not result.errors:
-        result.errors.append(RowError(2, "file", "no people in the file."))
+        result.errors.append(RowError(2, "file", _("no people in the file.")))
     result.errors.sort(key=lambda error: (error.line, COLUMNS.index(error.column)
                                           if error.column in COLUMNS else -1))
     return result
@@ -203,7 +206,7 @@ def import_people(coordinator: User,
     the caller rolls back, so nothing is half imported.
     """
     if not checked.ok:
-        raise ValueError("The file has errors: fix them and check it again.")
+        raise ValueError(_("The file has errors: fix them and check it again."))
     people = []
     for row in checked.rows:
         person = operations.create_person(coordinator, row.name, row.username,

@@ -4,6 +4,7 @@ operation (peerkit.alerts, peerkit.referrals), commit once, redirect."""
 import datetime as dt
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -38,11 +39,11 @@ def field_reports():
 def dismiss_field_report(report_id):
     """Set a field report aside: no alert needed."""
     if not FlaskForm().validate_on_submit():
-        flash("That form has expired: try again.", "error")
+        flash(_("That form has expired: try again."), "error")
         return redirect(url_for("coordination.field_reports"))
     alerts.dismiss_report(current_user, report_id)
     db.session.commit()
-    flash("Report set aside.", "info")
+    flash(_("Report set aside."), "info")
     return redirect(url_for("coordination.field_reports"))
 
 
@@ -73,7 +74,7 @@ def referral_destinations():
     if form.validate_on_submit():
         referrals.add_destination(current_user, form.name.data, form.kind.data)
         db.session.commit()
-        flash("Destination added: phones offer it from their next sync.", "info")
+        flash(_("Destination added: phones offer it from their next sync."), "info")
         return redirect(url_for("coordination.referral_destinations"))
     return render_template("coordination/referral_destinations.html", form=form,
                            rows=referrals.destinations(current_user), kinds=REFERRAL_KINDS), \
@@ -85,11 +86,11 @@ def referral_destinations():
 def retire_referral_destination(destination_id):
     """Stop offering a destination; past referrals keep it."""
     if not FlaskForm().validate_on_submit():
-        flash("That form has expired: try again.", "error")
+        flash(_("That form has expired: try again."), "error")
         return redirect(url_for("coordination.referral_destinations"))
     referrals.retire_destination(current_user, destination_id)
     db.session.commit()
-    flash("Destination retired.", "info")
+    flash(_("Destination retired."), "info")
     return redirect(url_for("coordination.referral_destinations"))
 
 
@@ -109,9 +110,9 @@ def record_referral_outcome(supply_id):
     """Record whether the person attended, declined, or it is not known."""
     form = ReferralOutcomeForm()
     if not form.validate_on_submit():
-        flash("Choose the outcome and a date that is not in the future.", "error")
+        flash(_("Choose the outcome and a date that is not in the future."), "error")
         return redirect(url_for("coordination.referrals_awaiting"))
     referrals.record_outcome(current_user, supply_id, form.outcome.data, form.on.data)
     db.session.commit()
-    flash("Outcome recorded.", "info")
+    flash(_("Outcome recorded."), "info")
     return redirect(url_for("coordination.referrals_awaiting"))

@@ -3,9 +3,10 @@ import datetime as dt
 import secrets
 
 from flask import abort
+from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .. import alerts, audit, emails
+from .. import alerts, audit, emails, vocab
 from ..auth.privilege import link_goes_by_email, may_act_on
 from ..extensions import db
 from ..models import Device, DrugAlert, Organisation, Site, SupplierSignOff, User, utcnow
@@ -129,10 +130,12 @@ def create_person(coordinator: User, display_name: str, username: str, organisat
     if organisation is None:
         abort(404)
     if organisation.kind not in ROLE_ORGANISATION_KINDS.get(role, ()):
-        raise ValueError(f"A {role} account belongs in a "
-                         f"{' or '.join(ROLE_ORGANISATION_KINDS[role]).replace('_', ' ')}.")
+        kinds = (" " + _("or") + " ").join(str(vocab.ORGANISATION_KINDS[kind]).lower()
+                                           for kind in ROLE_ORGANISATION_KINDS[role])
+        raise ValueError(_("A %(role)s account belongs in a %(kinds)s.",
+                           role=str(vocab.ROLES[role]).lower(), kinds=kinds))
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise ValueError("That username is taken: choose another.")
+        raise ValueError(_("That username is taken: choose another."))
     user = User(username=username, display_name=display_name.strip(), role=role,
                 organisation=organisation)
     user.set_password(secrets.token_urlsafe(32))  # unknown to anyone: set via the link
@@ -155,7 +158,7 @@ def create_organisation(admin: User, name: str, kind: str, managed_by_id: int | 
         if service is None:
             abort(404)
     if db.session.scalar(select(Organisation.id).where(Organisation.name == name.strip())):
-        raise ValueError("An organisation with that name exists.")
+        raise ValueError(_("An organisation with that name exists."))
     organisation = Organisation(name=name.strip(), kind=kind, area_id=admin.organisation.area_id,
                                 managed_by_id=managed_by_id or None)
     db.session.add(organisation)
@@ -191,7 +194,7 @@ def create_coordinator(admin: User, display_name: str, username: str, organisati
     if service is None:
         abort(404)
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise ValueError("That username is taken: choose another.")
+        raise ValueError(_("That username is taken: choose another."))
     user = User(username=username, display_name=display_name.strip(), role="coordinator",
                 organisation=service, email=email.strip())
     user.set_password(secrets.token_urlsafe(32))

@@ -11,6 +11,7 @@ their area. Nobody manages themselves or an account at their own level or above.
 Each function checks scope, flushes and audits (ids and codes only); views commit.
 """
 from flask import abort
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import audit
@@ -72,7 +73,7 @@ def edit_person(actor: User, person: User, display_name: str,
     """
     display_name = display_name.strip()
     if not display_name:
-        raise ValueError("Name: enter the name colleagues know them by.")
+        raise ValueError(_("Name: enter the name colleagues know them by."))
     if display_name != person.display_name:
         person.display_name = display_name
         audit.record("user.rename", "user", person.id, user=actor)
@@ -81,8 +82,8 @@ def edit_person(actor: User, person: User, display_name: str,
             abort(403)
         target = next((o for o in move_choices(actor, person) if o.id == organisation_id), None)
         if target is None:
-            raise ValueError("Organisation: choose one of your service's organisations "
-                             "that this person's role belongs in.")
+            raise ValueError(_("Organisation: choose one of your service's organisations "
+                             "that this person's role belongs in."))
         moved_from = person.organisation_id
         person.organisation = target
         audit.record("user.move", "user", person.id, user=actor,
@@ -151,7 +152,7 @@ def rename_organisation(admin: User, organisation: Organisation, name: str) -> N
         return
     if db.session.scalar(select(Organisation.id).where(Organisation.name == name,
                                                        Organisation.id != organisation.id)):
-        raise ValueError("Name: another organisation already has that name.")
+        raise ValueError(_("Name: another organisation already has that name."))
     organisation.name = name
     db.session.flush()
     audit.record("organisation.rename", "organisation", organisation.id, user=admin)

@@ -1,6 +1,7 @@
 """Pages for people, organisations and sites over time. Thin: scope, form, operation,
 commit once, redirect (the rules are in people_ops)."""
 from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -41,7 +42,7 @@ def edit_account(user_id):
                                form.organisation_id.data if "organisation_id" in form
                                else None)
         db.session.commit()
-        flash("Saved.", "info")
+        flash(_("Saved."), "info")
         return redirect(url_for("coordination.accounts"))
     return render_template("coordination/edit_account.html", person=person, form=form,
                            deactivate=DeactivateForm(), roles=ROLES,
@@ -55,15 +56,15 @@ def deactivate_account(user_id):
     person = people_ops.manageable_person(current_user, user_id)
     form = DeactivateForm()
     if not form.validate_on_submit():
-        flash("That form has expired or the reason is too long: try again.", "error")
+        flash(_("That form has expired or the reason is too long: try again."), "error")
         return redirect(url_for("coordination.edit_account", user_id=person.id))
     kits = people_ops.deactivate_person(current_user, person, form.reason.data)
     db.session.commit()
-    message = (f"{person.display_name} is deactivated: signed out everywhere and every "
-               "phone of theirs locked out. What they recorded stays.")
+    message = _("%(name)s is deactivated: signed out everywhere and every phone of theirs "
+                "locked out. What they recorded stays.", name=person.display_name)
     if kits:
-        message += (f" They still hold {kits} kit(s): record the return or write-off on "
-                    "the stock page.")
+        message += " " + _("They still hold %(n)s kit(s): record the return or write-off on "
+                           "the stock page.", n=kits)
     flash(message, "info")
     return redirect(url_for("coordination.accounts"))
 
@@ -74,11 +75,11 @@ def reactivate_account(user_id):
     """Someone is back: they may sign in again (their old phones stay locked out)."""
     person = people_ops.manageable_person(current_user, user_id)
     if not FlaskForm().validate_on_submit():  # a button: only its CSRF token to check
-        flash("That form has expired: try again.", "error")
+        flash(_("That form has expired: try again."), "error")
         return redirect(url_for("coordination.edit_account", user_id=person.id))
     people_ops.reactivate_person(current_user, person)
     db.session.commit()
-    flash(f"{person.display_name} can sign in again and set a phone up.", "info")
+    flash(_("%(name)s can sign in again and set a phone up.", name=person.display_name), "info")
     return redirect(url_for("coordination.accounts"))
 
 
@@ -93,7 +94,7 @@ def edit_organisation(organisation_id):
         try:
             people_ops.rename_organisation(current_user, organisation, form.name.data)
             db.session.commit()
-            flash("Saved.", "info")
+            flash(_("Saved."), "info")
             return redirect(url_for("coordination.organisations"))
         except ValueError as error:
             db.session.rollback()
@@ -114,7 +115,7 @@ def edit_site(site_id):
     if form.validate_on_submit():
         people_ops.rename_site(current_user, site, form.name.data)
         db.session.commit()
-        flash("Saved.", "info")
+        flash(_("Saved."), "info")
         return redirect(url_for("coordination.organisations"))
     return render_template("coordination/edit_site.html", site=site, form=form,
                            site_types=SITE_TYPES), (400 if form.errors else 200)
@@ -126,14 +127,14 @@ def close_site(site_id):
     """Close a site: gone from forms and phones, kept in history."""
     site = people_ops.area_site(current_user, site_id)
     if not FlaskForm().validate_on_submit():
-        flash("That form has expired: try again.", "error")
+        flash(_("That form has expired: try again."), "error")
         return redirect(url_for("coordination.edit_site", site_id=site.id))
     kits = people_ops.close_site(current_user, site)
     db.session.commit()
-    message = f"{site.name} is closed. Its records stay."
+    message = _("%(site)s is closed. Its records stay.", site=site.name)
     if kits:
-        message += (f" {kits} kit(s) are still recorded there: the service's coordinator "
-                    "can move them or write them off on the stock page.")
+        message += " " + _("%(n)s kit(s) are still recorded there: the service's coordinator "
+                           "can move them or write them off on the stock page.", n=kits)
     flash(message, "info")
     return redirect(url_for("coordination.organisations"))
 
@@ -144,9 +145,9 @@ def reopen_site(site_id):
     """Open a closed site again."""
     site = people_ops.area_site(current_user, site_id)
     if not FlaskForm().validate_on_submit():
-        flash("That form has expired: try again.", "error")
+        flash(_("That form has expired: try again."), "error")
         return redirect(url_for("coordination.edit_site", site_id=site.id))
     people_ops.reopen_site(current_user, site)
     db.session.commit()
-    flash(f"{site.name} is open again.", "info")
+    flash(_("%(site)s is open again.", site=site.name), "info")
     return redirect(url_for("coordination.organisations"))

@@ -6,6 +6,7 @@ touches no health record, so admins may do it; the trace of supplies stays with
 coordinators (the batch page).
 """
 from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -27,13 +28,20 @@ def recall_by_number():
         flagged = stock_ops.recall_by_number(current_user, form.product_id.data,
                                              form.batch_number.data, form.reason.data)
         db.session.commit()
-        where = "in every area" if current_user.role == "admin" else "in your area"
-        if flagged:
-            flash(f"Batch {form.batch_number.data.strip()} is recalled at {flagged} "
-                  f"service(s) {where}. Phones flag it at their next sync.", "info")
+        batch = form.batch_number.data.strip()
+        everywhere = current_user.role == "admin"
+        if flagged and everywhere:
+            flash(_("Batch %(batch)s is recalled at %(n)s service(s) in every area. Phones flag "
+                    "it at their next sync.", batch=batch, n=flagged), "info")
+        elif flagged:
+            flash(_("Batch %(batch)s is recalled at %(n)s service(s) in your area. Phones flag "
+                    "it at their next sync.", batch=batch, n=flagged), "info")
+        elif everywhere:
+            flash(_("No service in any area has booked in batch %(batch)s of that product. "
+                    "Nothing was changed.", batch=batch), "error")
         else:
-            flash(f"No service {where} has booked in batch {form.batch_number.data.strip()} "
-                  "of that product. Nothing was changed.", "error")
+            flash(_("No service in your area has booked in batch %(batch)s of that product. "
+                    "Nothing was changed.", batch=batch), "error")
         return redirect(url_for("coordination.recall_by_number"), 303)
     return render_template("coordination/recall.html", form=form), \
         (400 if form.errors else 200)

@@ -1,6 +1,7 @@
 """Coordination pages for what phones sent that needs a person: held records, discarded
 records, consent withdrawals made at the service. Thin: scope, form, rule, commit once."""
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -31,15 +32,15 @@ def decide(kind, record_id):
     record = review.managed_held_record(current_user, kind, record_id)
     form = ReviewForm()
     if not form.validate_on_submit():
-        flash("That form has expired or the note is too long: try again.", "error")
+        flash(_("That form has expired or the note is too long: try again."), "error")
         return redirect(url_for("coordination.held"))
     try:
         if form.reject.data:
             review.reject(record, kind, current_user, form.note.data)
-            message = "Rejected: kept, and not counted."
+            message = _("Rejected: kept, and not counted.")
         else:
             review.accept(record, kind, current_user, form.note.data)
-            message = "Accepted: it counts in the figures from now on."
+            message = _("Accepted: it counts in the figures from now on.")
     except ValueError as error:
         db.session.rollback()
         flash(str(error), "error")
@@ -76,11 +77,11 @@ def withdraw_consent():
         else:
             db.session.commit()
             if consents:
-                flash(f"Withdrawal recorded for {len(consents)} consent(s). Their recipient "
-                      "code is erased; the kits they were given still count.", "info")
+                flash(_("Withdrawal recorded for %(n)s consent(s). Their recipient code is "
+                        "erased; the kits they were given still count.", n=len(consents)), "info")
             else:
-                flash("No consent in force in this area matches those details. Check the "
-                      "initials, date of birth and sex.", "error")
+                flash(_("No consent in force in this area matches those details. Check the "
+                      "initials, date of birth and sex."), "error")
             return redirect(url_for("coordination.withdraw_consent"), 303)
     elif request.method == "POST":
         status = 400

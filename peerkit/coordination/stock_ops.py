@@ -7,6 +7,8 @@ writer at a time), so two transfers at the same moment cannot both spend the sam
 import datetime as dt
 
 from flask import abort
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, or_, select
 
 from .. import audit
@@ -31,7 +33,7 @@ class StockError(ValueError):
     """A move the stock cannot cover, said in words for the coordinator."""
 
 
-HOLDER_LABELS = {"peer": "Peer", "carrier": "Carrier"}
+HOLDER_LABELS = {"peer": _l("Peer"), "carrier": _l("Carrier")}
 
 
 def holders(coordinator: User, *, with_leavers: bool = False) -> list[tuple[str, str]]:
@@ -61,15 +63,16 @@ def holders(coordinator: User, *, with_leavers: bool = False) -> list[tuple[str,
     result = []
     for site in db.session.scalars(sites.order_by(Site.name)):
         if site.active:
-            result.append((f"site:{site.id}", f"Site: {site.name}"))
+            result.append((f"site:{site.id}", _("Site: %(site)s", site=site.name)))
         elif in_hand(site_id=site.id):
-            result.append((f"site:{site.id}", f"Site: {site.name} (closed)"))
+            result.append((f"site:{site.id}", _("Site: %(site)s (closed)", site=site.name)))
     for person in db.session.scalars(people.order_by(User.display_name)):
-        label = f"{HOLDER_LABELS[person.role]}: {person.display_name}"
+        label = _("%(role)s: %(name)s", role=HOLDER_LABELS[person.role],
+                  name=person.display_name)
         if person.active:
             result.append((f"user:{person.id}", label))
         elif in_hand(user_id=person.id):
-            result.append((f"user:{person.id}", f"{label} (left)"))
+            result.append((f"user:{person.id}", _("%(holder)s (left)", holder=label)))
     return result
 
 
@@ -79,7 +82,7 @@ def _holder(coordinator: User, value: str, lock: bool = False,
 
     `current` refuses a closed site or a person who has left: kits may still come back
     from them, but never go to them."""
-    kind, _, raw_id = (value or "").partition(":")
+    kind, _separator, raw_id = (value or "").partition(":")
     if kind not in ("site", "user") or not raw_id.isdigit():
         abort(400)
     model = Site if kind == "site" else User
@@ -91,9 +94,11 @@ def _holder(coordinator: User, value: str, lock: bool = False,
     if holder is None:
         abort(404)
     if current and not holder.active:
-        raise StockError(f"{holder.name if kind == 'site' else holder.display_name} "
-                         f"{'is closed' if kind == 'site' else 'has left'}: "
-                         "choose where the kits are going now.")
+        if kind == "site":
+            raise StockError(_("%(site)s is closed: choose where the kits are going now.",
+                               site=holder.name))
+        raise StockError(_("%(name)s has left: choose where the kits are going now.",
+                           name=holder.display_name))
     return kind, int(raw_id)
 
 
@@ -124,11 +129,12 @@ def receive(coordinator: User, product_id: int, batch_number: str, expiry: dt.da
     if product is None:
         abort(400)
     if not product.active:
-        raise StockError(f"{product.name} is retired from the catalogue: it can no longer be "
-                         "booked in. Kits already held can still be moved and supplied.")
+        raise StockError(_("%(product)s is retired from the catalogue: it can no longer be "
+                           "booked in. Kits already held can still be moved and supplied.",
+                           product=product.name))
     kind, holder_id = _holder(coordinator, to, current=True)
     if kind != "site":
-        raise StockError("Deliveries arrive at a site; transfer to peers from there.")
+        raise StockError(_("Deliveries arrive at a site; transfer to peers from there."))
     # Several services can hold the same manufacturer's batch: each books in its own.
     batch = db.session.scalar(select(StockBatch).where(
         StockBatch.organisation_id == coordinator.organisation_id,
@@ -139,8 +145,8 @@ def receive(coordinator: User, product_id: int, batch_number: str, expiry: dt.da
         db.session.add(batch)
         db.session.flush()
     elif batch.expiry_date != expiry:
-        raise StockError(f"Batch {batch.batch_number} is recorded with expiry "
-                         f"{batch.expiry_date:%d/%m/%Y}: check the pack.")
+        raise StockError(_("Batch %(batch)s is recorded with expiry %(day)s: check the pack.",
+                           batch=batch.batch_number, day=f"{batch.expiry_date:%d/%m/%Y}"))
     _movement(coordinator, "received", batch, quantity, to_site_id=holder_id)
     return batch
 
@@ -151,14 +157,16 @@ def move_out(coordinator: User, batch: StockBatch, quantity: int, source: str,
     source_kind, source_id = _holder(coordinator, source, lock=True)
     held = in_hand(**{f"{source_kind}_id": source_id}).get(batch.id, 0)
     if quantity > held:
-        raise StockError(f"Only {held} kit(s) of batch {batch.batch_number} are there.")
+        raise StockError(_("Only %(n)s kit(s) of batch %(batch)s are there.", n=held,
+                           batch=batch.batch_number))
     if kind == "transferred" and batch.recalled_at is not None:
-        raise StockError(f"Batch {batch.batch_number} is recalled: do not hand it out.")
+        raise StockError(_("Batch %(batch)s is recalled: do not hand it out.",
+                           batch=batch.batch_number))
     holders_ = {f"from_{source_kind}_id": source_id}
     if destination:
         dest_kind, dest_id = _holder(coordinator, destination, current=True)
         if (dest_kind, dest_id) == (source_kind, source_id):
-            raise StockError("Choose a different place to move the kits to.")
+            raise StockError(_("Choose a different place to move the kits to."))
         holders_[f"to_{dest_kind}_id"] = dest_id
     return _movement(coordinator, kind, batch, quantity, **holders_)
 
@@ -220,6 +228,6 @@ def amnesty(coordinator: User, holder: str, old_batch: StockBatch, new_batch: St
     """Swap old kits for new: the old come back out of the holder's stock (returned), the
     new go to them from a site, both or neither (one transaction, the caller commits)."""
     if old_batch.id == new_batch.id:
-        raise StockError("Choose a different batch for the new kits.")
+        raise StockError(_("Choose a different batch for the new kits."))
     move_out(coordinator, old_batch, quantity, holder, "returned")
     move_out(coordinator, new_batch, quantity, new_from, "transferred", holder)

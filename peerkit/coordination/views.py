@@ -2,6 +2,8 @@
 import datetime as dt
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
@@ -111,14 +113,15 @@ def revoke(device_id):
     device = operations.managed_device(current_user, device_id)
     form = RevokeDeviceForm()
     if not form.validate_on_submit():
-        flash("Give a reason to lock the phone out.", "error")
+        flash(_("Give a reason to lock the phone out."), "error")
         return redirect(url_for("coordination.device_list"))
     devices.revoke_device(device, current_user, form.reason.data)
     db.session.commit()
     waiting = device.records_waiting or 0
-    flash(f"{device.label or 'The phone'} is locked out. When it last synced it had "
-          f"{waiting} record(s) waiting: if it connects again it sends what it has, which "
-          "is kept and held for review, and then deletes PeerKit's data.", "info")
+    flash(_("%(phone)s is locked out. When it last synced it had %(n)s record(s) waiting: "
+            "if it connects again it sends what it has, which is kept and held for review, "
+            "and then deletes PeerKit's data.", phone=device.label or _("The phone"),
+            n=waiting), "info")
     return redirect(url_for("coordination.device_list"))
 
 
@@ -127,7 +130,7 @@ def revoke(device_id):
 def alerts():
     """Drug alerts: issue one to the service's phones or (agreed) the area; see them all."""
     form = DrugAlertForm()
-    form.agreed_by.choices = [SelectChoice("", "Not needed for our own phones")] + [
+    form.agreed_by.choices = [SelectChoice("", _l("Not needed for our own phones"))] + [
         SelectChoice(u.id, u.display_name) for u in alert_rules.area_commissioners(current_user)]
     if request.method == "GET" and request.args.get("reports"):
         form.report_ids.data = request.args["reports"][:8000]  # from the triage list
@@ -137,8 +140,11 @@ def alerts():
         # After commit: pushing waits on push services, never inside a transaction.
         pushed = webpush.push_alert(alert)
         db.session.commit()
-        flash(f"Alert sent: phones show it from their next sync"
-              f"{f'; pushed to {pushed} phone(s) now' if pushed else ''}.", "info")
+        if pushed:
+            flash(_("Alert sent: phones show it from their next sync; pushed to %(n)s "
+                    "phone(s) now.", n=pushed), "info")
+        else:
+            flash(_("Alert sent: phones show it from their next sync."), "info")
         return redirect(url_for("coordination.alert_detail", alert_id=alert.id))
     rows = db.session.scalars(select(DrugAlert).where(alert_rules.visible_to(current_user))
                               .order_by(DrugAlert.issued_at.desc()).limit(50)).all()
@@ -151,11 +157,11 @@ def alerts():
 def withdraw_alert(alert_id):
     """Take an alert off phones early."""
     if not FlaskForm().validate_on_submit():  # a button: only its CSRF token to check
-        flash("That form has expired: try again.", "error")
+        flash(_("That form has expired: try again."), "error")
         return redirect(url_for("coordination.alerts"))
     operations.withdraw_alert(current_user, alert_id)
     db.session.commit()
-    flash("Alert withdrawn: phones drop it at their next sync.", "info")
+    flash(_("Alert withdrawn: phones drop it at their next sync."), "info")
     return redirect(url_for("coordination.alerts"))
 
 
@@ -214,8 +220,8 @@ def sign_off(user_id):
         record = operations.sign_off(current_user, person, form.trained_on.data,
                                      form.assessed_on.data)
         db.session.commit()
-        flash(f"{person.display_name} is signed off until {record.refresher_due:%d/%m/%Y}.",
-              "info")
+        flash(_("%(name)s is signed off until %(day)s.", name=person.display_name,
+                day=f"{record.refresher_due:%d/%m/%Y}"), "info")
         return redirect(done)
     if request.method == "GET":
         form.trained_on.data = form.assessed_on.data = uk_today()
@@ -271,10 +277,11 @@ def _stock_forms():
         select(Product).where(Product.active.is_(True)).order_by(Product.name))]
     receive.to.choices = [p for p in places if p[0].startswith("site:")]
     move = MoveStockForm(prefix="move")
-    move.batch_id.choices = [(b.id, f"{b.product.name} {b.batch_number} (expires "
-                                    f"{b.expiry_date:%d/%m/%Y})") for b in batches]
+    move.batch_id.choices = [(b.id, _("%(product)s %(batch)s (expires %(day)s)",
+                                      product=b.product.name, batch=b.batch_number,
+                                      day=f"{b.expiry_date:%d/%m/%Y}")) for b in batches]
     move.source.choices = sources
-    move.destination.choices = [("", "Not a transfer")] + places
+    move.destination.choices = [("", _("Not a transfer"))] + places
     amnesty = AmnestyForm(prefix="amnesty")
     amnesty.holder.choices = amnesty.new_from.choices = places
     amnesty.old_batch_id.choices = amnesty.new_batch_id.choices = move.batch_id.choices
@@ -308,7 +315,7 @@ def stock():
                                        form.destination.data if form.kind.data == "transferred"
                                        else None)
                 db.session.commit()
-                flash("Stock updated.", "info")
+                flash(_("Stock updated."), "info")
                 return redirect(url_for("coordination.stock"))
             except stock_ops.StockError as error:
                 db.session.rollback()
@@ -319,7 +326,7 @@ def stock():
     today = uk_today()
     table = []
     for value, label in holders:
-        kind, _, holder_id = value.partition(":")
+        kind, _separator, holder_id = value.partition(":")
         for batch_id, kits in stock_ops.in_hand(**{f"{kind}_id": int(holder_id)}).items():
             batch = next((b for b in batches if b.id == batch_id), None)
             if batch is not None and kits:
@@ -340,8 +347,8 @@ def batch_detail(batch_id):
         services = stock_ops.recall_by_number(current_user, batch.product_id,
                                               batch.batch_number, form.reason.data)
         db.session.commit()
-        flash(f"Batch {batch.batch_number} is recalled at {services} service(s) of the area. "
-              "Phones flag it at their next sync.", "info")
+        flash(_("Batch %(batch)s is recalled at %(n)s service(s) of the area. Phones flag it "
+                "at their next sync.", batch=batch.batch_number, n=services), "info")
         return redirect(url_for("coordination.batch_detail", batch_id=batch.id))
     return render_template("coordination/batch.html", batch=batch, form=form,
                            supplies=stock_ops.recall_trace(current_user, batch)), \
@@ -352,7 +359,7 @@ def _invitation_page(person, token: str):
     """The set-up link of a peer or pharmacist for their coordinator, with a QR code to
     scan on the new phone (a link only this coordinator may see: peerkit.auth.privilege)."""
     link = setup_link(token)
-    qr = segno.make(link, error="m").svg_inline(scale=4, title="Set-up link as a QR code")
+    qr = segno.make(link, error="m").svg_inline(scale=4, title=_("Set-up link as a QR code"))
     return render_template("coordination/invitation.html", person=person, link=link, qr=qr)
 
 
@@ -388,7 +395,7 @@ def reinvite(user_id):
     password (the old password stops working only when the new one is set)."""
     person = operations.managed_user(current_user, user_id)
     if not FlaskForm().validate_on_submit():
-        flash("That form has expired: try again.", "error")
+        flash(_("That form has expired: try again."), "error")
         return redirect(url_for("coordination.people"))
     page = _invitation_page(person, operations.issue_setup_link(current_user, person))
     db.session.commit()
@@ -402,12 +409,12 @@ def unlock(user_id):
     from many places), once the coordinator knows the person is who they say."""
     person = operations.managed_user(current_user, user_id)
     if not FlaskForm().validate_on_submit():
-        flash("That form has expired: try again.", "error")
+        flash(_("That form has expired: try again."), "error")
         return redirect(url_for("coordination.people"))
     ratelimit.unlock(person)
     audit.record("user.unlock", "user", person.id, user=current_user)
     db.session.commit()
-    flash(f"{person.display_name} can sign in again.", "info")
+    flash(_("%(name)s can sign in again.", name=person.display_name), "info")
     return redirect(url_for("coordination.people"))
 
 
@@ -417,7 +424,7 @@ def reinvite_coordinator(user_id):
     """Email a coordinator a fresh set-up link (the admin never sees it)."""
     person = operations.area_coordinator(current_user, user_id)
     if not FlaskForm().validate_on_submit():
-        flash("That form has expired: try again.", "error")
+        flash(_("That form has expired: try again."), "error")
         return redirect(url_for("coordination.index"))
     try:
         operations.issue_setup_link(current_user, person)
@@ -426,7 +433,8 @@ def reinvite_coordinator(user_id):
         flash(str(error), "error")
         return redirect(url_for("coordination.index"))
     db.session.commit()
-    flash(f"A new set-up link has been emailed to {person.display_name}.", "info")
+    flash(_("A new set-up link has been emailed to %(name)s.", name=person.display_name),
+          "info")
     return redirect(url_for("coordination.index"))
 
 
@@ -440,7 +448,7 @@ def organisations():
     orgs = db.session.scalars(operations.area_organisations(current_user)
                               .order_by(Organisation.name)).all()
     services = [(o.id, o.name) for o in orgs if o.kind == "drug_service"]
-    org_form.managed_by_id.choices = [(0, "Not run by a service")] + services
+    org_form.managed_by_id.choices = [(0, _("Not run by a service"))] + services
     site_form.organisation_id.choices = [(o.id, o.name) for o in orgs
                                          if o.kind != "commissioning_area"]
     coordinator_form.organisation_id.choices = services
@@ -465,14 +473,15 @@ def organisations():
                 except MailNotSent as error:
                     # The account stands; its link can be sent again from the start page.
                     db.session.commit()
-                    flash(f"{person.display_name}'s account is created, but: {error}", "error")
+                    flash(_("%(name)s's account is created, but: %(error)s",
+                            name=person.display_name, error=error), "error")
                     return redirect(url_for("coordination.index"))
                 db.session.commit()
-                flash(f"{person.display_name}'s account is created and their set-up link "
-                      "emailed to them.", "info")
+                flash(_("%(name)s's account is created and their set-up link emailed to "
+                        "them.", name=person.display_name), "info")
                 return redirect(url_for("coordination.index"))
             db.session.commit()
-            flash("Saved.", "info")
+            flash(_("Saved."), "info")
             return redirect(url_for("coordination.organisations"))
         except ValueError as error:
             db.session.rollback()

@@ -14,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..extensions import db
@@ -108,8 +109,8 @@ def statement(user, organisation: Organisation, month: dt.date) -> Statement:
     return result
 
 
-CSV_HEADER = ["Pharmacy", "Claim month", "Line", "Date of supply", "Site", "Product",
-              "Batch", "Supplies", "Kits"]
+CSV_HEADER = [_l("Pharmacy"), _l("Claim month"), _l("Line"), _l("Date of supply"), _l("Site"),
+              _l("Product"), _l("Batch"), _l("Supplies"), _l("Kits")]
 
 
 def csv_rows(s: Statement):

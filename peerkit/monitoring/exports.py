@@ -12,6 +12,8 @@ import csv
 import datetime as dt
 import io
 
+from flask_babel import lazy_gettext as _l
+
 from ..vocab import CHANNELS
 from .filters import Filters
 from .metrics import Summary
@@ -68,15 +70,15 @@ def csv_text(header: list[str], rows, notes=()) -> str:
     return out.getvalue()
 
 
-LOG_HEADER = ["Date of supply", "Week commencing", "Channel", "Organisation", "Site",
-              "Product", "Kits", "Recipient category", "Age band", "Supply type",
-              "Repeat reason", "Training", "Area", "Referral offered", "Referral accepted",
-              "Received (UK time)", "Review status", "Held because",
-              "Review note", "Record id"]
-FIGURES_AS_OF = "Figures as of (UK time)"
-HELD_KITS = "Kits held for review, not in these figures"
-HELD_SESSIONS = "Training sessions held for review, not in these figures"
-HELD_REPORTS = "Use reports held for review, not in these figures"
+LOG_HEADER = [_l("Date of supply"), _l("Week commencing"), _l("Channel"), _l("Organisation"), _l("Site"),
+              _l("Product"), _l("Kits"), _l("Recipient category"), _l("Age band"), _l("Supply type"),
+              _l("Repeat reason"), _l("Training"), _l("Area"), _l("Referral offered"), _l("Referral accepted"),
+              _l("Received (UK time)"), _l("Review status"), _l("Held because"),
+              _l("Review note"), _l("Record id")]
+FIGURES_AS_OF = _l("Figures as of (UK time)")
+HELD_KITS = _l("Kits held for review, not in these figures")
+HELD_SESSIONS = _l("Training sessions held for review, not in these figures")
+HELD_REPORTS = _l("Use reports held for review, not in these figures")
 
 
 def log_rows(rows):
@@ -92,10 +94,10 @@ def log_rows(rows):
 def log_notes(f: Filters, as_of: dt.datetime, rows: int, held: dict) -> list[tuple]:
     """The notes above the log CSV's table. The log stays with the commissioner, so its
     counts are exact, like its rows."""
-    notes = [(FIGURES_AS_OF, as_of), ("Records in this file", rows)]
+    notes = [(FIGURES_AS_OF, as_of), (_l("Records in this file"), rows)]
     if f.review is not None:
-        notes.append(("These records are", "held for review, not in the figures"
-                      if f.review == "held" else "rejected, not in the figures"))
+        notes.append((_l("These records are"), _l("held for review, not in the figures")
+                      if f.review == "held" else _l("rejected, not in the figures")))
         return notes
     notes.append((HELD_KITS, held["kits"]))
     # Training and use reports are not in the log; say so only when some are held.
@@ -106,7 +108,7 @@ def log_notes(f: Filters, as_of: dt.datetime, rows: int, held: dict) -> list[tup
     return notes
 
 
-SUMMARY_HEADER = ["Section", "Measure", "Value"]
+SUMMARY_HEADER = [_l("Section"), _l("Measure"), _l("Value")]
 
 
 def _rate(numerator: int, rate) -> str:
@@ -122,67 +124,67 @@ def summary_rows(s: Summary, stock: dict, freshness: list[dict],
     shows these same figures. `as_of` is when they were taken (UK time)."""
     f: Filters = s.filters
     t = s.totals
-    rows = [("Period", "From", cell(f.start)), ("Period", "To", cell(f.end))]
-    rows += [("About these figures", FIGURES_AS_OF, cell(as_of)),
-             ("About these figures", "Records counted (supplies, training sessions, use reports)",
+    rows = [(_l("Period"), _l("From"), cell(f.start)), (_l("Period"), _l("To"), cell(f.end))]
+    rows += [(_l("About these figures"), FIGURES_AS_OF, cell(as_of)),
+             (_l("About these figures"), _l("Records counted (supplies, training sessions, use reports)"),
               suppress(s.records["records"]))]
-    rows += [("Held for review", HELD_KITS, suppress(s.held["kits"])),
-             ("Held for review", "Supplies held for review", suppress(s.held["supplies"])),
-             ("Held for review", HELD_SESSIONS, suppress(s.held["training_sessions"])),
-             ("Held for review", HELD_REPORTS, suppress(s.held["use_reports"]))]
-    rows += [("Kits issued", "Kits issued", suppress(t["kits"])),
-             ("Kits issued", "Supplies", suppress(t["supplies"]))]
-    rows += [("By channel", b.label, suppress(b.kits)) for b in s.by_channel]
-    rows += [("By site", b.label, suppress(b.kits)) for b in s.by_site]
-    rows += [("By product", b.label, suppress(b.kits)) for b in s.by_product]
-    rows += [("By recipient category", b.label, suppress(b.kits)) for b in s.by_category]
-    rows += [("By area", b.label, suppress(b.kits)) for b in s.by_area]
-    rows += [("By age band", b.label, suppress(b.kits)) for b in s.by_age]
-    rows += [("First and repeat", "First supplies", suppress(t["first"])),
-             ("First and repeat", "Repeat supplies", suppress(t["repeat"])),
-             ("First and repeat", "Repeat %", _rate(t["repeat"], t["repeat_pct"]))]
-    rows += [("Repeat reasons", b.label, suppress(b.supplies)) for b in s.repeat_reasons]
-    rows += [("Use", "Repeats because a kit was used", suppress(t["used_repeats"])),
-             ("Use", "Use reports received", suppress(t["use_reports"]))]
-    rows += [("Training", "People trained", suppress(s.training["people_trained"])),
-             ("Training", "Trained and took a kit", suppress(s.training["with_kit"])),
-             ("Training", "Trained, no kit", suppress(s.training["without_kit"])),
-             ("Peers", "Peers signed off", suppress(s.peers["signed_off"])),
-             ("Peers", "Peers active in the period", suppress(s.peers["active"]))]
-    rows += [("Referrals", "Referral offered", suppress(t["referral_offered"])),
-             ("Referrals", "Referral accepted", suppress(t["referral_accepted"]))]
+    rows += [(_l("Held for review"), HELD_KITS, suppress(s.held["kits"])),
+             (_l("Held for review"), _l("Supplies held for review"), suppress(s.held["supplies"])),
+             (_l("Held for review"), HELD_SESSIONS, suppress(s.held["training_sessions"])),
+             (_l("Held for review"), HELD_REPORTS, suppress(s.held["use_reports"]))]
+    rows += [(_l("Kits issued"), _l("Kits issued"), suppress(t["kits"])),
+             (_l("Kits issued"), _l("Supplies"), suppress(t["supplies"]))]
+    rows += [(_l("By channel"), b.label, suppress(b.kits)) for b in s.by_channel]
+    rows += [(_l("By site"), b.label, suppress(b.kits)) for b in s.by_site]
+    rows += [(_l("By product"), b.label, suppress(b.kits)) for b in s.by_product]
+    rows += [(_l("By recipient category"), b.label, suppress(b.kits)) for b in s.by_category]
+    rows += [(_l("By area"), b.label, suppress(b.kits)) for b in s.by_area]
+    rows += [(_l("By age band"), b.label, suppress(b.kits)) for b in s.by_age]
+    rows += [(_l("First and repeat"), _l("First supplies"), suppress(t["first"])),
+             (_l("First and repeat"), _l("Repeat supplies"), suppress(t["repeat"])),
+             (_l("First and repeat"), _l("Repeat %"), _rate(t["repeat"], t["repeat_pct"]))]
+    rows += [(_l("Repeat reasons"), b.label, suppress(b.supplies)) for b in s.repeat_reasons]
+    rows += [(_l("Use"), _l("Repeats because a kit was used"), suppress(t["used_repeats"])),
+             (_l("Use"), _l("Use reports received"), suppress(t["use_reports"]))]
+    rows += [(_l("Training"), _l("People trained"), suppress(s.training["people_trained"])),
+             (_l("Training"), _l("Trained and took a kit"), suppress(s.training["with_kit"])),
+             (_l("Training"), _l("Trained, no kit"), suppress(s.training["without_kit"])),
+             (_l("Peers"), _l("Peers signed off"), suppress(s.peers["signed_off"])),
+             (_l("Peers"), _l("Peers active in the period"), suppress(s.peers["active"]))]
+    rows += [(_l("Referrals"), _l("Referral offered"), suppress(t["referral_offered"])),
+             (_l("Referrals"), _l("Referral accepted"), suppress(t["referral_accepted"]))]
     c = s.coverage
-    rows += [("Reach and coverage", "People at risk given a first kit", suppress(t["reach"])),
-             ("Reach and coverage", f"Estimated opiate users ({c['year']})",
+    rows += [(_l("Reach and coverage"), _l("People at risk given a first kit"), suppress(t["reach"])),
+             (_l("Reach and coverage"), _l("Estimated opiate users (%(year)s)", year=c["year"]),
               "" if c["estimate"] is None else str(c["estimate"])),
-             ("Reach and coverage", "Kits per 100 estimated opiate users",
+             (_l("Reach and coverage"), _l("Kits per 100 estimated opiate users"),
               _rate(t["kits"], c["per_100"]))]
-    rows += [("Stock (today)", "Kits on hand", suppress(stock["totals"]["on_hand"])),
-             ("Stock (today)", "Expiring within 90 days", suppress(stock["totals"]["expiring"])),
-             ("Stock (today)", "Expired, still held", suppress(stock["totals"]["expired"])),
-             ("Stock (today)", "Recalled batch kits with recipients",
+    rows += [(_l("Stock (today)"), _l("Kits on hand"), suppress(stock["totals"]["on_hand"])),
+             (_l("Stock (today)"), _l("Expiring within 90 days"), suppress(stock["totals"]["expiring"])),
+             (_l("Stock (today)"), _l("Expired, still held"), suppress(stock["totals"]["expired"])),
+             (_l("Stock (today)"), _l("Recalled batch kits with recipients"),
               suppress(stock["totals"]["recalled_with_recipients"])),
-             ("Stock (today)", "Recalled batch kits with recipients, held for review",
+             (_l("Stock (today)"), _l("Recalled batch kits with recipients, held for review"),
               suppress(stock["totals"]["recalled_with_recipients_held"]))]
-    rows += [("Data freshness", "Devices", str(len(freshness))),
-             ("Data freshness", "Silent more than 3 days",
+    rows += [(_l("Data freshness"), _l("Devices"), str(len(freshness))),
+             (_l("Data freshness"), _l("Silent more than 3 days"),
               str(sum(1 for d in freshness if d["silent"])))]
     for week in s.weeks:
         for code, kits in week["channels"].items():
-            rows.append(("Kits by week", f"{week['monday']:%d/%m/%Y} {CHANNELS[code]}",
+            rows.append((_l("Kits by week"), f"{week['monday']:%d/%m/%Y} {CHANNELS[code]}",
                          suppress(kits)))
     return rows
 
 
 # The board report's pages, each holding summary sections (one printed page per entry).
 REPORT_PAGES = (
-    ("Kits issued", ("About these figures", "Kits issued", "Held for review", "By channel")),
-    ("Where the kits went", ("By site", "By product", "By recipient category", "By area",
-                             "By age band")),
-    ("First and repeat supplies, and use", ("First and repeat", "Repeat reasons", "Use")),
-    ("Training, peers and referrals", ("Training", "Peers", "Referrals")),
-    ("Reach and coverage", ("Reach and coverage",)),
-    ("Stock and data freshness", ("Stock (today)", "Data freshness")),
+    (_l("Kits issued"), (_l("About these figures"), _l("Kits issued"), _l("Held for review"), _l("By channel"))),
+    (_l("Where the kits went"), (_l("By site"), _l("By product"), _l("By recipient category"), _l("By area"),
+                             _l("By age band"))),
+    (_l("First and repeat supplies, and use"), (_l("First and repeat"), _l("Repeat reasons"), _l("Use"))),
+    (_l("Training, peers and referrals"), (_l("Training"), _l("Peers"), _l("Referrals"))),
+    (_l("Reach and coverage"), (_l("Reach and coverage"),)),
+    (_l("Stock and data freshness"), (_l("Stock (today)"), _l("Data freshness"))),
 )
 
 

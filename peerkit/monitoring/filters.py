@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, fields
 
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..clock import UK
@@ -28,12 +29,12 @@ from ..vocab import (
 
 DEFAULT_WEEKS = 12
 MAX_DAYS = 3 * 366 + 1  # a few years at most: one request must not scan the whole history
-REFERRALS = {"offered": "Referral offered", "accepted": "Referral accepted"}
+REFERRALS = {"offered": _l("Referral offered"), "accepted": _l("Referral accepted")}
 # The age band is optional on a supply: this code asks for the supplies without one.
 AGE_NOT_RECORDED = "not_recorded"
-AGE_BAND_CHOICES = {**AGE_BANDS, AGE_NOT_RECORDED: "Not recorded"}
+AGE_BAND_CHOICES = {**AGE_BANDS, AGE_NOT_RECORDED: _l("Not recorded")}
 # Only "counted" records count in figures; the log can list these others instead.
-REVIEW_CHOICES = {"held": "Held for review", "rejected": "Rejected"}
+REVIEW_CHOICES = {"held": _l("Held for review"), "rejected": _l("Rejected")}
 
 
 def week_start(day: dt.date) -> dt.date:

@@ -11,6 +11,7 @@ note, so the commissioner can see what is pending and what was turned down.
 """
 import datetime as dt
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..clock import uk_datetime
@@ -27,7 +28,7 @@ from ..vocab import (
 from .filters import Filters, week_start
 from .metrics import scoped_supplies
 
-REVIEW_STATUSES = {"counted": "Counted", "held": "Held for review", "rejected": "Rejected"}
+REVIEW_STATUSES = {"counted": _l("Counted"), "held": _l("Held for review"), "rejected": _l("Rejected")}
 
 PAGE_SIZE = 50
 

@@ -20,6 +20,8 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, fields, replace
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     and_,
     case,
@@ -692,7 +694,7 @@ def summary(user, f: Filters, today: dt.date) -> Summary:
 # --- snapshots: stock and data freshness (not period figures) ----------------------------
 
 # How kits carried personally are labelled, per organisation.
-CARRIED_BY = {"peer": "Carried by peers", "carrier": "Carried by carriers"}
+CARRIED_BY = {"peer": _l("Carried by peers"), "carrier": _l("Carried by carriers")}
 
 
 def stock(user, today: dt.date, f: Filters | None = None) -> dict:
@@ -714,7 +716,7 @@ def stock(user, today: dt.date, f: Filters | None = None) -> dict:
     for site in db.session.scalars(sites.order_by(Site.name)):
         amounts = stock_module.in_hand(site_id=site.id)
         if site.active or amounts:
-            holders.append((site.name if site.active else f"{site.name} (closed)",
+            holders.append((site.name if site.active else _("%(site)s (closed)", site=site.name),
                             site.organisation.name, amounts))
     carried = defaultdict(Counter)
     peers = db.session.scalars(peers)
@@ -767,7 +769,7 @@ def freshness(user, now: dt.datetime) -> list[dict]:
                Device.revoked_at.is_(None))
         .order_by(Device.last_sync_at.is_(None).desc(), Device.last_sync_at, Device.id)
     ).all()
-    return [dict(label=device.label or "Unnamed device", role=role, organisation=organisation,
+    return [dict(label=device.label or _l("Unnamed device"), role=role, organisation=organisation,
                  last_sync=uk_datetime(device.last_sync_at),
                  records_waiting=device.records_waiting,
                  silent=device.last_sync_at is None or now - device.last_sync_at > SILENT_AFTER)

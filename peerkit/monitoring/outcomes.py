@@ -14,6 +14,8 @@ the dashboard shows them, with drill-down to the use-report log.
 """
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..extensions import db
@@ -23,8 +25,10 @@ from .filters import Filters
 from .metrics import _other_conditions, in_scope, scoped_supplies
 
 NOT_RECORDED = "not_recorded"
-DOSE_BANDS = {"1": "1 dose", "2": "2 doses", "3+": "3 or more doses"}
-CALLED_999 = {"yes": "999 called", "no": "999 not called"}
+DOSE_BANDS = {"1": _l("1 dose"), "2": _l("2 doses"), "3+": _l("3 or more doses")}
+CALLED_999 = {"yes": _l("999 called"), "no": _l("999 not called")}
+# The referral stages the summary counts, in order.
+STAGES = {"offered": _l("offered"), "accepted": _l("accepted"), "attended": _l("attended")}
 
 
 @dataclass
@@ -68,7 +72,7 @@ def use_outcomes(user, f: Filters) -> dict:
             "doses": _table(totals["doses"], DOSE_BANDS),
             "setting": _table(totals["setting"], USE_PLACE_TYPES),
             "source": _table(totals["source"], {**NALOXONE_SOURCES,
-                                                NOT_RECORDED: "Not recorded"})}
+                                                NOT_RECORDED: _l("Not recorded")})}
 
 
 @dataclass
@@ -103,8 +107,8 @@ def referral_stages(user, f: Filters) -> list[ReferralStages]:
                  ReferralDestination.id.in_(ids)))} if ids else {}
     stages: dict[str, ReferralStages] = {}
     for destination, accepted, count, attended, declined, not_known in rows:
-        label = (names.get(destination, "Destination not recorded") if accepted
-                 else "Offered, not accepted")
+        label = (names.get(destination, _l("Destination not recorded")) if accepted
+                 else _l("Offered, not accepted"))
         row = stages.setdefault(label, ReferralStages(label, 0, 0, 0, 0, 0, 0))
         row.offered += count
         if accepted:
@@ -113,9 +117,9 @@ def referral_stages(user, f: Filters) -> list[ReferralStages]:
             row.declined += declined
             row.not_known += not_known
             row.awaiting += count - attended - declined - not_known
-    ordered = sorted(stages.values(), key=lambda s: (s.label == "Offered, not accepted",
+    ordered = sorted(stages.values(), key=lambda s: (s.label == _l("Offered, not accepted"),
                                                      s.label))
-    total = ReferralStages("All referrals", *(sum(getattr(s, name) for s in ordered) for name in
+    total = ReferralStages(_l("All referrals"), *(sum(getattr(s, name) for s in ordered) for name in
                                               ("offered", "accepted", "attended", "declined",
                                                "not_known", "awaiting")))
     return ordered + [total]
@@ -123,19 +127,20 @@ def referral_stages(user, f: Filters) -> list[ReferralStages]:
 
 def summary_rows(outcomes: dict, stages: list[ReferralStages], suppress) -> list[tuple]:
     """(section, measure, value) rows for the summary CSV and board report, suppressed."""
-    rows = [("Use outcomes", "Use reports", suppress(outcomes["total"]))]
-    for key, section in (("outcome", "Use outcomes"), ("called_999", "Use: 999 called"),
-                         ("doses", "Use: doses given"), ("setting", "Use: setting"),
-                         ("source", "Use: naloxone source")):
+    rows = [(_l("Use outcomes"), _l("Use reports"), suppress(outcomes["total"]))]
+    for key, section in (("outcome", _l("Use outcomes")), ("called_999", _l("Use: 999 called")),
+                         ("doses", _l("Use: doses given")), ("setting", _l("Use: setting")),
+                         ("source", _l("Use: naloxone source"))):
         rows += [(section, c.label, suppress(c.count)) for c in outcomes[key]]
     for s in stages:
-        rows += [("Referral stages", f"{s.label}: {stage}", suppress(getattr(s, stage)))
-                 for stage in ("offered", "accepted", "attended")]
+        rows += [(_l("Referral stages"), _("%(destination)s: %(stage)s", destination=s.label,
+                                           stage=STAGES[stage]), suppress(getattr(s, stage)))
+                 for stage in STAGES]
     return rows
 
 
-REPORT_SECTIONS = ("Use outcomes", "Use: 999 called", "Use: doses given", "Use: setting",
-                   "Use: naloxone source", "Referral stages")
+REPORT_SECTIONS = (_l("Use outcomes"), _l("Use: 999 called"), _l("Use: doses given"), _l("Use: setting"),
+                   _l("Use: naloxone source"), _l("Referral stages"))
 
 
 def report_page(rows: list[tuple]) -> dict:
@@ -143,7 +148,7 @@ def report_page(rows: list[tuple]) -> dict:
     sections: dict[str, list] = {}
     for section, measure, value in rows:
         sections.setdefault(section, []).append((measure, value))
-    return dict(title="Outcomes of naloxone use, and referrals",
+    return dict(title=_l("Outcomes of naloxone use, and referrals"),
                 sections=[(name, sections.get(name, [])) for name in REPORT_SECTIONS])
 
 

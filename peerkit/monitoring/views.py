@@ -3,6 +3,8 @@ for their own coverage denominator; every export is audited."""
 from dataclasses import replace
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -53,9 +55,9 @@ def _audit_export(action: str, as_of, f, **detail) -> None:
 def _charts(summary, suppress=False) -> dict:
     return dict(
         weekly=charts.weekly_stacked(summary.weeks, summary.channels_in_chart, CHANNELS,
-                                     "Kits issued per week by channel", suppress=suppress),
+                                     _("Kits issued per week by channel"), suppress=suppress),
         channels=charts.horizontal_bars([(b.label, b.kits) for b in summary.by_channel],
-                                        "Kits issued by channel", suppress=suppress),
+                                        _("Kits issued by channel"), suppress=suppress),
     )
 
 
@@ -105,9 +107,15 @@ def distribution_log():
                            labels=dict(recipient_category=RECIPIENT_CATEGORIES,
                                        supply_type=SUPPLY_TYPES, repeat_reason=REPEAT_REASONS,
                                        referral=REFERRALS, review=REVIEW_CHOICES),
-                           review_labels=REVIEW_CHOICES,
+                           review_labels=REVIEW_CHOICES, filter_names=LOG_FILTER_NAMES,
                            arrived_after=uk_datetime(f.arrived_after),
                            **_choices())
+
+
+# The log's own filters, by the query argument each sets.
+LOG_FILTER_NAMES = {"recipient_category": _l("Recipient category"), "supply_type": _l("Supply type"),
+                    "repeat_reason": _l("Repeat reason"), "referral": _l("Referral"),
+                    "review": _l("Review")}
 
 
 def _csv(name: str, text: str) -> Response:
@@ -173,5 +181,5 @@ def set_coverage():
     coverage.set_estimate(current_user, form.year.data, form.estimated_opiate_users.data,
                           form.source.data)
     db.session.commit()
-    flash(f"Estimate for {form.year.data} saved.", "success")
+    flash(_("Estimate for %(year)s saved.", year=form.year.data), "success")
     return redirect(url_for("monitoring.dashboard", **_filters().args()))
