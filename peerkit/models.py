@@ -193,6 +193,13 @@ class Device(db.Model):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     revoked_reason: Mapped[str | None] = mapped_column(String(200))
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # When the phone reported records_waiting (less what that push then delivered).
+    records_waiting_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # SHA-256 of the browser's installation cookie: the same browser set up again replaces
+    # this row. Only the hash is kept, so the database cannot be read back into a cookie.
+    installation_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The device that replaced this one when the same browser was set up again.
+    replaced_by_id: Mapped[str | None] = mapped_column(ForeignKey("device.id"))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 

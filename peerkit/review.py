@@ -111,7 +111,7 @@ def _decide(record, kind: str, by: User, status: str, note: str) -> None:
     record.reviewed_at = utcnow()
     record.review_note = (note or "").strip()[:300] or None
     db.session.flush()
-    audit.record(f"record.{'accept' if status == 'counted' else 'reject'}", kind, record.id,
+    audit.record("record.accept" if status == "counted" else "record.reject", kind, record.id,
                  user=by)
 
 

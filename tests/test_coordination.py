@@ -144,7 +144,7 @@ def test_audit_log_filters_by_person_and_date(client, auth, two_areas):
         "advice": "a", "grading": "amber", "days": "3"}, "/coordination/alerts")
     me = two_areas.north.coordinator.id
     today = dt.date.today()
-    row = b"<td>drug_alert.create</td>"
+    row = b"Test coordinator sent an amber drug alert about Xylazine"
     hit = client.get(f"/coordination/audit?user={me}&since={today}&until={today}")
     assert row in hit.data
     other = two_areas.north.peer.id

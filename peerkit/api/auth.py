@@ -71,6 +71,10 @@ REVOKED_MESSAGE = ("This phone has been locked out by your coordinator. Records 
 
 def locked_out_reason(device: Device) -> str | None:
     """Why records from this device are held regardless of content, or None."""
+    if device.replaced_by_id is not None:
+        # The browser was set up again: its old token should be gone, so a record sent
+        # with it is checked by a person, like a locked-out phone's.
+        return "Sent from a phone that has been set up again since."
     if device.revoked_at is not None:
         return "Sent from a locked-out phone."
     if not device.user.active:

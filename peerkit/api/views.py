@@ -1,6 +1,8 @@
 """Sync API routes. Thin: parse, authorise, call push/pull, commit once, answer."""
+import datetime as dt
 import json
 import re
+import secrets
 
 from flask import current_app, g, jsonify, request
 from flask_login import current_user
@@ -117,11 +119,27 @@ def enrol():
     if current_user.role not in FIELD_ROLES:
         raise ApiError(403, "forbidden", "Only peer, pharmacy and service accounts enrol phones.")
     body = _load(EnrolRequestSchema(), _json_body(4096))
-    device = enrol_device(current_user, body["label"])
+    installation = request.cookies.get(INSTALLATION_COOKIE, "")
+    if not _INSTALLATION_ID.fullmatch(installation):
+        installation = secrets.token_urlsafe(32)
+    device = enrol_device(current_user, body["label"], installation)
     db.session.commit()
     answer = {"device_id": device.id, "token": make_device_token(device), "user": current_user,
               "sealing_key": published_key()}
-    return jsonify(EnrolResponseSchema().dump(answer)), 201
+    response = jsonify(EnrolResponseSchema().dump(answer))
+    # Renewed at every set-up. HttpOnly and scoped to this path: no script reads it, it
+    # rides on no other request, and it outlives the app's own wipe of its storage.
+    response.set_cookie(INSTALLATION_COOKIE, installation, max_age=INSTALLATION_MAX_AGE,
+                        path=request.path, secure=current_app.config["SESSION_COOKIE_SECURE"],
+                        httponly=True, samesite="Strict")
+    return response, 201
+
+
+# The browser's installation id (docs/COORDINATION.md, "Phones"): 32 random bytes.
+INSTALLATION_COOKIE = "peerkit_installation"
+_INSTALLATION_ID = re.compile(r"[A-Za-z0-9_-]{43}")
+# Chrome keeps no cookie longer than 400 days; each set-up starts the 400 days again.
+INSTALLATION_MAX_AGE = dt.timedelta(days=400)
 
 
 @bp.post("/sync/push")
@@ -144,7 +162,11 @@ def sync_push():
     now = utcnow()
     g.device.last_seen_at = g.device.last_sync_at = now
     if envelope["records_waiting"] is not None:
-        g.device.records_waiting = envelope["records_waiting"]
+        # The phone counts the batch in flight as waiting; every record answered here
+        # leaves its queue (delivered, or moved to Needs attention), so the last push of
+        # an outbox leaves 0, "Nothing waiting", rather than the count it started with.
+        g.device.records_waiting = max(0, envelope["records_waiting"] - len(results))
+        g.device.records_waiting_at = now
     counts = {status: sum(r["status"] == status for r in results)
               for status in ("stored", "held", "invalid")}
     answer = {"results": results, "server_time": now}

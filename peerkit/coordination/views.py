@@ -12,14 +12,13 @@ from wtforms.fields.choices import SelectChoice
 import segno
 
 from .. import alerts as alert_rules
-from .. import audit, devices, ratelimit, review, webpush
+from .. import audit, audit_sentences, devices, ratelimit, review, webpush
 from ..auth.access import roles_required
 from ..auth.privilege import may_act_on
 from ..clock import uk_today
 from ..extensions import db
 from ..models import (
     AuditEvent,
-    Device,
     DrugAlert,
     Organisation,
     Product,
@@ -33,7 +32,7 @@ from ..emails import MailNotSent, setup_link
 from ..rules import SUPPLYING_ROLES
 from ..scoping import managed_organisation_ids
 from ..vocab import ORGANISATION_KINDS, ROLES
-from . import bp, operations, stock_ops
+from . import bp, operations, phones, stock_ops
 from .forms import (
     AmnestyForm,
     CoordinatorForm,
@@ -48,7 +47,6 @@ from .forms import (
     SignOffForm,
 )
 
-SILENT_AFTER = dt.timedelta(days=3)
 DUE_SOON = dt.timedelta(days=30)
 LOW_STOCK = 3  # kits: fewer than this in someone's hands is worth topping up
 
@@ -70,14 +68,12 @@ def index():
 
 
 def _counts() -> dict:
-    managed = managed_organisation_ids(current_user)
     status = _people_status()
+    phones_now = phones.phones_of_service(current_user, utcnow())
     return {
         "held": review.held_count(current_user),
-        "devices": db.session.scalar(select(func.count(Device.id)).join(User, Device.user_id == User.id)
-                                     .where(User.organisation_id.in_(managed),
-                                            Device.revoked_at.is_(None))),
-        "silent": sum(1 for d in _device_rows() if d["silent"]),
+        "devices": phones.in_use_count(phones_now),
+        "silent": phones.silent_count(phones_now),
         "overdue": sum(1 for p in status if p["state"] in ("overdue", "none")),
         "due": sum(1 for p in status if p["state"] == "due"),
         "alerts": db.session.scalar(select(func.count(DrugAlert.id)).where(
@@ -86,24 +82,14 @@ def _counts() -> dict:
     }
 
 
-def _device_rows() -> list[dict]:
-    now = utcnow()
-    rows = db.session.execute(
-        select(Device, User).join(User, Device.user_id == User.id)
-        .where(User.organisation_id.in_(managed_organisation_ids(current_user)))
-        .order_by(Device.revoked_at.is_not(None), User.display_name, Device.enrolled_at)).all()
-    return [{"device": d, "user": u,
-             "silent": d.revoked_at is None and (d.last_sync_at is None
-                                                 or now - d.last_sync_at > SILENT_AFTER)}
-            for d, u in rows]
-
-
 @bp.get("/devices")
 @roles_required("coordinator")
 def device_list():
-    """Every phone of the service's people: last sync, records waiting, lock-out."""
-    return render_template("coordination/devices.html", rows=_device_rows(),
-                           form=RevokeDeviceForm())
+    """Every phone of the service's people, grouped by person: last sync, waiting, lock-out."""
+    people = phones.phones_of_service(current_user, utcnow())
+    return render_template("coordination/devices.html", people=people,
+                           in_use=phones.in_use_count(people),
+                           silent=phones.silent_count(people), form=RevokeDeviceForm())
 
 
 @bp.post("/devices/<device_id>/revoke")
@@ -250,11 +236,12 @@ def audit_log():
         query = query.where(AuditEvent.at < dt.datetime.combine(until + dt.timedelta(days=1),
                                                                 dt.time()))
     rows = db.session.execute(query.order_by(AuditEvent.at.desc()).limit(200)).all()
+    sentences = audit_sentences.describe([event for event, _ in rows])
     actions = db.session.scalars(select(AuditEvent.action).distinct().where(
         AuditEvent.organisation_id.in_(managed)).order_by(AuditEvent.action)).all()
     people = db.session.execute(select(User.id, User.display_name).where(
         User.organisation_id.in_(managed)).order_by(User.display_name)).all()
-    return render_template("coordination/audit.html", rows=rows, actions=actions, action=action,
+    return render_template("coordination/audit.html", rows=zip(rows, sentences), actions=actions, action=action,
                            people=people, who=who, since=since, until=until)
 
 

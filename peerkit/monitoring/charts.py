@@ -20,11 +20,21 @@ def _nice_max(value: int) -> int:
     return value
 
 
-def _svg(height: int, title: str, body: list[str]) -> Markup:
+def _svg(height: int, title: str, body: list[str], chart_id: str | None = None,
+         description: str = "") -> Markup:
+    """The chart: hidden from screen readers (a table holds its figures), or, with a
+    `chart_id`, an image named by its title and described by `description`."""
+    if chart_id:
+        role = f'role="img" aria-labelledby="{chart_id}-title {chart_id}-desc"'
+        heading = (f'<title id="{chart_id}-title">{escape(title)}</title>'
+                   f'<desc id="{chart_id}-desc">{escape(description)}</desc>')
+    else:
+        role = 'aria-hidden="true" focusable="false"'
+        heading = f"<title>{escape(title)}</title>"
     return Markup(
         f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" width="100%" '
-        f'preserveAspectRatio="xMinYMin meet" aria-hidden="true" focusable="false" '
-        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
+        f'preserveAspectRatio="xMinYMin meet" {role} '
+        f'xmlns="http://www.w3.org/2000/svg">{heading}'
         + "".join(body) + "</svg>"
     )
 
@@ -76,9 +86,14 @@ def weekly_stacked(weeks: list[dict], series: list[str], labels: dict, title: st
     return _svg(height, title, body)
 
 
-def horizontal_bars(items: list[tuple[str, int]], title: str, suppress: bool = False) -> Markup:
+def horizontal_bars(items: list[tuple[str, int]], title: str, suppress: bool = False,
+                    chart_id: str | None = None, unit: str = "") -> Markup:
     """One bar per item, longest value full width: for comparing channels side by side.
-    With `suppress`, a count of 1 to 4 is labelled "<5" and drawn as no bar."""
+    With `suppress`, a count of 1 to 4 is labelled "<5" and drawn as no bar.
+
+    With a `chart_id`, a screen reader reads it as an image described by every label and
+    number as text ("NB1: 12 kits."), so it stands without its table.
+    """
     label_w = 190
     height = max(1, len(items)) * BAR_ROW + 8
     peak = max((v for _label, v in items if not (suppress and small(v))), default=0) or 1
@@ -94,4 +109,7 @@ def horizontal_bars(items: list[tuple[str, int]], title: str, suppress: bool = F
                     f'width="{w:.1f}" height="{BAR_ROW - 10}"/>'
                     f'<text class="chart-label" x="{label_w + w + 6:.1f}" y="{y + 20}">'
                     f'{escape(shown)}</text>')
-    return _svg(height, title, body)
+    described = " ".join(
+        f"{label}: {'<5' if suppress and small(value) else value} {unit}.".replace(" .", ".")
+        for label, value in items) or "Nothing in this period."
+    return _svg(height, title, body, chart_id, described)

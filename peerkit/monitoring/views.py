@@ -15,7 +15,7 @@ from ..extensions import db
 from ..models import Organisation, Product, Site, utcnow
 from ..scoping import visible_organisation_ids
 from ..vocab import CHANNELS, RECIPIENT_CATEGORIES, REPEAT_REASONS, SUPPLY_TYPES
-from . import bp, charts, coverage, exports, log, metrics, outcomes
+from . import bp, charts, coverage, exports, first_screen, log, metrics, outcomes
 from .filters import AGE_BAND_CHOICES, REFERRALS, REVIEW_CHOICES, filters_from_args
 from .forms import CoverageForm
 
@@ -73,12 +73,32 @@ def dashboard():
     f = _filters()
     today = uk_today()
     summary = metrics.summary(current_user, f, today)
+    late = metrics.late(current_user, f, today)
+    cards, before = first_screen.cards(current_user, f, summary, late, today)
+    use = outcomes.figures(current_user, f)
     form = CoverageForm(year=f.start.year)
-    return render_template("monitoring/dashboard.html", s=summary,
-                           late=metrics.late(current_user, f, today),
+    return render_template("monitoring/dashboard.html", s=summary, late=late,
+                           cards=cards, before=before,
                            freshness=metrics.freshness(current_user, utcnow()), f=f,
-                           charts=_charts(summary), form=form,
-                           outcomes=outcomes.figures(current_user, f), **_choices())
+                           charts=dict(_charts(summary), **_overview_charts(summary, use)),
+                           form=form, outcomes=use, **_choices())
+
+
+def _overview_charts(summary, use) -> dict:
+    """The four charts under the first screen's cards, each readable without its table."""
+    return dict(
+        areas=charts.horizontal_bars([(b.label, b.kits) for b in summary.by_area],
+                                     "Kits issued by area", chart_id="chart-areas", unit="kits"),
+        reasons=charts.horizontal_bars([(b.label, b.supplies) for b in summary.repeat_reasons],
+                                       "Repeat supplies by reason", chart_id="chart-reasons",
+                                       unit="supplies"),
+        use_weeks=charts.horizontal_bars(
+            [(f"w/c {w['monday']:%d/%m}", w["reports"]) for w in summary.weeks],
+            "Use reports by week", chart_id="chart-use-weeks", unit="reports"),
+        outcomes=charts.horizontal_bars([(c.label, c.count) for c in use["use"]["outcome"]],
+                                        "Use reports by outcome", chart_id="chart-outcomes",
+                                        unit="reports"),
+    )
 
 
 @bp.route("/stock")

@@ -17,3 +17,11 @@ for (const wide of document.querySelectorAll("main table, main svg.chart")) {
   region.setAttribute("role", "region");
   region.setAttribute("aria-label", `${name} (scrolls sideways)`);
 }
+
+// The main menu is a <details> "Menu" on a phone; at desk width it stays open and its
+// summary is hidden (pwa/css/app.css), so it reads as a plain list of links.
+const menu = document.querySelector(".nav-menu");
+const deskWidth = matchMedia("(min-width: 60rem)");
+const fitMenu = () => { if (menu) menu.open = deskWidth.matches; };
+fitMenu();
+deskWidth.addEventListener("change", fitMenu);
