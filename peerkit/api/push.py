@@ -46,6 +46,7 @@ from ..models import (
 from ..rules import channel_for, supplier_authorised
 from ..stock import PERSONAL_HOLDER_ROLES, confirm_transfer
 from ..sync_feed import next_numbers
+from .fastload import FastLoader
 from .schemas import RECORD_SCHEMAS, PushRecordSchema
 
 MODELS = {
@@ -57,6 +58,10 @@ MODELS = {
     "discard_notice": DiscardNotice,
     "field_report": FieldReport,
 }
+# Derived once from the schemas: a valid record loads without marshmallow's per-field
+# machinery, anything else is loaded (and answered) by the schema itself.
+ENVELOPE_LOADER = FastLoader(PushRecordSchema())
+RECORD_LOADERS = {kind: FastLoader(schema()) for kind, schema in RECORD_SCHEMAS.items()}
 # Linked records first, so a supply can name a session or consent sent in the same batch.
 INSERT_ORDER = ("training_session", "consent", "kit_supply", "naloxone_use_report",
                 "stock_movement", "discard_notice", "field_report")
@@ -404,16 +409,13 @@ def push_records(user: User, device: Device, records: list,
     """
     results: list[dict | None] = [None] * len(records)
     candidates: list[Candidate] = []
-    # Building a schema copies all its fields: build each once per batch, not per record.
-    envelope_schema = PushRecordSchema()
-    data_schemas = {kind: schema() for kind, schema in RECORD_SCHEMAS.items()}
     for index, raw in enumerate(records):
         raw_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
         raw_kind = raw.get("kind") if isinstance(raw, dict) and isinstance(raw.get("kind"), str) else None
         try:
-            envelope = envelope_schema.load(raw if isinstance(raw, dict) else {})
+            envelope = ENVELOPE_LOADER.load(raw if isinstance(raw, dict) else {})
             kind, record_id = envelope["kind"], str(envelope["id"])
-            data = data_schemas[kind].load(envelope["data"])
+            data = RECORD_LOADERS[kind].load(envelope["data"])
         except ValidationError as error:
             results[index] = _result(raw_id and raw_id[:64], raw_kind and raw_kind[:40],
                                      "invalid", error.normalized_messages())
