@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from . import audit
 from .extensions import db
 from .models import Consent, KitSupply, Organisation, User
-from .sync_feed import next_numbers
+from .sync_feed import change_marks
 
 
 class WithdrawalError(ValueError):
@@ -48,10 +48,10 @@ def withdraw(consent: Consent, withdrawn_on: dt.date, by: User) -> bool:
     consent.recipient_code = None
     linked = db.session.scalars(select(KitSupply.id).where(
         KitSupply.consent_id == consent.id, KitSupply.recipient_code.is_not(None))).all()
-    # Bulk update (no ORM flush hook), so number the rows here for phones to pull.
-    for supply_id, number in zip(linked, next_numbers(db.session, len(linked))):
+    # Bulk update (no ORM flush hook), so mark the rows here for phones to pull.
+    for supply_id, marks in zip(linked, change_marks(db.session, len(linked))):
         db.session.execute(update(KitSupply).where(KitSupply.id == supply_id)
-                           .values(recipient_code=None, sync_seq=number))
+                           .values(recipient_code=None, **marks))
     db.session.flush()
     audit.record("consent.withdraw", "consent", consent.id, user=by,
                  supplies_erased=len(linked))

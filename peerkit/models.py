@@ -26,6 +26,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -49,9 +50,12 @@ def new_uuid() -> str:
 
 class Synced:
     """Rows phones pull. `sync_seq` is stamped from the sync counter on every change
-    (see `peerkit.sync_feed`), in commit order, so a pull cursor never skips a row."""
+    (see `peerkit.sync_feed`), in commit order, so a pull cursor never skips a row. On
+    PostgreSQL a change is first marked pending with its transaction id (`sync_xid`) and
+    numbered once committed."""
 
     sync_seq: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    sync_xid: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Organisation(db.Model):
@@ -772,3 +776,12 @@ class StockBalance(db.Model):
 
 FIELD_RECORD_MODELS = (TrainingSession, Consent, KitSupply, NaloxoneUseReport, StockMovement,
                        DiscardNotice, FieldReport)
+
+
+# Changes waiting for their sync number (PostgreSQL, `peerkit.sync_feed`): a partial index
+# holds only those few, so numbering them never scans a table.
+for _table in list(db.Model.metadata.tables.values()):
+    if "sync_xid" in _table.c:
+        Index(f"ix_{_table.name}_sync_pending", _table.c.sync_xid,
+              postgresql_where=_table.c.sync_xid.is_not(None),
+              sqlite_where=_table.c.sync_xid.is_not(None))
