@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from . import audit
 from .extensions import db
 from .models import Consent, KitSupply, Organisation, User
-from .sync_feed import next_numbers
+from .sync_feed import change_marks
 
 
 def erase_codes(codes, organisation_ids) -> dict[str, int]:
@@ -26,10 +26,10 @@ def erase_codes(codes, organisation_ids) -> dict[str, int]:
         ids = db.session.scalars(select(model.id).where(
             model.recipient_code.in_(list(codes)),
             model.organisation_id.in_(organisation_ids))).all()
-        # Bulk update (no ORM flush hook), so number the rows here for phones to pull.
-        for record_id, number in zip(ids, next_numbers(db.session, len(ids)), strict=True):
+        # Bulk update (no ORM flush hook), so mark the rows here for phones to pull.
+        for record_id, marks in zip(ids, change_marks(db.session, len(ids)), strict=True):
             db.session.execute(update(model).where(model.id == record_id)
-                               .values(recipient_code=None, sync_seq=number))
+                               .values(recipient_code=None, **marks))
         changed[key] = len(ids)
     db.session.flush()
     return changed
@@ -68,10 +68,10 @@ def withdraw(consent: Consent, withdrawn_on: dt.date, by: User) -> bool:
     consent.recipient_code = None
     linked = db.session.scalars(select(KitSupply.id).where(
         KitSupply.consent_id == consent.id, KitSupply.recipient_code.is_not(None))).all()
-    # Bulk update (no ORM flush hook), so number the rows here for phones to pull.
-    for supply_id, number in zip(linked, next_numbers(db.session, len(linked)), strict=True):
+    # Bulk update (no ORM flush hook), so mark the rows here for phones to pull.
+    for supply_id, marks in zip(linked, change_marks(db.session, len(linked)), strict=True):
         db.session.execute(update(KitSupply).where(KitSupply.id == supply_id)
-                           .values(recipient_code=None, sync_seq=number))
+                           .values(recipient_code=None, **marks))
     db.session.flush()
     audit.record("consent.withdraw", "consent", consent.id, user=by,
                  supplies_erased=len(linked))

@@ -26,6 +26,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -50,9 +51,12 @@ def new_uuid() -> str:
 
 class Synced:
     """Rows phones pull. `sync_seq` is stamped from the sync counter on every change
-    (see `peerkit.sync_feed`), in commit order, so a pull cursor never skips a row."""
+    (see `peerkit.sync_feed`), in commit order, so a pull cursor never skips a row. On
+    PostgreSQL a change is first marked pending with its transaction id (`sync_xid`) and
+    numbered once committed."""
 
     sync_seq: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    sync_xid: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Organisation(db.Model):
@@ -361,6 +365,8 @@ class KitSupply(FieldRecordMixin, db.Model):
             " OR (supply_type = 'first' AND repeat_reason IS NULL)",
             name="repeat_reason_only_on_repeat",
         ),
+        # Views filtered by postcode district read a district's rows (monitoring.metrics).
+        Index("ix_kit_supply_area_supplied_on", "area", "supplied_on"),
     )
 
     supplied_on: Mapped[dt.date] = mapped_column(Date, index=True)
@@ -723,6 +729,49 @@ class SupplyAreaDay(_DailySummary, db.Model):
     kits: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class SupplyLateDay(_DailySummary, db.Model):
+    """Kit supplies that reached the figures on a later day than they were made, per day,
+    channel, area, age band and day of arrival: "arrived after the period ended" for views
+    filtered by area or age band (only a record arriving after its own day can arrive after
+    the end of a period holding that day, so the rest are left out)."""
+
+    __tablename__ = "supply_late_day"
+    __table_args__ = (UniqueConstraint("organisation_id", "review_status", "supplied_on",
+                                       "channel", "area", "age_band", "arrived_on",
+                                       name="uq_supply_late_day_key"),)
+
+    supplied_on: Mapped[dt.date] = mapped_column(Date)
+    channel: Mapped[str] = mapped_column(String(20))
+    area: Mapped[str] = mapped_column(String(8))
+    age_band: Mapped[str] = mapped_column(String(10))
+    arrived_on: Mapped[dt.date] = mapped_column(Date)
+    supplies: Mapped[int] = mapped_column(Integer, default=0)
+    kits: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReferralDay(_DailySummary, db.Model):
+    """Referrals to treatment offered with kit supplies, per day, channel, site, product,
+    destination (0: none recorded) and whether accepted, through their stages: the referral
+    table of views not filtered by area or age band (`monitoring.outcomes`)."""
+
+    __tablename__ = "referral_day"
+    __table_args__ = (UniqueConstraint("organisation_id", "review_status", "supplied_on",
+                                       "channel", "site_id", "product_id",
+                                       "referral_destination_id", "referral_accepted",
+                                       name="uq_referral_day_key"),)
+
+    supplied_on: Mapped[dt.date] = mapped_column(Date)
+    channel: Mapped[str] = mapped_column(String(20))
+    site_id: Mapped[int] = mapped_column(Integer)
+    product_id: Mapped[int] = mapped_column(Integer)
+    referral_destination_id: Mapped[int] = mapped_column(Integer)
+    referral_accepted: Mapped[bool] = mapped_column(Boolean)
+    offered: Mapped[int] = mapped_column(Integer, default=0)
+    attended: Mapped[int] = mapped_column(Integer, default=0)
+    declined: Mapped[int] = mapped_column(Integer, default=0)
+    not_known: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class TrainingDay(_DailySummary, db.Model):
     """Training sessions added up per day, kind, site (0: no site) and day of arrival."""
 
@@ -815,3 +864,12 @@ class StockBalance(db.Model):
 
 FIELD_RECORD_MODELS = (TrainingSession, Consent, KitSupply, NaloxoneUseReport, StockMovement,
                        DiscardNotice, FieldReport)
+
+
+# Changes waiting for their sync number (PostgreSQL, `peerkit.sync_feed`): a partial index
+# holds only those few, so numbering them never scans a table.
+for _table in list(db.Model.metadata.tables.values()):
+    if "sync_xid" in _table.c:
+        Index(f"ix_{_table.name}_sync_pending", _table.c.sync_xid,
+              postgresql_where=_table.c.sync_xid.is_not(None),
+              sqlite_where=_table.c.sync_xid.is_not(None))

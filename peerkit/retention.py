@@ -23,7 +23,7 @@ from .clock import uk_today
 from .consents import erase_codes
 from .extensions import db
 from .models import Consent, KitSupply, NaloxoneUseReport, Organisation
-from .sync_feed import next_numbers
+from .sync_feed import change_marks
 
 # The longest period an admin may set, and the shortest (a code must outlive a repeat visit).
 MAX_YEARS = 50
@@ -50,9 +50,9 @@ def _erase_notes(model, date_column, organisation_ids, before: dt.date,
     ids = db.session.scalars(select(model.id).where(
         model.organisation_id.in_(organisation_ids), date_column < before,
         has_something)).all()
-    for record_id, number in zip(ids, next_numbers(db.session, len(ids)), strict=True):
+    for record_id, marks in zip(ids, change_marks(db.session, len(ids)), strict=True):
         db.session.execute(update(model).where(model.id == record_id)
-                           .values(sync_seq=number, **values))
+                           .values(**marks, **values))
     return len(ids)
 
 

@@ -3,8 +3,9 @@
 The commissioner's figures add up hundreds of thousands of supplies. Rather than scan them
 for every page, each kit supply, training session and use report adds itself to one row
 of each daily summary table (`SupplyChannelDay`, `SupplyAreaDay` and `SupplyDay` at three
-grains, `TrainingDay`, `UseReportDay`, `ActivityDay` for "peers active", and
-`SupplyBatch`), keyed by its organisation, review status, event day and the dimensions
+grains, `SupplyLateDay` for late supplies by area, `ReferralDay` for referral stages,
+`TrainingDay`, `UseReportDay`, `ActivityDay` for "peers active", and `SupplyBatch`),
+keyed by its organisation, review status, event day and the dimensions
 the dashboard filters on; movements and supplies change `StockBalance`. Rows are written
 in the transaction that writes the record, so the two never disagree:
 
@@ -53,12 +54,14 @@ from .models import (
     ActivityDay,
     KitSupply,
     NaloxoneUseReport,
+    ReferralDay,
     StockBalance,
     StockMovement,
     SupplyAreaDay,
     SupplyBatch,
     SupplyChannelDay,
     SupplyDay,
+    SupplyLateDay,
     TrainingDay,
     User,
     UseReportDay,
@@ -84,7 +87,8 @@ class Part:
     `key` maps each key column of the summary to the record's attribute and the value
     stored when it is absent (attribute None: always that value). `measures` computes a
     record's contribution in Python; `measures_sql` the same sums in SQL, for `rebuild`.
-    `count` is the measure that says how many records a row holds.
+    `count` is the measure that says how many records a row holds. `include` (and
+    `include_sql(dialect)`, the same test in SQL) keeps only some records, when given.
     """
 
     record: type
@@ -93,6 +97,8 @@ class Part:
     measures: Callable[[Callable], dict]
     measures_sql: Callable[[], dict]
     count: str
+    include: Callable[[Callable], bool] | None = None
+    include_sql: Callable[[str], object] | None = None
 
 
 def _supply_measures(get) -> dict:
@@ -155,6 +161,27 @@ def _training_measures_sql() -> dict:
     attendees = t.attendees_at_risk + t.attendees_family + t.attendees_worker + t.attendees_unknown
     return dict(sessions=func.count(), attendees=func.sum(attendees),
                 with_kit=func.sum(case((t.kits_taken < attendees, t.kits_taken), else_=attendees)))
+
+
+def _referral_measures(get) -> dict:
+    outcome = get("referral_outcome")
+    return dict(offered=1, attended=int(outcome == "attended"),
+                declined=int(outcome == "declined"), not_known=int(outcome == "not_known"))
+
+
+def _referral_measures_sql() -> dict:
+    k = KitSupply
+
+    def count_if(condition):
+        return func.sum(case((condition, 1), else_=0))
+
+    return dict(offered=func.count(), attended=count_if(k.referral_outcome == "attended"),
+                declined=count_if(k.referral_outcome == "declined"),
+                not_known=count_if(k.referral_outcome == "not_known"))
+
+
+def _arrived_after_its_day(get) -> bool:
+    return arrival_day(_arrived(get)) > get("supplied_on")
 
 
 def _one_record(_get) -> dict:
@@ -224,25 +251,41 @@ def _parts() -> list[Part]:
             (KitSupply, "supplied_on", "channel", "site_id", "product_id"),
             (TrainingSession, "session_date", None, "site_id", None),
             (NaloxoneUseReport, "used_on", None, None, "product_id"))]
+    late = Part(KitSupply, SupplyLateDay, common + (
+        ("supplied_on", "supplied_on", None), ("channel", "channel", None),
+        ("area", "area", ""), ("age_band", "age_band", ""), ARRIVED_ON),
+        lambda get: dict(supplies=1, kits=get("quantity") or 1),
+        lambda: dict(supplies=func.count(), kits=func.sum(KitSupply.quantity)), "supplies",
+        _arrived_after_its_day,
+        lambda dialect: _arrival_day_sql(KitSupply, dialect) > KitSupply.supplied_on)
+    referrals = Part(KitSupply, ReferralDay, common + (
+        ("supplied_on", "supplied_on", None), ("channel", "channel", None),
+        ("site_id", "site_id", 0), ("product_id", "product_id", 0),
+        ("referral_destination_id", "referral_destination_id", 0),
+        ("referral_accepted", "referral_accepted", None)),
+        _referral_measures, _referral_measures_sql, "offered",
+        lambda get: bool(get("referral_offered")),
+        lambda _dialect: KitSupply.referral_offered.is_(True))
     batches = Part(KitSupply, SupplyBatch, common + (
         ("site_id", "site_id", 0), ("batch_id", "batch_id", None)),
         lambda get: dict(supplies=1, kits=get("quantity") or 1),
         lambda: dict(supplies=func.count(), kits=func.sum(KitSupply.quantity)), "supplies")
-    return [supply, by_channel, by_area, training, reports, *activity, batches]
+    return [supply, by_channel, by_area, late, referrals, training, reports, *activity,
+            batches]
 
 
 PARTS = _parts()
 PARTS_BY_RECORD = defaultdict(list)
 for _part in PARTS:
     PARTS_BY_RECORD[_part.record].append(_part)
-SUMMARY_MODELS = (SupplyDay, SupplyChannelDay, SupplyAreaDay, TrainingDay, UseReportDay,
-                  ActivityDay, SupplyBatch)
+SUMMARY_MODELS = (SupplyDay, SupplyChannelDay, SupplyAreaDay, SupplyLateDay, ReferralDay,
+                  TrainingDay, UseReportDay, ActivityDay, SupplyBatch)
 # The record attributes a summary depends on: a change to any other leaves it alone.
 WATCHED = {model: {"received_at", "reviewed_at"} | {
     name for part in parts for _column, name, _absent in part.key
     if name and not name.startswith("@")} | {
     "quantity", "supply_type", "repeat_reason", "recipient_category", "referral_offered",
-    "referral_accepted", "attendees_at_risk", "attendees_family", "attendees_worker",
+    "referral_accepted", "referral_outcome", "attendees_at_risk", "attendees_family", "attendees_worker",
     "attendees_unknown", "kits_taken"} & set(model.__table__.columns.keys())
     for model, parts in PARTS_BY_RECORD.items()}
 
@@ -269,6 +312,8 @@ class _Changes:
         self.by_part: dict[Part, dict] = defaultdict(dict)
 
     def add(self, part: Part, get, sign: int) -> None:
+        if part.include is not None and not part.include(get):
+            return
         key = _key(part, get)
         entry = self.by_part[part].setdefault(key, [defaultdict(int), None, False])
         for name, value in part.measures(get).items():
@@ -343,7 +388,7 @@ def _settle(connection, part: Part, key: dict) -> None:
 
 
 def _record_conditions(part: Part, key: dict, dialect: str) -> list:
-    conditions = []
+    conditions = [] if part.include_sql is None else [part.include_sql(dialect)]
     for column, name, absent in part.key:
         if name == ARRIVED_ON[1]:
             conditions.append(_arrival_day_sql(part.record, dialect) == key[column])
@@ -522,6 +567,8 @@ def rebuild(session: Session) -> dict[str, int]:
                             func.max(func.coalesce(part.record.reviewed_at,
                                                    part.record.received_at)).label("last_arrived")
                             ).group_by(*keys)
+            if part.include_sql is not None:
+                source = source.where(part.include_sql(dialect))
         else:  # activity: every kind of record, one row per person and day
             rows = union_all(*(select(*_rebuild_select(p, dialect), func.coalesce(
                 p.record.reviewed_at, p.record.received_at).label("at")) for p in parts)).subquery()

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from peerkit import review, summaries
+from peerkit import referrals, review, summaries
 from peerkit.clock import uk_today
 from peerkit.consents import withdraw
 from peerkit.coordination import stock_ops
@@ -26,7 +26,7 @@ from peerkit.models import (
     StockBalance,
     TrainingSession,
 )
-from peerkit.monitoring import metrics
+from peerkit.monitoring import metrics, outcomes
 from peerkit.monitoring.filters import Filters, period_end
 
 from . import api_helpers as api
@@ -51,7 +51,8 @@ supply = st.fixed_dictionaries({
     "category": st.sampled_from(CATEGORIES), "reason": st.none() | st.sampled_from(REASONS),
     "area": st.sampled_from(("M14", "M20", "UNKNOWN")),
     "age_band": st.none() | st.sampled_from(("18_24", "25_34")),
-    "offered": st.booleans(), "held": st.booleans(), "coded": st.booleans(),
+    "offered": st.booleans(), "accepted": st.booleans(), "held": st.booleans(),
+    "coded": st.booleans(),
 })
 operation = st.one_of(
     st.tuples(st.just("push_supplies"), st.lists(supply, min_size=1, max_size=4)),
@@ -59,6 +60,8 @@ operation = st.one_of(
     st.tuples(st.just("review"), st.integers(0, 50), st.booleans()),
     st.tuples(st.just("edit"), st.integers(0, 50), supply),
     st.tuples(st.just("withdraw"), st.integers(0, 50)),
+    st.tuples(st.just("outcome"), st.integers(0, 50),
+              st.sampled_from(("attended", "declined", "not_known"))),
     st.tuples(st.just("receive"), st.integers(1, 30)),
     st.tuples(st.just("transfer"), st.integers(1, 10)),
     st.tuples(st.just("return"), st.integers(1, 5)),
@@ -70,7 +73,8 @@ def _supply_record(where, spec: dict, consent_id=None) -> dict:
                 quantity=spec["quantity"], recipient_category=spec["category"],
                 supply_type="repeat" if spec["reason"] else "first",
                 repeat_reason=spec["reason"], area=spec["area"], age_band=spec["age_band"],
-                referral_offered=spec["offered"], referral_accepted=False)
+                referral_offered=spec["offered"],
+                referral_accepted=spec["offered"] and spec["accepted"])
     if spec["held"]:  # another organisation's site: stored, held for review
         data["site_id"] = where.sites.pharmacy.id
     if consent_id:
@@ -122,6 +126,11 @@ def _apply(op, client, token, north) -> None:
                                       .order_by(Consent.id)).all()
         if consents:
             withdraw(consents[op[1] % len(consents)], TODAY, north.peer)
+    elif kind == "outcome":  # a coordinator records what came of an accepted referral
+        waiting = referrals.awaiting_outcome(north.coordinator)
+        if waiting:
+            referrals.record_outcome(north.coordinator, waiting[op[1] % len(waiting)].id, op[2],
+                                     TODAY)
     elif kind == "receive":  # a delivery to the service's hub
         stock_ops.receive(north.coordinator, north.product.id, north.batch.batch_number,
                           north.batch.expiry_date, op[1], f"site:{north.sites.service.id}")
@@ -160,16 +169,28 @@ def test_incremental_summaries_equal_a_rebuild(app, client, two_areas):
         commissioner = north.commissioner
         for review_status in (None, "held", "rejected"):
             f = Filters(TODAY - dt.timedelta(days=6), TODAY, review=review_status)
-            for narrowed in (f, replace(f, channel="peer"),
-                             replace(f, arrived_after=period_end(TODAY - dt.timedelta(days=1))),
-                             replace(f, arrived_after=period_end(TODAY))):
+            late = period_end(TODAY - dt.timedelta(days=1))
+            for narrowed in (f, replace(f, channel="peer"), replace(f, arrived_after=late),
+                             replace(f, arrived_after=period_end(TODAY)),
+                             replace(f, arrived_after=late, area="M14"),
+                             replace(f, end=TODAY - dt.timedelta(days=1), arrived_after=late,
+                                     area="M14"),
+                             replace(f, end=TODAY - dt.timedelta(days=2), arrived_after=late,
+                                     age_band="18_24", channel="peer")):
                 assert metrics.record_counts(commissioner, narrowed) == metrics.record_counts(
                     commissioner, narrowed, from_rows=True)
+            # Referral stages from their summary, as counted from the rows.
+            for narrowed in (f, replace(f, channel="peer"),
+                             replace(f, site_id=north.sites.peers.id),
+                             replace(f, product_id=north.product.id)):
+                assert outcomes.referral_stages(commissioner, narrowed) == \
+                    outcomes.referral_stages(commissioner, narrowed, from_rows=True)
             # Who was active, under each filter the activity summary answers.
             for narrowed in (f, replace(f, channel="peer"), replace(f, channel="pharmacy"),
                              replace(f, site_id=north.sites.peers.id),
                              replace(f, site_id=north.sites.pharmacy.id),
-                             replace(f, product_id=north.product.id)):
+                             replace(f, product_id=north.product.id),
+                             replace(f, area="M14"), replace(f, age_band="18_24")):
                 assert metrics.active_people(commissioner, narrowed) == metrics.active_people(
                     commissioner, narrowed, from_rows=True)
 

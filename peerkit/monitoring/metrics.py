@@ -20,6 +20,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, fields, replace
 
+from flask import g, has_request_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -57,6 +58,7 @@ from ..models import (
     SupplyBatch,
     SupplyChannelDay,
     SupplyDay,
+    SupplyLateDay,
     TrainingDay,
     TrainingSession,
     User,
@@ -117,6 +119,17 @@ def supply_conditions(f: Filters) -> list:
     return conditions
 
 
+def _visible_ids(user) -> list[int]:
+    """`visible_organisation_ids(user)`, looked up once per request: a dashboard asks
+    for it in some twenty statements."""
+    if not has_request_context():
+        return db.session.scalars(visible_organisation_ids(user)).all()
+    cache = g.setdefault("visible_organisation_ids", {})
+    if user.id not in cache:
+        cache[user.id] = db.session.scalars(visible_organisation_ids(user)).all()
+    return cache[user.id]
+
+
 def in_scope(statement, model, user, review: str | None = None):
     """`statement` over field records of `model` that `user` may see and that count.
 
@@ -126,8 +139,7 @@ def in_scope(statement, model, user, review: str | None = None):
     the one scoping rule; listing them rather than joining the subquery lets PostgreSQL
     use an index on the other columns (the latest arrival goes from a scan of every row
     to one index probe)."""
-    ids = db.session.scalars(visible_organisation_ids(user)).all()
-    return statement.where(model.organisation_id.in_(ids),
+    return statement.where(model.organisation_id.in_(_visible_ids(user)),
                            model.review_status == (review or COUNTED))
 
 
@@ -367,12 +379,28 @@ def _reports_from_summaries(user, f: Filters):
 def active_people(user, f: Filters, *, from_rows: bool = False) -> set:
     """Ids of who recorded anything counted in the period, under `f` as each kind of record
     takes it (see `_other_conditions`). The activity summary knows each record's channel,
-    site and product but not its area or age band: under those filters (or `from_rows`,
-    which the tests compare) the rows say."""
-    if from_rows or f.area is not None or f.age_band is not None:
+    site and product but not its area or age band: under those filters the rows of
+    supplies and use reports say (an index on area and day finds a district's supplies),
+    while training, which takes neither filter, still comes from the summary. `from_rows`
+    reads every kind from the rows (the tests compare both)."""
+    if from_rows:
         supplies = scoped_supplies(select(K.user_id).distinct(), user, f)
         return (set(db.session.scalars(supplies))
                 | set(db.session.scalars(others_active_statement(user, f))))
+    people = set()
+    kinds = ("kit_supply", "training_session", "naloxone_use_report")
+    if f.area is not None or f.age_band is not None:
+        r = NaloxoneUseReport
+        people |= set(db.session.scalars(scoped_supplies(select(K.user_id).distinct(), user, f)))
+        people |= set(db.session.scalars(
+            in_scope(select(r.user_id).distinct(), r, user, f.review)
+            .where(*_other_conditions(r, r.used_on, user, f, site=False))))
+        kinds = ("training_session",)
+    return people | _active_from_summary(user, f, kinds)
+
+
+def _active_from_summary(user, f: Filters, records: tuple[str, ...]) -> set:
+    """Who recorded any of `records` (kinds of record) in the period, from ActivityDay."""
     a = ActivityDay
     kinds = {"kit_supply": [], "training_session": [], "naloxone_use_report": []}
     if f.channel is not None:
@@ -389,7 +417,8 @@ def active_people(user, f: Filters, *, from_rows: bool = False) -> set:
         kinds["naloxone_use_report"].append(a.product_id == f.product_id)
     statement = in_scope(select(a.user_id).distinct(), a, user, f.review).where(
         a.day >= f.start, a.day <= f.end,
-        or_(*(and_(a.record == name, *conditions) for name, conditions in kinds.items())))
+        or_(*(and_(a.record == name, *conditions) for name, conditions in kinds.items()
+              if name in records)))
     if f.organisation_id is not None:
         statement = statement.where(a.organisation_id == f.organisation_id)
     return set(db.session.scalars(statement))
@@ -408,12 +437,16 @@ def _record_counts_from_summaries(user, f: Filters,
     """`record_counts` from the summaries; only records that reached the figures after the
     end of `arrived_after_day` (UK time), if given (by `arrival_day`)."""
     late_only = arrived_after_day is not None
-    # Only SupplyChannelDay knows the day of arrival: the caller asks for late records
-    # without an area or age band filter.
-    s = SupplyDay if f.area is not None or f.age_band is not None else SupplyChannelDay
+    by_area = f.area is not None or f.age_band is not None
+    # Late supplies come from SupplyChannelDay, or under an area or age band filter from
+    # SupplyLateDay (the caller then has no site or product filter).
+    if late_only:
+        s = SupplyLateDay if by_area else SupplyChannelDay
+    else:
+        s = SupplyDay if by_area else SupplyChannelDay
     t, r = TrainingDay, UseReportDay
     late = {model: [model.arrived_on > arrived_after_day] if late_only else []
-            for model in (SupplyChannelDay, t, r)}
+            for model in (SupplyChannelDay, SupplyLateDay, t, r)}
     supplies, kits = db.session.execute(
         in_scope(select(func.coalesce(func.sum(s.supplies), 0), func.coalesce(func.sum(s.kits), 0)),
                  s, user, f.review).where(*_summary_conditions(s, f), *late.get(s, []))).one()
@@ -563,8 +596,11 @@ def record_counts(user, f: Filters, *, from_rows: bool = False) -> dict:
         ended = _day_ended_at(f.arrived_after)
         if reads_summaries(f):
             return _record_counts_from_summaries(user, f)
+        # SupplyLateDay holds only records that arrived after their own day: enough when
+        # the day that ended is not before the period's end (as for "after the period").
         if (ended is not None and reads_summaries(replace(f, arrived_after=None))
-                and f.area is None and f.age_band is None):
+                and ((f.area is None and f.age_band is None)
+                     or (f.site_id is None and f.product_id is None and ended >= f.end))):
             return _record_counts_from_summaries(user, replace(f, arrived_after=None),
                                                  arrived_after_day=ended)
     kits = scoped_supplies(select(func.count(), func.coalesce(func.sum(K.quantity), 0)), user, f)
