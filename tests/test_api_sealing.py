@@ -25,7 +25,7 @@ def _published(client, token) -> dict:
 
 def _columns(row) -> dict:
     """A stored row's fields that describe the record (not where or when it landed)."""
-    skip = {"id", "sync_seq", "received_at"}
+    skip = {"id", "sync_seq", "sync_xid", "received_at"}
     return {c.key: getattr(row, c.key) for c in inspect(KitSupply).mapper.column_attrs
             if c.key not in skip}
 
