@@ -57,7 +57,9 @@ def revoke_device(device: Device, by: User, reason: str) -> None:
     later re-enrolment of the same row could never revive the old one. Records the phone
     had already sent stay.
     """
-    _revoke(device, by, reason, "device.revoke")
+    if _retire(device, by, reason):
+        audit.record("device.revoke", "device", device.id, user=by)
+    db.session.flush()
 
 
 SIGNED_OUT_REASON = "Signed out on the phone"
@@ -68,10 +70,6 @@ def sign_out_device(device: Device) -> None:
 
     Audited under its own action, so a coordinator can tell a sign-out from a lock-out.
     """
-    _revoke(device, device.user, SIGNED_OUT_REASON, "device.sign_out")
-
-
-def _revoke(device: Device, by: User, reason: str, action: str) -> None:
-    if _retire(device, by, reason):
-        audit.record(action, "device", device.id, user=by)
+    if _retire(device, device.user, SIGNED_OUT_REASON):
+        audit.record("device.sign_out", "device", device.id, user=device.user)
     db.session.flush()
