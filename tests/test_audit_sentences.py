@@ -14,7 +14,8 @@ from peerkit.vocab import STOCK_MOVEMENT_KINDS
 from .conftest import csrf_token_from
 
 # The only action names built at run time, and every value their variable part takes.
-TEMPLATED_ACTIONS = {"stock.{}": STOCK_MOVEMENT_KINDS}
+TEMPLATED_ACTIONS = {"stock.{}": STOCK_MOVEMENT_KINDS,
+                     "subject_access.{}": ("look_up", "export")}
 AUDITING_CALLS = {"record", "_audit_export"}
 
 
