@@ -8,6 +8,7 @@ with the latest `in_force_from` on or before that day.
 """
 import datetime as dt
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from . import audit
@@ -69,15 +70,15 @@ def publish(by: User, version: str, text: str, in_force_from: dt.date) -> Privac
     """Publish a new version for `by`'s service. Flushes and audits; raises NoticeError."""
     version, text = version.strip(), text.strip()
     if in_force_from < uk_today():
-        raise NoticeError("in_force_from", (
+        raise NoticeError("in_force_from", _(
             "A new version cannot start in the past: people were told the earlier one."))
     organisation_id = owner_id(by.organisation)
     taken = db.session.scalar(select(PrivacyNotice.id).where(
         PrivacyNotice.organisation_id == organisation_id, PrivacyNotice.version == version))
     if taken is not None:
-        raise NoticeError("version", (
-            f"Version {version} is already published, and published notices are never "
-            "changed: give the new wording a new version label."))
+        raise NoticeError("version", _(
+            "Version %(version)s is already published, and published notices are never "
+            "changed: give the new wording a new version label.", version=version))
     notice = PrivacyNotice(organisation_id=organisation_id, version=version, text=text,
                            in_force_from=in_force_from, created_by=by)
     db.session.add(notice)

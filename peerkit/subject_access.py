@@ -6,6 +6,8 @@ code is made here (peerkit.recipient_codes) and neither the details nor the code
 stored, logged, put in a URL or audited: the audit log says what was done and how many
 records it touched.
 """
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from . import audit
@@ -17,10 +19,12 @@ from .recipient_codes import codes_for
 from .scoping import managed_organisation_ids
 from .signing import recipient_code_salt
 
-CSV_HEADER = ["Record", "Date", "Organisation", "Site", "Kits", "Recipient category",
-              "Age band", "Supply type", "Repeat reason", "Area", "Agrees to be recorded",
-              "Agrees to be recognised", "Privacy notice", "Consent withdrawn on",
-              "Review status", "Record id"]
+# Headers in the reader's language; the cells keep the stored codes.
+CSV_HEADER = [_l("Record"), _l("Date"), _l("Organisation"), _l("Site"), _l("Kits"),
+              _l("Recipient category"), _l("Age band"), _l("Supply type"),
+              _l("Repeat reason"), _l("Area"), _l("Agrees to be recorded"),
+              _l("Agrees to be recognised"), _l("Privacy notice"), _l("Consent withdrawn on"),
+              _l("Review status"), _l("Record id")]
 
 
 def person_codes(user: User, initials: str, dob: str, sex: str) -> list[str]:
@@ -46,11 +50,11 @@ def records(user: User, codes: list[str]) -> dict[str, list]:
 def csv_rows(found: dict[str, list]) -> list[list]:
     """One row per record, for the CSV the person is given (no code in it)."""
     names = dict(db.session.execute(select(Organisation.id, Organisation.name)).all())
-    rows = [["Consent", c.given_on, names.get(c.organisation_id), None, None, None, None,
+    rows = [[_("Consent"), c.given_on, names.get(c.organisation_id), None, None, None, None,
              None, None, None, c.consent_to_record, c.consent_to_recognise,
              c.privacy_notice_version, c.withdrawn_on, c.review_status, c.id]
             for c in found["consents"]]
-    rows += [["Kit supply", s.supplied_on, names.get(s.organisation_id), s.site.name,
+    rows += [[_("Kit supply"), s.supplied_on, names.get(s.organisation_id), s.site.name,
               s.quantity, s.recipient_category, s.age_band, s.supply_type, s.repeat_reason,
               s.area, None, None, None, None, s.review_status, s.id]
              for s in found["supplies"]]

@@ -3,6 +3,8 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from ..extensions import db
@@ -38,22 +40,27 @@ class PersonPhones:
 def ago(moment: dt.datetime, now: dt.datetime) -> str:
     """'5 minutes ago', '2 hours ago', '3 days ago': how long since a naive-UTC moment."""
     seconds = max(0, int((now - moment).total_seconds()))
-    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
-        if seconds >= size:
-            count = seconds // size
-            return f"{count} {unit}{'' if count == 1 else 's'} ago"
-    return "just now"
+    # Whole phrases per unit, so each language can word (and pluralise) its own.
+    if seconds >= 86400:
+        return ngettext("%(num)s day ago", "%(num)s days ago", seconds // 86400)
+    if seconds >= 3600:
+        return ngettext("%(num)s hour ago", "%(num)s hours ago", seconds // 3600)
+    if seconds >= 60:
+        return ngettext("%(num)s minute ago", "%(num)s minutes ago", seconds // 60)
+    return _("just now")
 
 
 def waiting_text(device: Device, now: dt.datetime) -> str:
     """What the phone last said about its unsent records, and when it said it."""
     if device.records_waiting is None:
-        return "Not reported"
+        return _("Not reported")
     if device.records_waiting == 0:
-        return "Nothing waiting"
+        return _("Nothing waiting")
     reported = device.records_waiting_at or device.last_sync_at
-    when = f" (reported {ago(reported, now)})" if reported else ""
-    return f"Waiting: {device.records_waiting}{when}"
+    if reported:
+        return _("Waiting: %(count)s (reported %(ago)s)", count=device.records_waiting,
+                 ago=ago(reported, now))
+    return _("Waiting: %(count)s", count=device.records_waiting)
 
 
 def phones_of_service(coordinator: User, now: dt.datetime) -> list[PersonPhones]:

@@ -1,6 +1,7 @@
 """Privacy screens: the service's privacy notices, a person's subject-access or erasure
 request, and the area's retention periods. Thin: form, rule, commit once."""
 from flask import Response, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import privacy_notices, retention, subject_access
@@ -29,8 +30,9 @@ def privacy_notices_page():
             status = 400
         else:
             db.session.commit()
-            flash(f"Version {form.version.data.strip()} published: phones show it from "
-                  f"{form.in_force_from.data:%d/%m/%Y}, after their next sync.", "info")
+            flash(_("Version %(version)s published: phones show it from %(since)s, after "
+                    "their next sync.", version=form.version.data.strip(),
+                    since=form.in_force_from.data.strftime("%d/%m/%Y")), "info")
             return redirect(url_for("coordination.privacy_notices_page"), 303)
     elif form.is_submitted():
         status = 400
@@ -62,9 +64,10 @@ def subject_access_page():
             if form.erase.data:
                 counts = subject_access.erase(current_user, codes)
                 db.session.commit()
-                flash(f"Their code is erased: {counts['consents_withdrawn']} consent(s) "
-                      f"withdrawn, {counts['supplies']} other supply record(s) "
-                      "cleared. The kits they were given still count.", "info")
+                flash(_("Their code is erased: %(consents)s consent(s) withdrawn, "
+                        "%(supplies)s other supply record(s) cleared. The kits they were "
+                        "given still count.", consents=counts["consents_withdrawn"],
+                        supplies=counts["supplies"]), "info")
                 return redirect(url_for("coordination.subject_access_page"), 303)
             found = subject_access.records(current_user, codes)
             subject_access.audit_access(current_user, "export" if form.export.data
@@ -103,5 +106,5 @@ def set_retention():
         return render_template("coordination/retention.html", form=form, area=area), 400
     retention.set_periods(area, form.supply_years.data, form.code_years.data, current_user)
     db.session.commit()
-    flash("Retention periods saved: the next daily run applies them.", "info")
+    flash(_("Retention periods saved: the next daily run applies them."), "info")
     return redirect(url_for("coordination.retention_page"), 303)

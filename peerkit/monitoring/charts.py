@@ -3,6 +3,7 @@
 Colours come from classes in app.css (a strict CSP forbids style attributes). Charts are
 hidden from screen readers: every chart has a table next to it holding the same figures.
 """
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 WIDTH = 720
@@ -110,6 +111,9 @@ def horizontal_bars(items: list[tuple[str, int]], title: str, suppress: bool = F
                     f'<text class="chart-label" x="{label_w + w + 6:.1f}" y="{y + 20}">'
                     f'{escape(shown)}</text>')
     described = " ".join(
-        f"{label}: {'<5' if suppress and small(value) else value} {unit}.".replace(" .", ".")
-        for label, value in items) or "Nothing in this period."
+        _("%(label)s: %(value)s %(unit)s.", label=label, unit=unit,
+          value="<5" if suppress and small(value) else value) if unit else
+        _("%(label)s: %(value)s.", label=label,
+          value="<5" if suppress and small(value) else value)
+        for label, value in items) or _("Nothing in this period.")
     return _svg(height, title, body, chart_id, described)

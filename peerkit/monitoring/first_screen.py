@@ -7,6 +7,8 @@ same length just before it, under the same filters (docs/MONITORING.md, "First s
 import datetime as dt
 from dataclasses import dataclass, field, replace
 
+from flask_babel import gettext as _
+
 from . import metrics
 from .filters import Filters
 
@@ -29,9 +31,10 @@ class Card:
             return ""
         difference = self.now - self.before
         if difference == 0:
-            return f"same as the previous period ({self.before})"
-        direction = "up" if difference > 0 else "down"
-        return f"{direction} {abs(difference)} from {self.before}"
+            return _("same as the previous period (%(before)s)", before=self.before)
+        if difference > 0:
+            return _("up %(by)s from %(before)s", by=difference, before=self.before)
+        return _("down %(by)s from %(before)s", by=-difference, before=self.before)
 
 
 def previous_period(f: Filters) -> Filters:
@@ -48,24 +51,29 @@ def cards(user, f: Filters, summary: metrics.Summary, late: dict, today: dt.date
     before = metrics.summary(user, before_f, today)
     was = {b.code: b.kits for b in before.by_channel}
     now, then = summary.totals, before.totals
-    kits = Card("kits", "Kits issued", now["kits"], then["kits"], f.args(), [
-        f"{b.label}: {b.kits} (was {was.get(b.code, 0)})" for b in summary.by_channel
+    kits = Card("kits", _("Kits issued"), now["kits"], then["kits"], f.args(), [
+        _("%(channel)s: %(kits)s (was %(before)s)", channel=b.label, kits=b.kits,
+          before=was.get(b.code, 0)) for b in summary.by_channel
         if b.kits or was.get(b.code)])
-    share = f"{now['repeat_pct']}% of supplies" if now.get("repeat_pct") is not None else ""
+    share = (_("%(percent)s%% of supplies", percent=now["repeat_pct"])
+             if now.get("repeat_pct") is not None else "")
     late_after = late.get("after_end") or late.get("after_export")
     return [
         kits,
-        Card("reach", "People at risk given a first kit", now["reach"], then["reach"],
+        Card("reach", _("People at risk given a first kit"), now["reach"], then["reach"],
              f.args(reach=True)),
-        Card("repeats", "Repeat supplies", now["repeat"], then["repeat"],
+        Card("repeats", _("Repeat supplies"), now["repeat"], then["repeat"],
              f.args(supply_type="repeat"),
-             [line for line in (share, f"{now['used_repeats']} because a kit was used")
+             [line for line in (share, _("%(count)s because a kit was used",
+                                          count=now["used_repeats"]))
               if line]),
-        Card("use_reports", "Use reports", now["use_reports"], then["use_reports"]),
-        Card("held", "Kits held for review", summary.held["kits"], None,
-             f.args(review="held"), ["not in these figures until a coordinator accepts them"]),
-        Card("late", "Records that arrived late", late_after["records"] if late_after else 0,
+        Card("use_reports", _("Use reports"), now["use_reports"], then["use_reports"]),
+        Card("held", _("Kits held for review"), summary.held["kits"], None,
+             f.args(review="held"),
+             [_("not in these figures until a coordinator accepts them")]),
+        Card("late", _("Records that arrived late"), late_after["records"] if late_after else 0,
              None, f.args(arrived_after=late_after["since"]) if late_after else None,
-             [("after the period ended" if late.get("after_end") else "after the last export")
-              if late_after else "none since the period ended or was last exported"]),
+             [(_("after the period ended") if late.get("after_end")
+               else _("after the last export"))
+              if late_after else _("none since the period ended or was last exported")]),
     ], before_f

@@ -88,16 +88,18 @@ def _overview_charts(summary, use) -> dict:
     """The four charts under the first screen's cards, each readable without its table."""
     return dict(
         areas=charts.horizontal_bars([(b.label, b.kits) for b in summary.by_area],
-                                     "Kits issued by area", chart_id="chart-areas", unit="kits"),
+                                     _("Kits issued by area"), chart_id="chart-areas",
+                                     unit=_("kits")),
         reasons=charts.horizontal_bars([(b.label, b.supplies) for b in summary.repeat_reasons],
-                                       "Repeat supplies by reason", chart_id="chart-reasons",
-                                       unit="supplies"),
+                                       _("Repeat supplies by reason"), chart_id="chart-reasons",
+                                       unit=_("supplies")),
         use_weeks=charts.horizontal_bars(
-            [(f"w/c {w['monday']:%d/%m}", w["reports"]) for w in summary.weeks],
-            "Use reports by week", chart_id="chart-use-weeks", unit="reports"),
+            [(_("w/c %(monday)s", monday=f"{w['monday']:%d/%m}"), w["reports"])
+             for w in summary.weeks],
+            _("Use reports by week"), chart_id="chart-use-weeks", unit=_("reports")),
         outcomes=charts.horizontal_bars([(c.label, c.count) for c in use["use"]["outcome"]],
-                                        "Use reports by outcome", chart_id="chart-outcomes",
-                                        unit="reports"),
+                                        _("Use reports by outcome"), chart_id="chart-outcomes",
+                                        unit=_("reports")),
     )
 
 

@@ -10,8 +10,19 @@ pytestmark = [pytest.mark.browser,
 
 SCREENS = {
     "north-coordinator": ["/coordination/", "/coordination/people", "/coordination/stock",
-                          "/coordination/held"],
-    "north-commissioner": ["/monitoring/stock", "/monitoring/log", "/monitoring/report"],
+                          "/coordination/held", "/coordination/devices", "/coordination/audit",
+                          "/coordination/privacy-notices", "/coordination/subject-access",
+                          "/coordination/retention"],
+    "north-commissioner": ["/monitoring/", "/monitoring/stock", "/monitoring/log",
+                           "/monitoring/report"],
+}
+# Each screen's Welsh heading: the content, not only the header, came out in Welsh.
+HEADINGS = {
+    "/coordination/devices": "Ffonau", "/coordination/audit": "Cofnod archwilio",
+    "/coordination/privacy-notices": "Hysbysiadau preifatrwydd",
+    "/coordination/subject-access": "Cofnodion person: gweld, lawrlwytho neu ddileu",
+    "/coordination/retention": "Am ba hyd y mae cofnodion yn cadw manylion personol",
+    "/monitoring/": "Dosbarthu naloxone",
 }
 SIZES = {"phone": {"width": 412, "height": 915}, "desk": {"width": 1280, "height": 800}}
 
@@ -39,7 +50,9 @@ def test_desk_screens_in_welsh_fit_a_phone_and_pass_axe(live_server, browser, tw
                 response = page.goto(f"{live_server}{path}")
                 assert response.status == 200, path
                 if page.locator("html").get_attribute("lang") != "cy-GB" \
-                        or page.get_by_role("button", name="Allgofnodi").count() != 1:
+                        or page.get_by_role("button", name="Allgofnodi").count() != 1 \
+                        or (path in HEADINGS and page.get_by_role(
+                            "heading", level=1, name=HEADINGS[path], exact=True).count() != 1):
                     not_welsh.append(path)
                 name = (f"welsh-{username.split('-')[1]}-"
                         f"{path.strip('/').replace('/', '-') or 'home'}-{size}")
