@@ -221,12 +221,18 @@ def test_signing_out_revokes_the_phone_and_is_audited(client, two_areas):
     assert [(e.action, e.user_id) for e in events if e.action.startswith("device.sign")] \
         == [("device.sign_out", north.peer.id)]
     assert "device.revoke" not in [e.action for e in events]
-    assert client.get("/api/v1/sync/pull", headers=h.bearer(token)).status_code == 401
+    refused = client.get("/api/v1/sync/pull", headers=h.bearer(token))
+    assert refused.status_code == 401
+    # Told it was signed out, not that a coordinator locked it out.
+    assert "signed out" in refused.json["error"]["message"]
+    assert "coordinator" not in refused.json["error"]["message"]
     again = client.post("/api/v1/devices/current/sign-out", headers=h.bearer(token))
     assert again.status_code == 401
     # Anything it sends afterwards is kept and held, as from any locked-out phone.
     late = h.push(client, token, [h.kit_supply(north)]).json
     assert late["results"][0]["status"] == "held" and late["device"]["revoked"] is True
+    assert late["results"][0]["message"].endswith("Sent from a phone after it was signed out.")
+    assert "signed out" in late["device"]["message"]
     assert db.session.get(KitSupply, sent["id"]).review_status == "counted"
 
 

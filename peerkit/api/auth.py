@@ -6,6 +6,7 @@ import datetime as dt
 from flask import current_app, g, request
 
 from ..extensions import db
+from ..devices import SIGNED_OUT_REASON
 from ..models import Device, utcnow
 from ..signing import read_device_token
 from .errors import ApiError
@@ -50,7 +51,7 @@ def current_device(allow_locked_out: bool = False) -> Device:
     if allow_locked_out and locked_out_reason(device) and device.user.role in FIELD_ROLES:
         return device
     if device.revoked_at is not None:
-        raise ApiError(401, "device_revoked", REVOKED_MESSAGE, wipe=True)
+        raise ApiError(401, "device_revoked", revoked_message(device), wipe=True)
     if device.token_version != version:
         raise ApiError(401, "invalid_token", "This device token has been replaced: enrol again.")
     if _silent_too_long(device):
@@ -69,12 +70,24 @@ REVOKED_MESSAGE = ("This phone has been locked out by your coordinator. Records 
                    "phone is deleted. Ask your coordinator if this is a mistake.")
 
 
+SIGNED_OUT_MESSAGE = ("This phone was signed out of PeerKit. Records not yet sent are sent "
+                      "first and kept for review; then PeerKit's data on this phone is "
+                      "deleted. Sign in again to use it.")
+
+
+def revoked_message(device: Device) -> str:
+    """What a revoked phone is told: a sign-out on the phone is not a coordinator's lock-out."""
+    return SIGNED_OUT_MESSAGE if device.revoked_reason == SIGNED_OUT_REASON else REVOKED_MESSAGE
+
+
 def locked_out_reason(device: Device) -> str | None:
     """Why records from this device are held regardless of content, or None."""
     if device.replaced_by_id is not None:
         # The browser was set up again: its old token should be gone, so a record sent
         # with it is checked by a person, like a locked-out phone's.
         return "Sent from a phone that has been set up again since."
+    if device.revoked_at is not None and device.revoked_reason == SIGNED_OUT_REASON:
+        return "Sent from a phone after it was signed out."
     if device.revoked_at is not None:
         return "Sent from a locked-out phone."
     if not device.user.active:

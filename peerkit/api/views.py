@@ -17,7 +17,7 @@ from ..models import utcnow
 from ..sealing import published_key
 from ..signing import make_device_token
 from . import bp, errors
-from .auth import FIELD_ROLES, REVOKED_MESSAGE, device_required, locked_out_reason
+from .auth import FIELD_ROLES, device_required, locked_out_reason, revoked_message
 from .errors import ApiError
 from .openapi import openapi_document
 from .pull import pull
@@ -171,7 +171,7 @@ def sync_push():
               for status in ("stored", "held", "invalid")}
     answer = {"results": results, "server_time": now}
     if locked_out:
-        answer["device"] = {"revoked": True, "message": REVOKED_MESSAGE}
+        answer["device"] = {"revoked": True, "message": revoked_message(g.device)}
         audit.record("device.records_after_lockout", "device", g.device.id, user=g.user,
                      **counts)
     db.session.commit()
