@@ -5,7 +5,9 @@ with the periods on the area's row (`Organisation.retention_supply_years`, defau
 `retention_code_years`, default 2):
 
 - a supply older than the supply period loses its recipient code and its free text (the
-  coordinator's review note); so do consents and use reports of that age (their notes);
+  coordinator's review note); so do consents and use reports of that age (their notes),
+  and field reports of that age lose what the person typed (drug, appearance, symptoms)
+  and their notes: the report, its district, week and triage outcome stay;
 - a recipient code whose last supply (or, with no supply, its consent) is older than the
   code period is erased from every consent and supply of the area that carries it.
 
@@ -22,7 +24,7 @@ from . import audit
 from .clock import uk_today
 from .consents import erase_codes
 from .extensions import db
-from .models import Consent, KitSupply, NaloxoneUseReport, Organisation
+from .models import Consent, FieldReport, KitSupply, NaloxoneUseReport, Organisation
 from .sync_feed import change_marks
 
 # The longest period an admin may set, and the shortest (a code must outlive a repeat visit).
@@ -38,8 +40,12 @@ def years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years, day=28)
 
 
+# What a field report's person typed; the columns are NOT NULL, so emptied to "".
+FIELD_REPORT_TEXT = ("drug_described", "appearance", "unusual_symptoms")
+
+
 def _erase_notes(model, date_column, organisation_ids, before: dt.date,
-                 with_code: bool) -> int:
+                 with_code: bool = False, typed_text: tuple[str, ...] = ()) -> int:
     """Empty the free text (and, for supplies, the code) of `model` rows dated before
     `before`; number the changed rows for phones. Returns how many changed."""
     has_something = model.review_note.is_not(None)
@@ -47,6 +53,9 @@ def _erase_notes(model, date_column, organisation_ids, before: dt.date,
     if with_code:
         has_something = has_something | model.recipient_code.is_not(None)
         values["recipient_code"] = None
+    for name in typed_text:
+        has_something = has_something | (getattr(model, name) != "")
+        values[name] = ""
     ids = db.session.scalars(select(model.id).where(
         model.organisation_id.in_(organisation_ids), date_column < before,
         has_something)).all()
@@ -81,6 +90,8 @@ def apply_to_area(area: Organisation, today: dt.date) -> dict[str, int]:
                                       supply_cutoff, False),
         "use_report_notes": _erase_notes(NaloxoneUseReport, NaloxoneUseReport.used_on,
                                          organisation_ids, supply_cutoff, False),
+        "field_report_text": _erase_notes(FieldReport, FieldReport.seen_on, organisation_ids,
+                                          supply_cutoff, typed_text=FIELD_REPORT_TEXT),
     }
     codes = _stale_codes(organisation_ids, years_before(today, area.retention_code_years))
     erased = erase_codes(codes, organisation_ids) if codes else {"consents": 0, "supplies": 0}

@@ -4,10 +4,11 @@ from sqlalchemy import select
 
 from peerkit import summaries
 from peerkit.extensions import db
-from peerkit.models import AuditEvent, Consent, KitSupply
+from peerkit.models import AuditEvent, Consent, FieldReport, KitSupply
 from peerkit.retention import years_before
 
 from . import api_helpers as api
+from .test_frontline_intel import field_report
 from .test_summaries import _snapshot
 
 TODAY = api.TODAY
@@ -41,7 +42,12 @@ def test_retention_erases_past_the_period_keeps_inside_and_keeps_counts(app, cli
     inside = api.kit_supply(north, supplied_on=supply_cutoff.isoformat())
     past = api.kit_supply(north, supplied_on=supply_cutoff.fromordinal(
         supply_cutoff.toordinal() - 1).isoformat())
-    records = kept + gone + [inside, past]
+    # Field reports with what the person typed: one day inside 7 years, one a day past.
+    report_inside = field_report(seen_on=supply_cutoff.isoformat(),
+                                 unusual_symptoms="Woke, then went under again")
+    report_past = field_report(seen_on=supply_cutoff.fromordinal(
+        supply_cutoff.toordinal() - 1).isoformat(), unusual_symptoms="Woke, then went under")
+    records = kept + gone + [inside, past, report_inside, report_past]
     answers = api.push(client, token, records).get_json()["results"]
     assert {a["status"] for a in answers} <= {"stored", "held"}, answers
     for supply_id in (inside["id"], past["id"]):
@@ -63,6 +69,13 @@ def test_retention_erases_past_the_period_keeps_inside_and_keeps_counts(app, cli
         == ["v2-kept0000000"]
     assert supplies[inside["id"]].review_note == "Peer said the person was AB"
     assert supplies[past["id"]].review_note is None
+    kept_report = db.session.get(FieldReport, report_inside["id"])
+    erased_report = db.session.get(FieldReport, report_past["id"])
+    assert kept_report.unusual_symptoms == "Woke, then went under again"
+    assert kept_report.drug_described != ""
+    assert (erased_report.drug_described, erased_report.appearance,
+            erased_report.unusual_symptoms) == ("", "", "")
+    assert erased_report.seen_on < kept_report.seen_on  # the report itself stays
     # Nothing deleted, every summary the same, and the same as a rebuild from the records.
     assert len(supplies) == 4 and len(consents) == 2
     assert _snapshot() == before
@@ -73,6 +86,7 @@ def test_retention_erases_past_the_period_keeps_inside_and_keeps_counts(app, cli
         AuditEvent.action == "retention.apply",
         AuditEvent.object_id == str(north.area.id))).one()
     assert event.detail["codes_erased"] == 1 and event.detail["supplies_past_period"] == 1
+    assert event.detail["field_report_text"] == 1
     assert "v2-" not in repr(event.detail)
     # The south area's run found nothing; a second run changes nothing.
     assert runner.invoke(args=["peerkit", "apply-retention"]).exit_code == 0
