@@ -86,3 +86,56 @@ def test_catalogue_is_in_a_new_database(app):
         assert all(p.active for p in products.values())
         db.session.remove()
         db.engine.dispose()
+
+
+def test_upgrading_consents_of_one_tick_keeps_both_answers_and_their_notice(database_url):
+    """0008 -> head: a consent of the one-tick form ("recognised, and counted") becomes
+    consent to be recorded AND recognised; one recorded without consent to record does not
+    gain recognition; each service gets the carried-over notice its consents name."""
+    import os
+
+    import flask_migrate
+    from sqlalchemy import text
+
+    from .conftest import _fresh_postgres_database, make_app
+
+    if database_url.startswith("sqlite"):
+        url = database_url.replace("peerkit.db", "upgrade-consents.db")
+    else:
+        url = _fresh_postgres_database(os.environ["PEERKIT_TEST_PG_URL"],
+                                       "peerkit_upgrade_consents")
+    app = make_app(url)
+    with app.app_context():
+        flask_migrate.upgrade(revision="0008")
+        with db.engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO organisation (id, name, kind, active, created_at) VALUES "
+                "(1, 'Northbridge', 'commissioning_area', true, '2026-01-01'), "
+                "(2, 'Northbridge Recovery', 'drug_service', true, '2026-01-01')"))
+            conn.execute(text(
+                "INSERT INTO \"user\" (id, username, display_name, password_hash, role, "
+                "organisation_id, active, session_version, created_at) VALUES "
+                "(1, 'sam', 'Sam', 'x', 'peer', 2, true, 1, '2026-01-01')"))
+            conn.execute(text(
+                "INSERT INTO consent (id, organisation_id, user_id, client_created_at, "
+                "received_at, consent_to_record, consent_to_share, method, "
+                "privacy_notice_version, given_on, recipient_code) VALUES "
+                "('c-both', 2, 1, '2026-06-01', '2026-06-01', true, true, 'verbal', "
+                "'2026-01', '2026-06-01', 'v2-abcdefgh'), "
+                "('c-none', 2, 1, '2026-06-01', '2026-06-01', false, false, 'verbal', "
+                "'2026-01', '2026-06-01', NULL)"))
+        flask_migrate.upgrade()
+        with db.engine.connect() as conn:
+            consents = dict(conn.execute(text(
+                "SELECT id, consent_to_recognise FROM consent")).all())
+            notices = conn.execute(text(
+                "SELECT organisation_id, version, in_force_from FROM privacy_notice "
+                "ORDER BY organisation_id")).all()
+            code = conn.execute(text(
+                "SELECT recipient_code FROM consent WHERE id = 'c-both'")).scalar_one()
+        db.engine.dispose()
+    assert consents == {"c-both": True, "c-none": False}
+    assert code == "v2-abcdefgh"  # nothing erased by the upgrade
+    # Both organisations run themselves here (no managed_by), so each has the notice.
+    assert [(n.organisation_id, n.version) for n in notices] == [(1, "2026-01"), (2, "2026-01")]
+    assert {str(n.in_force_from)[:10] for n in notices} == {"2026-01-01"}
