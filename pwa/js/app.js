@@ -34,8 +34,12 @@ function show(name) {
 }
 
 async function route() {
+  // The turn is taken before any await: the route asked for last wins (a tap just after an
+  // unlock, or a sync re-rendering Home, must not be overtaken by an older route).
+  const turn = ++routing;
   const name = (location.hash || "#home").slice(1);
   const lockScreen = await gate(name);  // a PIN to choose or type first (lock.js)
+  if (turn !== routing) return;
   if (lockScreen) { show(lockScreen); return; }
   if (await getMeta("revokedMessage")) {
     // Locked out: only this screen, and fixing what still has to reach the server.
@@ -55,9 +59,7 @@ async function route() {
                     report: openForm,
                     stock: renderStock, attention: renderAttention, device: renderDevice };
   const render = screens[name] || renderHome;
-  const turn = ++routing;
   await render(name);
-  // A newer route (a tap just after an unlock or a sync re-rendered Home) wins.
   if (turn === routing) show(screens[name] ? name : "home");
 }
 let routing = 0;
