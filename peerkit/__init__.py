@@ -60,7 +60,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     logs.register(app)
 
     database.configure_sqlite(app)
-    database.end_transaction_with_response(app)
+    database.commit_at_request_boundary(app)
     errors.register(app)
     security.register(app)
     cli.register(app)

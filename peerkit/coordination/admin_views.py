@@ -28,7 +28,6 @@ def reinvite_coordinator(user_id):
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("coordination.index"))
-    db.session.commit()
     flash(_("A new set-up link has been emailed to %(name)s.", name=person.display_name),
           "info")
     return redirect(url_for("coordination.index"))
@@ -68,15 +67,12 @@ def organisations():
                     operations.issue_setup_link(current_user, person)
                 except MailNotSent as error:
                     # The account stands; its link can be sent again from the start page.
-                    db.session.commit()
                     flash(_("%(name)s's account is created, but: %(error)s",
                             name=person.display_name, error=error), "error")
                     return redirect(url_for("coordination.index"))
-                db.session.commit()
                 flash(_("%(name)s's account is created and their set-up link emailed to "
                         "them.", name=person.display_name), "info")
                 return redirect(url_for("coordination.index"))
-            db.session.commit()
             flash(_("Saved."), "info")
             return redirect(url_for("coordination.organisations"))
         except ValueError as error:

@@ -26,10 +26,10 @@ def alerts():
         form.report_ids.data = request.args["reports"][:8000]  # from the triage list
     if form.validate_on_submit():
         alert = operations.create_alert(current_user, form)
+        # Deliberate: the alert is durable before phones are pushed to fetch it, and
+        # pushing waits on push services, never inside a transaction.
         db.session.commit()
-        # After commit: pushing waits on push services, never inside a transaction.
         pushed = webpush.push_alert(alert)
-        db.session.commit()
         if pushed:
             flash(_("Alert sent: phones show it from their next sync; pushed to %(n)s "
                     "phone(s) now.", n=pushed), "info")
@@ -49,6 +49,5 @@ def withdraw_alert(alert_id):
         flash(_("That form has expired: try again."), "error")
         return redirect(url_for("coordination.alerts"))
     operations.withdraw_alert(current_user, alert_id)
-    db.session.commit()
     flash(_("Alert withdrawn: phones drop it at their next sync."), "info")
     return redirect(url_for("coordination.alerts"))

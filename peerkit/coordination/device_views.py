@@ -5,7 +5,6 @@ from flask_login import current_user
 
 from .. import devices
 from ..auth.access import roles_required
-from ..extensions import db
 from ..models import utcnow
 from . import bp, operations, phones
 from .forms import RevokeDeviceForm
@@ -31,7 +30,6 @@ def revoke(device_id):
         flash(_("Give a reason to lock the phone out."), "error")
         return redirect(url_for("coordination.device_list"))
     devices.revoke_device(device, current_user, form.reason.data)
-    db.session.commit()
     waiting = device.records_waiting or 0
     flash(_("%(phone)s is locked out. When it last synced it had %(n)s record(s) waiting: "
             "if it connects again it sends what it has, which is kept and held for review, "

@@ -28,7 +28,6 @@ def privacy_notices_page():
             getattr(form, error.field).errors = [str(error)]
             status = 400
         else:
-            db.session.commit()
             flash(f"Version {form.version.data.strip()} published: phones show it from "
                   f"{form.in_force_from.data:%d/%m/%Y}, after their next sync.", "info")
             return redirect(url_for("coordination.privacy_notices_page"), 303)
@@ -61,7 +60,6 @@ def subject_access_page():
         else:
             if form.erase.data:
                 counts = subject_access.erase(current_user, codes)
-                db.session.commit()
                 flash(f"Their code is erased: {counts['consents_withdrawn']} consent(s) "
                       f"withdrawn, {counts['supplies']} other supply record(s) "
                       "cleared. The kits they were given still count.", "info")
@@ -69,6 +67,8 @@ def subject_access_page():
             found = subject_access.records(current_user, codes)
             subject_access.audit_access(current_user, "export" if form.export.data
                                         else "look_up", found)
+            # Deliberate: the look-up or download is audited durably before the records
+            # are shown or their file is built.
             db.session.commit()
             if form.export.data:
                 return Response(csv_text(subject_access.CSV_HEADER,
@@ -102,6 +102,5 @@ def set_retention():
     if not form.validate_on_submit():
         return render_template("coordination/retention.html", form=form, area=area), 400
     retention.set_periods(area, form.supply_years.data, form.code_years.data, current_user)
-    db.session.commit()
     flash("Retention periods saved: the next daily run applies them.", "info")
     return redirect(url_for("coordination.retention_page"), 303)

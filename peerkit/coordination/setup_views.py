@@ -39,7 +39,6 @@ def new_person():
             flash(str(error), "error")
             return render_template("coordination/new_person.html", form=form), 400
         page = _invitation_page(person, operations.issue_setup_link(current_user, person))
-        db.session.commit()
         return page
     return render_template("coordination/new_person.html", form=form), \
         (400 if form.errors else 200)
@@ -55,7 +54,6 @@ def reinvite(user_id):
         flash(_("That form has expired: try again."), "error")
         return redirect(url_for("coordination.people"))
     page = _invitation_page(person, operations.issue_setup_link(current_user, person))
-    db.session.commit()
     return page
 
 
@@ -70,6 +68,5 @@ def unlock(user_id):
         return redirect(url_for("coordination.people"))
     ratelimit.unlock(person)
     audit.record("user.unlock", "user", person.id, user=current_user)
-    db.session.commit()
     flash(_("%(name)s can sign in again.", name=person.display_name), "info")
     return redirect(url_for("coordination.people"))

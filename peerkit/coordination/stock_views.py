@@ -57,7 +57,6 @@ def stock():
                                        form.kind.data,
                                        form.destination.data if form.kind.data == "transferred"
                                        else None)
-                db.session.commit()
                 flash(_("Stock updated."), "info")
                 return redirect(url_for("coordination.stock"))
             except stock_ops.StockError as error:
@@ -81,7 +80,6 @@ def batch_detail(batch_id):
     if form.validate_on_submit():
         services = stock_ops.recall_by_number(current_user, batch.product_id,
                                               batch.batch_number, form.reason.data)
-        db.session.commit()
         flash(_("Batch %(batch)s is recalled at %(n)s service(s) of the area. Phones flag it "
                 "at their next sync.", batch=batch.batch_number, n=services), "info")
         return redirect(url_for("coordination.batch_detail", batch_id=batch.id))

@@ -6,7 +6,6 @@ from flask_login import current_user
 
 from ..auth.access import roles_required
 from ..clock import uk_today
-from ..extensions import db
 from ..vocab import ROLES
 from . import bp, operations, queries
 from .forms import SignOffForm
@@ -38,7 +37,6 @@ def sign_off(user_id):
     if form.validate_on_submit():
         record = operations.sign_off(current_user, person, form.trained_on.data,
                                      form.assessed_on.data)
-        db.session.commit()
         flash(_("%(name)s is signed off until %(day)s.", name=person.display_name,
                 day=f"{record.refresher_due:%d/%m/%Y}"), "info")
         return redirect(done)

@@ -153,6 +153,7 @@ def export_log():
     held = metrics.record_counts(current_user, replace(f, review="held"))
     _audit_export("export.log_csv", as_of, f, rows=len(rows))
     db.session.commit()
+    # Deliberate: the download is audited durably before its file is built.
     notes = exports.log_notes(f, uk_datetime(as_of), len(rows), held)
     return _csv(f"distribution-log-{f.start}-{f.end}.csv",
                 exports.csv_text(exports.LOG_HEADER, rows, notes))
@@ -169,6 +170,7 @@ def export_summary():
     rows += _outcome_rows(f)
     _audit_export("export.summary_csv", as_of, f, records=summary.records["records"])
     db.session.commit()
+    # Deliberate: the download is audited durably before its file is built.
     return _csv(f"naloxone-summary-{f.start}-{f.end}.csv",
                 exports.csv_text(exports.SUMMARY_HEADER, rows))
 
@@ -181,7 +183,6 @@ def board_report():
     as_of = utcnow()
     summary, stock, freshness = _figures(f)
     _audit_export("export.board_report", as_of, f, records=summary.records["records"])
-    db.session.commit()
     return render_template("monitoring/report.html", s=summary, f=f, as_of=uk_datetime(as_of),
                            pages=exports.report_pages(summary, stock, freshness,
                                                       uk_datetime(as_of))
@@ -200,6 +201,5 @@ def set_coverage():
         abort(400)
     coverage.set_estimate(current_user, form.year.data, form.estimated_opiate_users.data,
                           form.source.data)
-    db.session.commit()
     flash(_("Estimate for %(year)s saved.", year=form.year.data), "success")
     return redirect(url_for("monitoring.dashboard", **_filters().args()))
