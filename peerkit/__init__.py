@@ -64,9 +64,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.register(app)
     security.register(app)
     cli.register(app)
-    from .clock import format_uk_datetime
+    from .clock import format_uk_date, format_uk_datetime
 
     app.jinja_env.filters["uk_datetime"] = format_uk_datetime
+    app.jinja_env.filters["uk_date"] = format_uk_date
     return app
 
 

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.access import roles_required
-from ..clock import uk_today
+from ..clock import format_uk_date, uk_today
 from ..extensions import db
 from . import bp, queries, stock_ops
 from .forms import AmnestyForm, MoveStockForm, RecallForm, ReceiveStockForm
@@ -22,7 +22,7 @@ def _stock_forms():
     move = MoveStockForm(prefix="move")
     move.batch_id.choices = [(b.id, _("%(product)s %(batch)s (expires %(day)s)",
                                       product=b.product.name, batch=b.batch_number,
-                                      day=f"{b.expiry_date:%d/%m/%Y}")) for b in batches]
+                                      day=format_uk_date(b.expiry_date))) for b in batches]
     move.source.choices = sources
     move.destination.choices = [("", _("Not a transfer"))] + places
     amnesty = AmnestyForm(prefix="amnesty")

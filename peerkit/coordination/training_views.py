@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.access import roles_required
-from ..clock import uk_today
+from ..clock import format_uk_date, uk_today
 from ..vocab import ROLES
 from . import bp, operations, queries
 from .forms import SignOffForm
@@ -38,7 +38,7 @@ def sign_off(user_id):
         record = operations.sign_off(current_user, person, form.trained_on.data,
                                      form.assessed_on.data)
         flash(_("%(name)s is signed off until %(day)s.", name=person.display_name,
-                day=f"{record.refresher_due:%d/%m/%Y}"), "info")
+                day=format_uk_date(record.refresher_due)), "info")
         return redirect(done)
     if request.method == "GET":
         form.trained_on.data = form.assessed_on.data = uk_today()

@@ -14,6 +14,7 @@ import io
 
 from flask_babel import lazy_gettext as _l
 
+from ..clock import format_uk_date, format_uk_datetime
 from ..vocab import CHANNELS
 from .filters import Filters
 from .metrics import Summary
@@ -37,9 +38,9 @@ def cell(value) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, dt.datetime):
-        return value.strftime("%d/%m/%Y %H:%M")
+        return format_uk_datetime(value)
     if isinstance(value, dt.date):
-        return value.strftime("%d/%m/%Y")
+        return format_uk_date(value)
     text = str(value)
     if text.startswith(FORMULA_STARTS) and not _is_number(text):
         return "'" + text
@@ -171,7 +172,7 @@ def summary_rows(s: Summary, stock: dict, freshness: list[dict],
               str(sum(1 for d in freshness if d["silent"])))]
     for week in s.weeks:
         for code, kits in week["channels"].items():
-            rows.append((_l("Kits by week"), f"{week['monday']:%d/%m/%Y} {CHANNELS[code]}",
+            rows.append((_l("Kits by week"), f"{format_uk_date(week['monday'])} {CHANNELS[code]}",
                          suppress(kits)))
     return rows
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from .. import audit
 from ..auth.access import roles_required
-from ..clock import uk_datetime, uk_today
+from ..clock import format_uk_date, uk_datetime, uk_today
 from ..extensions import db
 from ..models import Organisation, Product, Site, utcnow
 from ..scoping import visible_organisation_ids
@@ -93,7 +93,8 @@ def _overview_charts(summary, use) -> dict:
                                        "Repeat supplies by reason", chart_id="chart-reasons",
                                        unit="supplies"),
         use_weeks=charts.horizontal_bars(
-            [(f"w/c {w['monday']:%d/%m}", w["reports"]) for w in summary.weeks],
+            [(f"w/c {format_uk_date(w['monday'], year=False)}", w["reports"])
+             for w in summary.weeks],
             "Use reports by week", chart_id="chart-use-weeks", unit="reports"),
         outcomes=charts.horizontal_bars([(c.label, c.count) for c in use["use"]["outcome"]],
                                         "Use reports by outcome", chart_id="chart-outcomes",
@@ -152,8 +153,8 @@ def export_log():
     rows = list(exports.log_rows(log.every_row(current_user, f)))
     held = metrics.record_counts(current_user, replace(f, review="held"))
     _audit_export("export.log_csv", as_of, f, rows=len(rows))
-    db.session.commit()
     # Deliberate: the download is audited durably before its file is built.
+    db.session.commit()
     notes = exports.log_notes(f, uk_datetime(as_of), len(rows), held)
     return _csv(f"distribution-log-{f.start}-{f.end}.csv",
                 exports.csv_text(exports.LOG_HEADER, rows, notes))
@@ -169,8 +170,8 @@ def export_summary():
     rows = exports.summary_rows(summary, stock, freshness, uk_datetime(as_of))
     rows += _outcome_rows(f)
     _audit_export("export.summary_csv", as_of, f, records=summary.records["records"])
-    db.session.commit()
     # Deliberate: the download is audited durably before its file is built.
+    db.session.commit()
     return _csv(f"naloxone-summary-{f.start}-{f.end}.csv",
                 exports.csv_text(exports.SUMMARY_HEADER, rows))
 
