@@ -55,8 +55,9 @@ class Names:
             model = self._MODELS[kind]
             if model.id.type.python_type is int:
                 ids = {int(i) for i in ids if str(i).isdigit()}
-            self._rows[kind] = {str(row.id): row
-                                for row in db.session.scalars(select(model).where(model.id.in_(ids)))}
+            self._rows[kind] = {
+                str(row.id): row
+                for row in db.session.scalars(select(model).where(model.id.in_(ids)))}
         owners = {d.user_id for d in self._rows.get("device", {}).values()} - {
             int(i) for i in self._rows.get("user", {})}
         if owners:
@@ -267,7 +268,8 @@ def _drug_alert_create(names, e):
     grading = {"red": "a red", "amber": "an amber", "info": "an information"}.get(
         e.detail.get("grading"), "a")
     return (f"{names.actor(e)} sent {grading} drug alert about "
-            f"{names.thing(e, 'substance', 'a substance')} to {_n(e.detail.get('phones'), 'phone')}")
+            f"{names.thing(e, 'substance', 'a substance')} "
+            f"to {_n(e.detail.get('phones'), 'phone')}")
 
 
 @says("drug_alert.withdraw")
@@ -280,7 +282,8 @@ def _drug_alert_withdraw(names, e):
 
 def _stock_sentence(verb: str):
     def sentence(names, e):
-        return f"{names.actor(e)} {verb} {_n(e.detail.get('quantity'), 'kit')} of {_batch(names, e)}"
+        return (f"{names.actor(e)} {verb} {_n(e.detail.get('quantity'), 'kit')} "
+                f"of {_batch(names, e)}")
     return sentence
 
 
@@ -350,7 +353,8 @@ def _export_summary_csv(names, e):
 
 @says("export.log_csv")
 def _export_log_csv(names, e):
-    return f"{names.actor(e)} downloaded the distribution log CSV ({_n(e.detail.get('rows'), 'row')})"
+    return (f"{names.actor(e)} downloaded the distribution log CSV "
+            f"({_n(e.detail.get('rows'), 'row')})")
 
 
 @says("export.board_report")
@@ -402,13 +406,15 @@ def _retention_set_periods(names, e):
 @says("subject_access.look_up")
 def _subject_access_look_up(names, e):
     return (f"{names.actor(e)} looked up a person's records: "
-            f"{_n(e.detail.get('consents'), 'consent')}, {_n(e.detail.get('supplies'), 'supply', 'supplies')}")
+            f"{_n(e.detail.get('consents'), 'consent')}, "
+            f"{_n(e.detail.get('supplies'), 'supply', 'supplies')}")
 
 
 @says("subject_access.export")
 def _subject_access_export(names, e):
     return (f"{names.actor(e)} downloaded a person's records: "
-            f"{_n(e.detail.get('consents'), 'consent')}, {_n(e.detail.get('supplies'), 'supply', 'supplies')}")
+            f"{_n(e.detail.get('consents'), 'consent')}, "
+            f"{_n(e.detail.get('supplies'), 'supply', 'supplies')}")
 
 
 @says("subject_access.erase")

@@ -134,9 +134,9 @@ def distribution_log():
 
 
 # The log's own filters, by the query argument each sets.
-LOG_FILTER_NAMES = {"recipient_category": _l("Recipient category"), "supply_type": _l("Supply type"),
-                    "repeat_reason": _l("Repeat reason"), "referral": _l("Referral"),
-                    "review": _l("Review")}
+LOG_FILTER_NAMES = {"recipient_category": _l("Recipient category"),
+                    "supply_type": _l("Supply type"), "repeat_reason": _l("Repeat reason"),
+                    "referral": _l("Referral"), "review": _l("Review")}
 
 
 def _csv(name: str, text: str) -> Response:
