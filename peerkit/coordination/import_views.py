@@ -52,5 +52,4 @@ def import_people():
                                       error=error))
         return render_template("coordination/import.html", form=form, checked=None,
                                csv_text=None), 409
-    page = render_template("coordination/import_done.html", people=people)
-    return page
+    return render_template("coordination/import_done.html", people=people)

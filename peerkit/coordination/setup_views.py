@@ -38,8 +38,7 @@ def new_person():
             db.session.rollback()
             flash(str(error), "error")
             return render_template("coordination/new_person.html", form=form), 400
-        page = _invitation_page(person, operations.issue_setup_link(current_user, person))
-        return page
+        return _invitation_page(person, operations.issue_setup_link(current_user, person))
     return render_template("coordination/new_person.html", form=form), \
         (400 if form.errors else 200)
 
@@ -53,8 +52,7 @@ def reinvite(user_id):
     if not FlaskForm().validate_on_submit():
         flash(_("That form has expired: try again."), "error")
         return redirect(url_for("coordination.people"))
-    page = _invitation_page(person, operations.issue_setup_link(current_user, person))
-    return page
+    return _invitation_page(person, operations.issue_setup_link(current_user, person))
 
 
 @bp.post("/people/<int:user_id>/unlock")
