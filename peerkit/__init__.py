@@ -60,13 +60,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     logs.register(app)
 
     database.configure_sqlite(app)
-    database.end_transaction_with_response(app)
+    database.commit_at_request_boundary(app)
     errors.register(app)
     security.register(app)
     cli.register(app)
-    from .clock import format_uk_datetime
+    from .clock import format_uk_date, format_uk_datetime
 
     app.jinja_env.filters["uk_datetime"] = format_uk_datetime
+    app.jinja_env.filters["uk_date"] = format_uk_date
     return app
 
 

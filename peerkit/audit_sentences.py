@@ -59,8 +59,9 @@ class Names:
             model = self._MODELS[kind]
             if model.id.type.python_type is int:
                 ids = {int(i) for i in ids if str(i).isdigit()}
-            self._rows[kind] = {str(row.id): row
-                                for row in db.session.scalars(select(model).where(model.id.in_(ids)))}
+            self._rows[kind] = {
+                str(row.id): row
+                for row in db.session.scalars(select(model).where(model.id.in_(ids)))}
         owners = {d.user_id for d in self._rows.get("device", {}).values()} - {
             int(i) for i in self._rows.get("user", {})}
         if owners:

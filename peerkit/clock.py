@@ -8,7 +8,7 @@ date is a day ahead of UTC's: every rule, form and screen asks this module, not
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 
 UK = ZoneInfo("Europe/London")
 # Phones' clocks drift a little; a time this far ahead of the server's is still "now".
@@ -26,18 +26,37 @@ def uk_today() -> dt.date:
 
 
 def uk_datetime(value: dt.datetime | None) -> dt.datetime | None:
-    """A stored naive-UTC timestamp as UK local time, for showing to people."""
+    """A stored naive-UTC timestamp (or any aware one) as UK local time, for showing to
+    people."""
     if value is None:
         return None
-    return value.replace(tzinfo=dt.UTC).astimezone(UK)
+    if value.tzinfo is None:  # stored timestamps are naive UTC
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(UK)
+
+
+def _locale():
+    from flask_babel import get_locale  # here: the clock itself needs no Flask
+
+    return get_locale() or "en_GB"
 
 
 def format_uk_datetime(value: dt.datetime | None) -> str:
     """A stored naive-UTC timestamp as people in the UK read it: "30/11/2026 23:05", with
-    Babel in the request's UK locale (en_GB or cy_GB: the same digits in both)."""
-    from flask_babel import get_locale  # here: the clock itself needs no Flask
-
+    Babel in the request's UK locale (en_GB or cy_GB: the same digits in both). The Jinja
+    filter `uk_datetime`."""
     local = uk_datetime(value)
     if local is None:
         return "–"
-    return format_datetime(local, "dd/MM/yyyy HH:mm", locale=get_locale() or "en_GB")
+    return format_datetime(local, "dd/MM/yyyy HH:mm", locale=_locale())
+
+
+def format_uk_date(value: dt.date | dt.datetime | None, year: bool = True) -> str:
+    """A date as people in the UK read it: "30/11/2026" ("30/11" without the year, for a
+    chart's axis); a timestamp gives its UK calendar day; nothing gives "". The Jinja
+    filter `uk_date`. Every date shown to a person or written in a CSV goes through this."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = uk_datetime(value).date()
+    return format_date(value, "dd/MM/yyyy" if year else "dd/MM", locale=_locale())

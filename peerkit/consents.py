@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from . import audit
+from .clock import format_uk_date
 from .extensions import db
 from .models import Consent, KitSupply, Organisation, User
 from .sync_feed import change_marks
@@ -57,13 +58,13 @@ def withdraw(consent: Consent, withdrawn_on: dt.date, by: User) -> bool:
     if withdrawn_on < consent.given_on:
         raise WithdrawalError("withdrawn_on", _(
             "The consent was given on %(day)s: a withdrawal cannot be dated before it.",
-            day=f"{consent.given_on:%d/%m/%Y}"))
+            day=format_uk_date(consent.given_on)))
     if consent.withdrawn_on is not None:
         if consent.withdrawn_on == withdrawn_on:
             return False
         raise WithdrawalError("withdrawn_on", _(
             "This consent was already withdrawn on %(day)s.",
-            day=f"{consent.withdrawn_on:%d/%m/%Y}"))
+            day=format_uk_date(consent.withdrawn_on)))
     consent.withdrawn_on = withdrawn_on
     consent.recipient_code = None
     linked = db.session.scalars(select(KitSupply.id).where(

@@ -39,17 +39,28 @@ def configure_sqlite(app: Flask) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def end_transaction_with_response(app: Flask) -> None:
-    """End the request's transaction as soon as its response is built.
+def commit_at_request_boundary(app: Flask) -> None:
+    """Commit each request's work in one place: a view never commits.
 
-    Views commit what they mean to keep; whatever is left would be rolled back at
-    teardown anyway. Doing it here, before later after-request work (Flask-Limiter
-    counting a failed sign-in in its own transaction), means no request still holds
-    SQLite's write lock while that work waits for it. Registered after the extensions,
-    so it runs before their after-request hooks.
-    """
+    When the view's response is not an error (below 400), the session is committed here,
+    before the response is sent; an error response (a form error, 403, 404, the sync API's
+    own 4xx) rolls back whatever the view flushed, and so does an exception (teardown).
+    A failed commit raises, so the client gets a 500, never a success for data that was not
+    kept. Ending the transaction here, before later after-request work (Flask-Limiter
+    counting a failed sign-in in its own transaction), also means no request still holds
+    SQLite's write lock while that work waits for it. Registered after the extensions, so
+    it runs before their after-request hooks. A few views commit earlier on purpose, each
+    with a comment saying why (e.g. before a web push or a download)."""
 
     @app.after_request
     def _end_transaction(response):
-        db.session.rollback()
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
         return response
+
+    @app.teardown_request
+    def _roll_back_on_exception(error):
+        if error is not None:
+            db.session.rollback()

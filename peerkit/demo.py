@@ -8,7 +8,7 @@ import datetime as dt
 import random
 import uuid
 
-from .clock import uk_today
+from .clock import format_uk_date, uk_today
 from .extensions import db
 from .models import (
     CoverageEstimate,
@@ -291,8 +291,8 @@ def _messy_days(rng, today, stamp, hostel, hostel_site, service_site, lapsed_pee
         batch_id=batch.id, quantity=1, recipient_category="person_at_risk",
         supply_type="first", training="given", area="NB1", referral_offered=True,
         referral_accepted=False, review_status="held",
-        hold_reason=f"The supplier sign-off ran out on {today - dt.timedelta(days=7):%d/%m/%Y}: "
-                    "a refresher is due."),
+        hold_reason="The supplier sign-off ran out on "
+                    f"{format_uk_date(today - dt.timedelta(days=7))}: a refresher is due."),
         lapsed_peer, held_on, peers_org)
     return [(carrier.username, carrier.role)]
 

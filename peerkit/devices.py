@@ -1,4 +1,5 @@
-"""Enrolling, replacing and revoking phones. The sync API and the coordination screens call these."""
+"""Enrolling, replacing and revoking phones. The sync API and the coordination screens call
+these."""
 import hashlib
 
 from sqlalchemy import select

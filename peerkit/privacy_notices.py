@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from . import audit
-from .clock import uk_today
+from .clock import format_uk_date, uk_today
 from .extensions import db
 from .models import Organisation, PrivacyNotice, User
 
@@ -52,7 +52,7 @@ def hold_reason(notices: list[PrivacyNotice], version: str | None,
     plain words; None when that version was the one in force that day."""
     current = in_force(notices, given_on)
     if current is None:
-        return (f"No privacy notice of your service was in force on {given_on:%d/%m/%Y}: "
+        return (f"No privacy notice of your service was in force on {format_uk_date(given_on)}: "
                 "check what the person was told.")
     if version == current.version:
         return None
@@ -62,7 +62,7 @@ def hold_reason(notices: list[PrivacyNotice], version: str | None,
     if version not in known:
         return (f"Privacy notice {version} is not one your service published: check what "
                 "the person was told.")
-    return (f"Privacy notice {version} was not the one in force on {given_on:%d/%m/%Y} "
+    return (f"Privacy notice {version} was not the one in force on {format_uk_date(given_on)} "
             f"({current.version} was): check what the person was told.")
 
 

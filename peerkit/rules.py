@@ -4,6 +4,7 @@ import re
 
 from sqlalchemy import select
 
+from .clock import format_uk_date
 from .extensions import db
 from .models import SupplierSignOff, User
 from .vocab import AREA_UNKNOWN
@@ -75,7 +76,7 @@ def supplier_authorised(user: User, on: dt.date) -> tuple[bool, str | None]:
         return False, "No supplier sign-off yet: a coordinator signs off the training first."
     if latest.refresher_due < on:
         return False, (
-            f"The supplier sign-off ran out on {latest.refresher_due:%d/%m/%Y}: "
+            f"The supplier sign-off ran out on {format_uk_date(latest.refresher_due)}: "
             "a refresher is due."
         )
     return False, "The supplier sign-off starts after the date of this supply."

@@ -59,7 +59,8 @@ CHANNELS = {
     "mail": _l("Mail"),
 }
 
-PRODUCT_ROUTES = {"im": _l("Injection (into a muscle)"), "nasal": _l("Nasal spray"), "other": _l("Other")}
+PRODUCT_ROUTES = {"im": _l("Injection (into a muscle)"), "nasal": _l("Nasal spray"),
+                  "other": _l("Other")}
 
 SUPPLY_TYPES = {"first": _l("First supply"), "repeat": _l("Repeat supply")}
 
@@ -156,7 +157,8 @@ STOCK_MOVEMENT_KINDS = {
     "stolen": _l("Stolen"),
 }
 
-ALERT_GRADINGS = {"red": _l("Red: immediate danger"), "amber": _l("Amber: caution"), "info": _l("Information")}
+ALERT_GRADINGS = {"red": _l("Red: immediate danger"), "amber": _l("Amber: caution"),
+                  "info": _l("Information")}
 
 # Who a drug alert goes to: the issuing service's phones, or (with the commissioner's
 # agreement recorded) every service, pharmacy and partner of the area.
@@ -175,10 +177,12 @@ REFERRAL_KINDS = {
     "gp": _l("GP"),
     "other": _l("Other"),
 }
-REFERRAL_OUTCOMES = {"attended": _l("Attended"), "declined": _l("Declined"), "not_known": _l("Not known")}
+REFERRAL_OUTCOMES = {"attended": _l("Attended"), "declined": _l("Declined"),
+                     "not_known": _l("Not known")}
 
 # A field report of a suspected bad batch, as a coordinator triages it.
-FIELD_REPORT_STATUSES = {"new": _l("New"), "alerted": _l("Alert issued"), "dismissed": _l("Dismissed")}
+FIELD_REPORT_STATUSES = {"new": _l("New"), "alerted": _l("Alert issued"),
+                         "dismissed": _l("Dismissed")}
 
 # Where a phone-made record stands: counted in the figures, held for a coordinator, or
 # rejected by one (peerkit.review).

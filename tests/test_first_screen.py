@@ -38,7 +38,8 @@ def test_cards_match_the_metrics_and_the_summary_csv(commissioner, world):  # no
     kits_card = unescape(html[html.index('data-card="kits"'):html.index('data-card="reach"')])
     difference = now.totals["kits"] - before.totals["kits"]
     if difference:
-        assert f"{'up' if difference > 0 else 'down'} {abs(difference)} from {before.totals['kits']}" in kits_card
+        direction = "up" if difference > 0 else "down"
+        assert f"{direction} {abs(difference)} from {before.totals['kits']}" in kits_card
     was = {b.code: b.kits for b in before.by_channel}
     for b in now.by_channel:
         if b.kits:
@@ -50,7 +51,8 @@ def test_charts_are_images_described_by_their_numbers_with_tables_a_click_away(
     html = commissioner.get(f"/monitoring/?{PERIOD}").get_data(as_text=True)
     summary = metrics.summary(world.north.commissioner, Filters(START, END), uk_today())
     for chart, table in (("chart-areas", "by-area"), ("chart-reasons", "repeat-reasons"),
-                         ("chart-use-weeks", "used-by-week"), ("chart-outcomes", "outcomes-outcome")):
+                         ("chart-use-weeks", "used-by-week"),
+                         ("chart-outcomes", "outcomes-outcome")):
         assert f'role="img" aria-labelledby="{chart}-title {chart}-desc"' in html
         assert f'<desc id="{chart}-desc">' in html
         assert f'href="#{table}"' in html and f'id="{table}"' in html

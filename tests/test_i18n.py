@@ -11,6 +11,7 @@ import pytest
 from babel.messages.pofile import read_po
 from flask import url_for
 from flask_babel import force_locale
+
 from peerkit import i18n
 from peerkit.clock import format_uk_datetime
 from peerkit.extensions import db

@@ -41,7 +41,8 @@ def test_setting_the_same_browser_up_again_replaces_its_old_phone(client, auth, 
     assert h.push(client, first["token"], [supply]).json["results"][0]["status"] == "stored"
     second = _set_up(client, auth, "north-peer", "Pixel again").json
     db.session.expire_all()
-    old, new = db.session.get(Device, first["device_id"]), db.session.get(Device, second["device_id"])
+    old = db.session.get(Device, first["device_id"])
+    new = db.session.get(Device, second["device_id"])
     assert old.revoked_at is not None and old.replaced_by_id == new.id
     assert old.revoked_reason == "Replaced: this browser was set up again"
     assert new.revoked_at is None

@@ -9,9 +9,8 @@ Revises: 0010
 Create Date: 2026-12-01 01:40:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0011'

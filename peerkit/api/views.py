@@ -1,4 +1,5 @@
-"""Sync API routes. Thin: parse, authorise, call push/pull, commit once, answer."""
+"""Sync API routes. Thin: parse, authorise, call push/pull, answer (the request boundary
+commits; the push commits itself, before answering)."""
 import datetime as dt
 import json
 import re
@@ -123,7 +124,6 @@ def enrol():
     if not _INSTALLATION_ID.fullmatch(installation):
         installation = secrets.token_urlsafe(32)
     device = enrol_device(current_user, body["label"], installation)
-    db.session.commit()
     answer = {"device_id": device.id, "token": make_device_token(device), "user": current_user,
               "sealing_key": published_key()}
     response = jsonify(EnrolResponseSchema().dump(answer))
@@ -174,6 +174,8 @@ def sync_push():
         answer["device"] = {"revoked": True, "message": revoked_message(g.device)}
         audit.record("device.records_after_lockout", "device", g.device.id, user=g.user,
                      **counts)
+    # Deliberate: the records are durable before the log says stored and the phone is
+    # told so (it deletes what it is told is stored).
     db.session.commit()
     # Counts only: an unexpected run of invalid records (e.g. a sealing key missing from
     # FIELD_SEALING_KEYS) shows here, and no record's content does.
@@ -191,7 +193,6 @@ def sync_pull():
     answer = pull(g.user, query["cursor"], query["limit"])
     answer["sealing_key"] = published_key()
     g.device.last_seen_at = g.device.last_sync_at = utcnow()
-    db.session.commit()
     return jsonify(PullResponseSchema().dump(answer))
 
 
@@ -204,7 +205,6 @@ def sign_out():
     as from any locked-out phone.
     """
     sign_out_device(g.device)
-    db.session.commit()
     return jsonify({"signed_out": True})
 
 

@@ -38,7 +38,8 @@ class SetPasswordForm(FlaskForm):
     username = ""
     # Filled in by pwa/js/invite.js from the address's fragment, which never reaches a
     # server or its access log; posted in the body, which is not logged either.
-    token = HiddenField(validators=[DataRequired(message=_l("Open the set-up link you were given."))])
+    token = HiddenField(validators=[
+        DataRequired(message=_l("Open the set-up link you were given."))])
     password = PasswordField(_l("New password"),
                              validators=[DataRequired()],  # length: validate_password
                              render_kw={"autocomplete": "new-password",

@@ -85,7 +85,6 @@ def login():
             session.permanent = True
             login_user(user)
             audit.record("login", "user", user.id, user=user)
-            db.session.commit()
             return redirect(_safe_next(request.args.get("next")) or role_home_url(user)
                             or url_for("auth.index"))
         current_app.logger.info("failed sign-in")
@@ -101,7 +100,6 @@ def logout():
     if form.validate_on_submit():
         audit.record("logout", "user", current_user.id)
         current_user.end_sessions()  # a copied cookie dies too, not only this browser's
-        db.session.commit()
         logout_user()
         session.clear()
         flash(_("You are signed out."), "info")
@@ -129,7 +127,6 @@ def accept_invitation():
         user.set_password(form.password.data)
         user.end_sessions()
         audit.record("user.password_set", "user", user.id, user=user)
-        db.session.commit()
         flash(_("Your password is set. Sign in to continue."), "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/set_password.html", form=form, user=user), 400
@@ -145,7 +142,6 @@ def choose_language():
         return redirect(back)
     if current_user.is_authenticated:
         current_user.locale = form.language.data
-        db.session.commit()
     response = redirect(back)
     response.set_cookie(i18n.COOKIE, form.language.data, max_age=i18n.COOKIE_MAX_AGE,
                         secure=current_app.config.get("SESSION_COOKIE_SECURE", True),

@@ -42,11 +42,13 @@ def add_product(by: User | None, code: str, name: str, route: str, dose: str = "
     if not PRODUCT_CODE.match(code):
         raise CatalogueError("code", _("use 2-32 lower-case letters, digits or underscores."))
     if db.session.scalar(select(Product.id).where(Product.code == code)) is not None:
-        raise CatalogueError("code", _("the catalogue already has a product '%(code)s'.", code=code))
+        raise CatalogueError("code", _("the catalogue already has a product '%(code)s'.",
+                                       code=code))
     if not (name or "").strip():
         raise CatalogueError("name", _("give the product's name."))
     if route not in PRODUCT_ROUTES:
-        raise CatalogueError("route", _("choose one of %(routes)s.", routes=", ".join(PRODUCT_ROUTES)))
+        raise CatalogueError("route", _("choose one of %(routes)s.",
+                                        routes=", ".join(PRODUCT_ROUTES)))
     if min_age is not None and not 0 <= min_age <= 120:
         raise CatalogueError("min_age", _("give an age in years between 0 and 120, or none."))
     product = Product(code=code, name=name.strip()[:120], route=route,

@@ -1,4 +1,5 @@
-"""The admin's product catalogue screen. Thin: form, operation, commit once, redirect."""
+"""The admin's product catalogue screen. Thin: form, operation, redirect (the request
+boundary commits)."""
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -27,7 +28,6 @@ def products():
             db.session.rollback()
             getattr(form, error.field).errors.append(error.message)
         else:
-            db.session.commit()
             flash(_("%(product)s added to the catalogue.", product=product.name), "info")
             return redirect(url_for("coordination.products"))
     return render_template("coordination/products.html", form=form, routes=PRODUCT_ROUTES,
@@ -46,7 +46,6 @@ def retire_product(product_id):
         flash(_("That form has expired: try again."), "error")
         return redirect(url_for("coordination.products"))
     catalogue.retire_product(current_user, product)
-    db.session.commit()
     flash(_("%(product)s is retired: it can no longer be booked in.", product=product.name),
           "info")
     return redirect(url_for("coordination.products"))

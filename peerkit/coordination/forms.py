@@ -24,8 +24,9 @@ from ..vocab import ALERT_GRADINGS, ALERT_SCOPES, ORGANISATION_KINDS, PRODUCT_RO
 class RevokeDeviceForm(FlaskForm):
     """Lock out a lost or stolen phone."""
 
-    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=200)],
-                         description=_l("E.g. 'Lost on the bus, 3 May'. Seen by coordinators only."))
+    reason = StringField(
+        _l("Reason"), validators=[DataRequired(), Length(max=200)],
+        description=_l("E.g. 'Lost on the bus, 3 May'. Seen by coordinators only."))
     submit = SubmitField(_l("Lock this phone out"))
 
 
@@ -38,9 +39,11 @@ class DrugAlertForm(FlaskForm):
     """A local drug-information warning for every phone of the service."""
 
     substance = StringField(_l("Substance"), validators=[DataRequired(), Length(max=120)])
-    area_description = StringField(_l("Area"), validators=[DataRequired(), Length(max=200)],
-                                   description=_l("Where, in words people know: 'Town centre, NB1'."))
-    description = TextAreaField(_l("What is happening"), validators=[DataRequired(), Length(max=2000)])
+    area_description = StringField(
+        _l("Area"), validators=[DataRequired(), Length(max=200)],
+        description=_l("Where, in words people know: 'Town centre, NB1'."))
+    description = TextAreaField(_l("What is happening"),
+                                validators=[DataRequired(), Length(max=2000)])
     advice = TextAreaField(_l("Advice to pass on"), validators=[DataRequired(), Length(max=2000)])
     grading = RadioField(_l("Grading"), choices=[SelectChoice(code, label)
                                              for code, label in ALERT_GRADINGS.items()],
@@ -61,7 +64,8 @@ class DrugAlertForm(FlaskForm):
     submit = SubmitField(_l("Send alert to phones"))
 
     def validate_agreed_by(self, field):
-        if self.scope.data == "area" and field.data not in {c.value for c in field.choices if c.value != ""}:
+        agreed = {c.value for c in field.choices if c.value != ""}
+        if self.scope.data == "area" and field.data not in agreed:
             raise ValidationError(_("An alert to the whole area needs the commissioner's "
                                   "agreement: say which commissioner agreed."))
 
@@ -133,10 +137,12 @@ class ProductForm(FlaskForm):
         description=_l("Short and stable, e.g. 'nyxoid'. Phones and exports use it."))
     name = StringField(_l("Name as on the pack"), validators=[DataRequired(), Length(max=120)])
     route = SelectField(_l("Route"), validators=[DataRequired()],
-                        choices=[SelectChoice(c, l) for c, l in PRODUCT_ROUTES.items()])
+                        choices=[SelectChoice(code, label)
+                                 for code, label in PRODUCT_ROUTES.items()])
     dose = StringField(_l("Dose"), validators=[Length(max=200)],
                        description=_l("One dose and when to repeat it."))
-    pack = StringField(_l("Pack"), validators=[Length(max=200)], description=_l("What one kit holds."))
+    pack = StringField(_l("Pack"), validators=[Length(max=200)],
+                       description=_l("What one kit holds."))
     min_age = IntegerField(_l("Licensed minimum age (years)"), validators=[
         Optional(), NumberRange(0, 120)], description=_l("Leave empty if there is none."))
     description = StringField(_l("Description"), validators=[Length(max=200)])
@@ -146,7 +152,8 @@ class ProductForm(FlaskForm):
 class ImportPeopleForm(FlaskForm):
     """A CSV of people the service has already trained and signed off."""
 
-    csv_file = FileField(_l("CSV file"), validators=[FileAllowed(["csv"], _l("Choose a .csv file."))])
+    csv_file = FileField(_l("CSV file"),
+                         validators=[FileAllowed(["csv"], _l("Choose a .csv file."))])
     # After a clean dry run the page carries the checked file, so importing it needs no
     # second upload (and imports exactly what was checked).
     csv_text = HiddenField()
@@ -159,8 +166,9 @@ class NewPersonForm(FlaskForm):
 
     display_name = StringField(_l("Name (as colleagues know them)"),
                                validators=[DataRequired(), Length(max=120)])
-    username = StringField(_l("Username"), validators=[DataRequired(), Length(3, 80),
-                                                   Regexp(r"^[a-z0-9._-]+$", message=_l("Lower-case letters, digits, dots, dashes."))])
+    username = StringField(_l("Username"), validators=[
+        DataRequired(), Length(3, 80),
+        Regexp(r"^[a-z0-9._-]+$", message=_l("Lower-case letters, digits, dots, dashes."))])
     organisation_id = SelectField(_l("Organisation"), coerce=int, validators=[DataRequired()])
     role = RadioField(_l("Role"), default="peer", choices=[
         SelectChoice("peer", _l("Peer volunteer")), SelectChoice("pharmacy", _l("Pharmacy staff")),
@@ -186,8 +194,10 @@ class SiteForm(FlaskForm):
     organisation_id = SelectField(_l("Organisation"), coerce=int, validators=[DataRequired()])
     name = StringField(_l("Site name"), validators=[DataRequired(), Length(max=120)])
     site_type = SelectField(_l("Kind of site"), validators=[DataRequired()],
-                            choices=[SelectChoice(c, l) for c, l in SITE_TYPES.items()])
-    postcode_district = StringField(_l("Postcode district"), validators=[DataRequired(), Length(max=8)])
+                            choices=[SelectChoice(code, label)
+                                     for code, label in SITE_TYPES.items()])
+    postcode_district = StringField(_l("Postcode district"),
+                                    validators=[DataRequired(), Length(max=8)])
     submit = SubmitField(_l("Add site"))
 
 
@@ -199,7 +209,8 @@ class CoordinatorForm(FlaskForm):
                                                    Regexp(r"^[a-z0-9._-]+$")])
     email = StringField(_l("Their own email address"), validators=[
         DataRequired(), Length(max=254),
-        Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Enter an email address like name@example.org."))],
+        Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+               message=_l("Enter an email address like name@example.org."))],
         description=_l("Their set-up link goes here, to them only: you will not see it."),
         render_kw={"autocomplete": "off", "type": "email"})
     organisation_id = SelectField(_l("Drug service"), coerce=int, validators=[DataRequired()])
@@ -231,8 +242,10 @@ class ConsentWithdrawalForm(FlaskForm):
     """A person withdraws consent at the service: the recipient code is made in the
     browser from what they say, so initials and date of birth never reach the server."""
 
-    recipient_codes = StringField(validators=[DataRequired(message=_l("The code could not be made in this browser: check the initials, date of birth "
-        "and sex.")), Regexp(r"^[A-Za-z0-9_-]{6,64}(,[A-Za-z0-9_-]{6,64}){0,3}$")])
+    recipient_codes = StringField(validators=[
+        DataRequired(message=_l("The code could not be made in this browser: check the "
+                                "initials, date of birth and sex.")),
+        Regexp(r"^[A-Za-z0-9_-]{6,64}(,[A-Za-z0-9_-]{6,64}){0,3}$")])
     withdrawn_on = DateField(_l("Date they withdrew"), validators=[DataRequired()])
     submit = SubmitField(_l("Record the withdrawal"))
 

@@ -1,5 +1,5 @@
 """The coordinator's screen for importing already-trained people from a CSV. Thin: read
-the file, check it (dry run), import in one transaction, commit once."""
+the file, check it (dry run), import in one transaction (committed at the request boundary)."""
 from flask import Response, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -52,6 +52,4 @@ def import_people():
                                       error=error))
         return render_template("coordination/import.html", form=form, checked=None,
                                csv_text=None), 409
-    page = render_template("coordination/import_done.html", people=people)
-    db.session.commit()
-    return page
+    return render_template("coordination/import_done.html", people=people)

@@ -1,6 +1,6 @@
 """Coordinator screens for frontline intelligence: the triage list of field reports, an
 alert's delivery, referral destinations and referral outcomes. Thin: scope, form,
-operation (peerkit.alerts, peerkit.referrals), commit once, redirect."""
+operation (peerkit.alerts, peerkit.referrals), redirect (the request boundary commits)."""
 import datetime as dt
 
 from flask import abort, flash, redirect, render_template, url_for
@@ -42,7 +42,6 @@ def dismiss_field_report(report_id):
         flash(_("That form has expired: try again."), "error")
         return redirect(url_for("coordination.field_reports"))
     alerts.dismiss_report(current_user, report_id)
-    db.session.commit()
     flash(_("Report set aside."), "info")
     return redirect(url_for("coordination.field_reports"))
 
@@ -73,7 +72,6 @@ def referral_destinations():
     form = ReferralDestinationForm()
     if form.validate_on_submit():
         referrals.add_destination(current_user, form.name.data, form.kind.data)
-        db.session.commit()
         flash(_("Destination added: phones offer it from their next sync."), "info")
         return redirect(url_for("coordination.referral_destinations"))
     return render_template("coordination/referral_destinations.html", form=form,
@@ -89,7 +87,6 @@ def retire_referral_destination(destination_id):
         flash(_("That form has expired: try again."), "error")
         return redirect(url_for("coordination.referral_destinations"))
     referrals.retire_destination(current_user, destination_id)
-    db.session.commit()
     flash(_("Destination retired."), "info")
     return redirect(url_for("coordination.referral_destinations"))
 
@@ -113,6 +110,5 @@ def record_referral_outcome(supply_id):
         flash(_("Choose the outcome and a date that is not in the future."), "error")
         return redirect(url_for("coordination.referrals_awaiting"))
     referrals.record_outcome(current_user, supply_id, form.outcome.data, form.on.data)
-    db.session.commit()
     flash(_("Outcome recorded."), "info")
     return redirect(url_for("coordination.referrals_awaiting"))

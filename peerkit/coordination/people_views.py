@@ -1,5 +1,5 @@
 """Pages for people, organisations and sites over time. Thin: scope, form, operation,
-commit once, redirect (the rules are in people_ops)."""
+redirect (the rules are in people_ops; the request boundary commits)."""
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -41,7 +41,6 @@ def edit_account(user_id):
         people_ops.edit_person(current_user, person, form.display_name.data,
                                form.organisation_id.data if "organisation_id" in form
                                else None)
-        db.session.commit()
         flash(_("Saved."), "info")
         return redirect(url_for("coordination.accounts"))
     return render_template("coordination/edit_account.html", person=person, form=form,
@@ -59,7 +58,6 @@ def deactivate_account(user_id):
         flash(_("That form has expired or the reason is too long: try again."), "error")
         return redirect(url_for("coordination.edit_account", user_id=person.id))
     kits = people_ops.deactivate_person(current_user, person, form.reason.data)
-    db.session.commit()
     message = _("%(name)s is deactivated: signed out everywhere and every phone of theirs "
                 "locked out. What they recorded stays.", name=person.display_name)
     if kits:
@@ -78,7 +76,6 @@ def reactivate_account(user_id):
         flash(_("That form has expired: try again."), "error")
         return redirect(url_for("coordination.edit_account", user_id=person.id))
     people_ops.reactivate_person(current_user, person)
-    db.session.commit()
     flash(_("%(name)s can sign in again and set a phone up.", name=person.display_name), "info")
     return redirect(url_for("coordination.accounts"))
 
@@ -93,7 +90,6 @@ def edit_organisation(organisation_id):
     if form.validate_on_submit():
         try:
             people_ops.rename_organisation(current_user, organisation, form.name.data)
-            db.session.commit()
             flash(_("Saved."), "info")
             return redirect(url_for("coordination.organisations"))
         except ValueError as error:
@@ -114,7 +110,6 @@ def edit_site(site_id):
     form = RenameForm(obj=site)
     if form.validate_on_submit():
         people_ops.rename_site(current_user, site, form.name.data)
-        db.session.commit()
         flash(_("Saved."), "info")
         return redirect(url_for("coordination.organisations"))
     return render_template("coordination/edit_site.html", site=site, form=form,
@@ -130,7 +125,6 @@ def close_site(site_id):
         flash(_("That form has expired: try again."), "error")
         return redirect(url_for("coordination.edit_site", site_id=site.id))
     kits = people_ops.close_site(current_user, site)
-    db.session.commit()
     message = _("%(site)s is closed. Its records stay.", site=site.name)
     if kits:
         message += " " + _("%(n)s kit(s) are still recorded there: the service's coordinator "
@@ -148,6 +142,5 @@ def reopen_site(site_id):
         flash(_("That form has expired: try again."), "error")
         return redirect(url_for("coordination.edit_site", site_id=site.id))
     people_ops.reopen_site(current_user, site)
-    db.session.commit()
     flash(_("%(site)s is open again.", site=site.name), "info")
     return redirect(url_for("coordination.organisations"))

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from .. import privacy_notices, retention, subject_access
 from ..auth.access import roles_required
-from ..clock import uk_today
+from ..clock import format_uk_date, uk_today
 from ..extensions import db
 from ..monitoring.exports import csv_text
 from ..recipient_codes import RecipientDetailsError
@@ -29,10 +29,9 @@ def privacy_notices_page():
             getattr(form, error.field).errors = [str(error)]
             status = 400
         else:
-            db.session.commit()
             flash(_("Version %(version)s published: phones show it from %(since)s, after "
                     "their next sync.", version=form.version.data.strip(),
-                    since=form.in_force_from.data.strftime("%d/%m/%Y")), "info")
+                    since=format_uk_date(form.in_force_from.data)), "info")
             return redirect(url_for("coordination.privacy_notices_page"), 303)
     elif form.is_submitted():
         status = 400
@@ -63,8 +62,7 @@ def subject_access_page():
         else:
             if form.erase.data:
                 counts = subject_access.erase(current_user, codes)
-                db.session.commit()
-                flash(_("Their code is erased: %(consents)s consent(s) withdrawn, "
+                    flash(_("Their code is erased: %(consents)s consent(s) withdrawn, "
                         "%(supplies)s other supply record(s) cleared. The kits they were "
                         "given still count.", consents=counts["consents_withdrawn"],
                         supplies=counts["supplies"]), "info")
@@ -72,6 +70,8 @@ def subject_access_page():
             found = subject_access.records(current_user, codes)
             subject_access.audit_access(current_user, "export" if form.export.data
                                         else "look_up", found)
+            # Deliberate: the look-up or download is audited durably before the records
+            # are shown or their file is built.
             db.session.commit()
             if form.export.data:
                 return Response(csv_text(subject_access.CSV_HEADER,
@@ -105,6 +105,5 @@ def set_retention():
     if not form.validate_on_submit():
         return render_template("coordination/retention.html", form=form, area=area), 400
     retention.set_periods(area, form.supply_years.data, form.code_years.data, current_user)
-    db.session.commit()
     flash(_("Retention periods saved: the next daily run applies them."), "info")
     return redirect(url_for("coordination.retention_page"), 303)

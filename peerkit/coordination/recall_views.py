@@ -27,7 +27,6 @@ def recall_by_number():
     if form.validate_on_submit():
         flagged = stock_ops.recall_by_number(current_user, form.product_id.data,
                                              form.batch_number.data, form.reason.data)
-        db.session.commit()
         batch = form.batch_number.data.strip()
         everywhere = current_user.role == "admin"
         if flagged and everywhere:

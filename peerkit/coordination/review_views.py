@@ -1,5 +1,6 @@
 """Coordination pages for what phones sent that needs a person: held records, discarded
-records, consent withdrawals made at the service. Thin: scope, form, rule, commit once."""
+records, consent withdrawals made at the service. Thin: scope, form, rule
+(the request boundary commits)."""
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -45,7 +46,6 @@ def decide(kind, record_id):
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("coordination.held"), 303)
-    db.session.commit()
     flash(message, "info")
     return redirect(url_for("coordination.held"), 303)
 
@@ -75,7 +75,6 @@ def withdraw_consent():
             form.withdrawn_on.errors = [str(error)]
             status = 400
         else:
-            db.session.commit()
             if consents:
                 flash(_("Withdrawal recorded for %(n)s consent(s). Their recipient code is "
                         "erased; the kits they were given still count.", n=len(consents)), "info")

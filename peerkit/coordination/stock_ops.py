@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, or_, select
 
 from .. import audit
-from ..clock import uk_today
+from ..clock import format_uk_date, uk_today
 from ..extensions import db
 from ..models import (
     KitSupply,
@@ -146,7 +146,7 @@ def receive(coordinator: User, product_id: int, batch_number: str, expiry: dt.da
         db.session.flush()
     elif batch.expiry_date != expiry:
         raise StockError(_("Batch %(batch)s is recorded with expiry %(day)s: check the pack.",
-                           batch=batch.batch_number, day=f"{batch.expiry_date:%d/%m/%Y}"))
+                           batch=batch.batch_number, day=format_uk_date(batch.expiry_date)))
     _movement(coordinator, "received", batch, quantity, to_site_id=holder_id)
     return batch
 

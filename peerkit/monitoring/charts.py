@@ -6,6 +6,8 @@ hidden from screen readers: every chart has a table next to it holding the same 
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
+from ..clock import format_uk_date
+
 WIDTH = 720
 BAR_ROW = 34
 
@@ -77,7 +79,7 @@ def weekly_stacked(weeks: list[dict], series: list[str], labels: dict, title: st
         if i % label_every == 0:
             body.append(f'<text class="chart-axis" x="{x + slot * 0.35:.1f}" '
                         f'y="{height - bottom + 16}" text-anchor="middle">'
-                        f'{week["monday"]:%d/%m}</text>')
+                        f'{format_uk_date(week["monday"], year=False)}</text>')
     legend_x = left
     for n, code in enumerate(series):
         body.append(f'<rect class="chart-series-{n}" x="{legend_x}" y="{height - 14}" '

@@ -32,7 +32,6 @@ def claims_statement(organisation_id):
     statement = claims.statement(current_user, pharmacy, month)
     audit.record("export.claims_statement", "organisation", pharmacy.id,
                  month=month.strftime("%Y-%m"), kits=statement.kits)
-    db.session.commit()
     return render_template("monitoring/claims_statement.html", s=statement, today=uk_today(),
                            area=db.session.get(Organisation, current_user.organisation_id))
 
@@ -46,6 +45,7 @@ def claims_csv(organisation_id):
     statement = claims.statement(current_user, pharmacy, month)
     audit.record("export.claims_csv", "organisation", pharmacy.id,
                  month=month.strftime("%Y-%m"), rows=len(statement.lines), kits=statement.kits)
+    # Deliberate: the download is audited durably before its file is built.
     db.session.commit()
     return _csv(f"naloxone-claims-{pharmacy.id}-{month:%Y-%m}.csv",
                 exports.csv_text(claims.CSV_HEADER, claims.csv_rows(statement)))

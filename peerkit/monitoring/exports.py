@@ -14,6 +14,7 @@ import io
 
 from flask_babel import lazy_gettext as _l
 
+from ..clock import format_uk_date, format_uk_datetime
 from ..vocab import CHANNELS
 from .filters import Filters
 from .metrics import Summary
@@ -37,9 +38,9 @@ def cell(value) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, dt.datetime):
-        return value.strftime("%d/%m/%Y %H:%M")
+        return format_uk_datetime(value)
     if isinstance(value, dt.date):
-        return value.strftime("%d/%m/%Y")
+        return format_uk_date(value)
     text = str(value)
     if text.startswith(FORMULA_STARTS) and not _is_number(text):
         return "'" + text
@@ -70,11 +71,11 @@ def csv_text(header: list[str], rows, notes=()) -> str:
     return out.getvalue()
 
 
-LOG_HEADER = [_l("Date of supply"), _l("Week commencing"), _l("Channel"), _l("Organisation"), _l("Site"),
-              _l("Product"), _l("Kits"), _l("Recipient category"), _l("Age band"), _l("Supply type"),
-              _l("Repeat reason"), _l("Training"), _l("Area"), _l("Referral offered"), _l("Referral accepted"),
-              _l("Received (UK time)"), _l("Review status"), _l("Held because"),
-              _l("Review note"), _l("Record id")]
+LOG_HEADER = [_l("Date of supply"), _l("Week commencing"), _l("Channel"), _l("Organisation"),
+              _l("Site"), _l("Product"), _l("Kits"), _l("Recipient category"), _l("Age band"),
+              _l("Supply type"), _l("Repeat reason"), _l("Training"), _l("Area"),
+              _l("Referral offered"), _l("Referral accepted"), _l("Received (UK time)"),
+              _l("Review status"), _l("Held because"), _l("Review note"), _l("Record id")]
 FIGURES_AS_OF = _l("Figures as of (UK time)")
 HELD_KITS = _l("Kits held for review, not in these figures")
 HELD_SESSIONS = _l("Training sessions held for review, not in these figures")
@@ -126,7 +127,8 @@ def summary_rows(s: Summary, stock: dict, freshness: list[dict],
     t = s.totals
     rows = [(_l("Period"), _l("From"), cell(f.start)), (_l("Period"), _l("To"), cell(f.end))]
     rows += [(_l("About these figures"), FIGURES_AS_OF, cell(as_of)),
-             (_l("About these figures"), _l("Records counted (supplies, training sessions, use reports)"),
+             (_l("About these figures"),
+              _l("Records counted (supplies, training sessions, use reports)"),
               suppress(s.records["records"]))]
     rows += [(_l("Held for review"), HELD_KITS, suppress(s.held["kits"])),
              (_l("Held for review"), _l("Supplies held for review"), suppress(s.held["supplies"])),
@@ -154,13 +156,15 @@ def summary_rows(s: Summary, stock: dict, freshness: list[dict],
     rows += [(_l("Referrals"), _l("Referral offered"), suppress(t["referral_offered"])),
              (_l("Referrals"), _l("Referral accepted"), suppress(t["referral_accepted"]))]
     c = s.coverage
-    rows += [(_l("Reach and coverage"), _l("People at risk given a first kit"), suppress(t["reach"])),
+    rows += [(_l("Reach and coverage"), _l("People at risk given a first kit"),
+              suppress(t["reach"])),
              (_l("Reach and coverage"), _l("Estimated opiate users (%(year)s)", year=c["year"]),
               "" if c["estimate"] is None else str(c["estimate"])),
              (_l("Reach and coverage"), _l("Kits per 100 estimated opiate users"),
               _rate(t["kits"], c["per_100"]))]
     rows += [(_l("Stock (today)"), _l("Kits on hand"), suppress(stock["totals"]["on_hand"])),
-             (_l("Stock (today)"), _l("Expiring within 90 days"), suppress(stock["totals"]["expiring"])),
+             (_l("Stock (today)"), _l("Expiring within 90 days"),
+              suppress(stock["totals"]["expiring"])),
              (_l("Stock (today)"), _l("Expired, still held"), suppress(stock["totals"]["expired"])),
              (_l("Stock (today)"), _l("Recalled batch kits with recipients"),
               suppress(stock["totals"]["recalled_with_recipients"])),
@@ -171,17 +175,19 @@ def summary_rows(s: Summary, stock: dict, freshness: list[dict],
               str(sum(1 for d in freshness if d["silent"])))]
     for week in s.weeks:
         for code, kits in week["channels"].items():
-            rows.append((_l("Kits by week"), f"{week['monday']:%d/%m/%Y} {CHANNELS[code]}",
+            rows.append((_l("Kits by week"), f"{format_uk_date(week['monday'])} {CHANNELS[code]}",
                          suppress(kits)))
     return rows
 
 
 # The board report's pages, each holding summary sections (one printed page per entry).
 REPORT_PAGES = (
-    (_l("Kits issued"), (_l("About these figures"), _l("Kits issued"), _l("Held for review"), _l("By channel"))),
-    (_l("Where the kits went"), (_l("By site"), _l("By product"), _l("By recipient category"), _l("By area"),
-                             _l("By age band"))),
-    (_l("First and repeat supplies, and use"), (_l("First and repeat"), _l("Repeat reasons"), _l("Use"))),
+    (_l("Kits issued"), (_l("About these figures"), _l("Kits issued"), _l("Held for review"),
+                         _l("By channel"))),
+    (_l("Where the kits went"), (_l("By site"), _l("By product"), _l("By recipient category"),
+                                 _l("By area"), _l("By age band"))),
+    (_l("First and repeat supplies, and use"), (_l("First and repeat"), _l("Repeat reasons"),
+                                                _l("Use"))),
     (_l("Training, peers and referrals"), (_l("Training"), _l("Peers"), _l("Referrals"))),
     (_l("Reach and coverage"), (_l("Reach and coverage"),)),
     (_l("Stock and data freshness"), (_l("Stock (today)"), _l("Data freshness"))),

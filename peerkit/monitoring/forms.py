@@ -9,7 +9,8 @@ class CoverageForm(FlaskForm):
     """Estimated opiate users in the commissioner's area for one calendar year."""
 
     year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(2000, 2100)])
-    estimated_opiate_users = IntegerField(_l("Estimated opiate users"), validators=[DataRequired(), NumberRange(1, 10_000_000)],
+    estimated_opiate_users = IntegerField(
+        _l("Estimated opiate users"), validators=[DataRequired(), NumberRange(1, 10_000_000)],
         description=_l("The published local estimate, e.g. from the national prevalence study."))
     source = StringField(_l("Source"), validators=[Optional(), Length(max=200)])
     submit = SubmitField(_l("Save estimate"))

@@ -28,7 +28,8 @@ from ..vocab import (
 from .filters import Filters, week_start
 from .metrics import scoped_supplies
 
-REVIEW_STATUSES = {"counted": _l("Counted"), "held": _l("Held for review"), "rejected": _l("Rejected")}
+REVIEW_STATUSES = {"counted": _l("Counted"), "held": _l("Held for review"),
+                   "rejected": _l("Rejected")}
 
 PAGE_SIZE = 50
 

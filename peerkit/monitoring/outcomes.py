@@ -158,8 +158,8 @@ def summary_rows(outcomes: dict, stages: list[ReferralStages], suppress) -> list
     return rows
 
 
-REPORT_SECTIONS = (_l("Use outcomes"), _l("Use: 999 called"), _l("Use: doses given"), _l("Use: setting"),
-                   _l("Use: naloxone source"), _l("Referral stages"))
+REPORT_SECTIONS = (_l("Use outcomes"), _l("Use: 999 called"), _l("Use: doses given"),
+                   _l("Use: setting"), _l("Use: naloxone source"), _l("Referral stages"))
 
 
 def report_page(rows: list[tuple]) -> dict:

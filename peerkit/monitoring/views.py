@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from .. import audit
 from ..auth.access import roles_required
-from ..clock import uk_datetime, uk_today
+from ..clock import format_uk_date, uk_datetime, uk_today
 from ..extensions import db
 from ..models import Organisation, Product, Site, utcnow
 from ..scoping import visible_organisation_ids
@@ -94,7 +94,7 @@ def _overview_charts(summary, use) -> dict:
                                        _("Repeat supplies by reason"), chart_id="chart-reasons",
                                        unit=_("supplies")),
         use_weeks=charts.horizontal_bars(
-            [(_("w/c %(monday)s", monday=f"{w['monday']:%d/%m}"), w["reports"])
+            [(_("w/c %(monday)s", monday=format_uk_date(w['monday'], year=False)), w["reports"])
              for w in summary.weeks],
             _("Use reports by week"), chart_id="chart-use-weeks", unit=_("reports")),
         outcomes=charts.horizontal_bars([(c.label, c.count) for c in use["use"]["outcome"]],
@@ -135,9 +135,9 @@ def distribution_log():
 
 
 # The log's own filters, by the query argument each sets.
-LOG_FILTER_NAMES = {"recipient_category": _l("Recipient category"), "supply_type": _l("Supply type"),
-                    "repeat_reason": _l("Repeat reason"), "referral": _l("Referral"),
-                    "review": _l("Review")}
+LOG_FILTER_NAMES = {"recipient_category": _l("Recipient category"),
+                    "supply_type": _l("Supply type"), "repeat_reason": _l("Repeat reason"),
+                    "referral": _l("Referral"), "review": _l("Review")}
 
 
 def _csv(name: str, text: str) -> Response:
@@ -154,6 +154,7 @@ def export_log():
     rows = list(exports.log_rows(log.every_row(current_user, f)))
     held = metrics.record_counts(current_user, replace(f, review="held"))
     _audit_export("export.log_csv", as_of, f, rows=len(rows))
+    # Deliberate: the download is audited durably before its file is built.
     db.session.commit()
     notes = exports.log_notes(f, uk_datetime(as_of), len(rows), held)
     return _csv(f"distribution-log-{f.start}-{f.end}.csv",
@@ -170,6 +171,7 @@ def export_summary():
     rows = exports.summary_rows(summary, stock, freshness, uk_datetime(as_of))
     rows += _outcome_rows(f)
     _audit_export("export.summary_csv", as_of, f, records=summary.records["records"])
+    # Deliberate: the download is audited durably before its file is built.
     db.session.commit()
     return _csv(f"naloxone-summary-{f.start}-{f.end}.csv",
                 exports.csv_text(exports.SUMMARY_HEADER, rows))
@@ -183,7 +185,6 @@ def board_report():
     as_of = utcnow()
     summary, stock, freshness = _figures(f)
     _audit_export("export.board_report", as_of, f, records=summary.records["records"])
-    db.session.commit()
     return render_template("monitoring/report.html", s=summary, f=f, as_of=uk_datetime(as_of),
                            pages=exports.report_pages(summary, stock, freshness,
                                                       uk_datetime(as_of))
@@ -202,6 +203,5 @@ def set_coverage():
         abort(400)
     coverage.set_estimate(current_user, form.year.data, form.estimated_opiate_users.data,
                           form.source.data)
-    db.session.commit()
     flash(_("Estimate for %(year)s saved.", year=form.year.data), "success")
     return redirect(url_for("monitoring.dashboard", **_filters().args()))

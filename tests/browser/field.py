@@ -92,7 +92,10 @@ def outbox_and_token(page) -> list:
           const out = tx.objectStore('outbox').count();
           const token = tx.objectStore('meta').get('token');
           // Closed at once: an open connection would block the app deleting its database.
-          tx.oncomplete = () => { open.result.close(); resolve([out.result, token.result || null]); };
+          tx.oncomplete = () => {
+            open.result.close();
+            resolve([out.result, token.result || null]);
+          };
         };
     })""")
 

@@ -146,8 +146,9 @@ def test_the_field_app_for_a_pharmacy_counter_and_a_carrier_passes_axe(
             page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
             if page.evaluate("document.documentElement.scrollWidth > innerWidth"):
                 problems[name] = "scrolls sideways"
-            problems.update({name: found for found in [serious_accessibility_problems(page)]
-                             if found})
+            found = serious_accessibility_problems(page)
+            if found:
+                problems[name] = found
         if size == "desk":
             expect(page.get_by_text("home screen")).to_have_count(0)
         page.context.close()

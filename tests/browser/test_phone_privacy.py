@@ -111,7 +111,8 @@ def test_nothing_readable_on_disk_and_the_outbox_syncs_locked(
     context = launch_phone()
     page = context.new_page()
     pushed = []
-    page.on("request", lambda r: pushed.append(r.post_data) if r.url.endswith("/sync/push") else None)
+    page.on("request", lambda r: pushed.append(r.post_data)
+            if r.url.endswith("/sync/push") else None)
     field.sign_in_and_enrol(page, live_server, "north-peer")
 
     context.set_offline(True)
@@ -131,7 +132,8 @@ def test_nothing_readable_on_disk_and_the_outbox_syncs_locked(
     # Restarted with no signal: locked; the PIN shows what waits.
     context = launch_phone(offline=True)
     page = context.new_page()
-    page.on("request", lambda r: pushed.append(r.post_data) if r.url.endswith("/sync/push") else None)
+    page.on("request", lambda r: pushed.append(r.post_data)
+            if r.url.endswith("/sync/push") else None)
     page.goto(f"{live_server}/app")
     expect(page.locator("#screen-lock")).to_be_visible(timeout=20_000)
     shot(page, "locked")
@@ -287,7 +289,8 @@ def test_an_older_phones_plain_records_are_encrypted_sealed_and_sent(
               trainee_user_id: null, site_id: null } });
           tx.objectStore('outbox').put({ id: 'b9d7e0a4-3c1f-4f7e-9a57-2f0c6c1d9e01',
             kind: 'training_session', state: 'queued', queuedAt: now, answer: null });
-          tx.objectStore('meta').put({ key: 'lastChoices', value: { recipient_category: 'at_risk' } });
+          tx.objectStore('meta').put({ key: 'lastChoices',
+                                       value: { recipient_category: 'at_risk' } });
           for (const key of ['vault', 'snapshot', 'returningPeople', 'savedConfirmation']) {
             tx.objectStore('meta').delete(key);
           }
