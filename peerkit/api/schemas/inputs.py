@@ -1,9 +1,9 @@
-"""Marshmallow schemas for the sync API: one per record kind, plus envelopes and answers.
+"""What phones send the sync API: one schema per record kind, the push envelope, the pull
+query, enrolment, notification subscriptions and alert receipts.
 
-They validate what phones send (field by field, so every error names its field), shape
-what the server answers, and generate the OpenAPI document (peerkit/api/openapi.py).
-Rules that need the database (is this site yours? is this batch expired?) live in
-peerkit/api/push.py.
+They validate field by field, so every error names its field, and peerkit/api/fastload.py
+derives the push's fast path from them. Rules that need the database (is this site yours?
+is this batch expired?) live in peerkit/api/push.py.
 """
 import datetime as dt
 import uuid
@@ -19,9 +19,9 @@ from marshmallow import (
     validates_schema,
 )
 
-from .. import vocab
-from ..clock import CLOCK_SLACK, uk_today
-from ..rules import normalise_area
+from ... import vocab
+from ...clock import CLOCK_SLACK, uk_today
+from ...rules import normalise_area
 
 EARLIEST_DATE = dt.date(2015, 1, 1)
 MAX_PUSH_RECORDS = 500
@@ -345,67 +345,6 @@ class PushRequestSchema(Schema):
                                      validate=validate.Range(min=0, max=1_000_000))
 
 
-class UtcDateTime(fields.DateTime):
-    """Naive-UTC database times, sent with their Z so phones read them right."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        if value is None:
-            return None
-        return value.replace(microsecond=0).isoformat() + "Z"
-
-
-# Statuses a pushed record can get; a phone forgets a record on the first three.
-PUSH_STATUSES = ["stored", "held", "duplicate", "conflict", "invalid"]
-
-
-class PushResultSchema(Schema):
-    """The answer for one record."""
-
-    id = fields.String(allow_none=True)
-    kind = fields.String(allow_none=True)
-    status = fields.String(required=True, validate=validate.OneOf(PUSH_STATUSES), metadata={
-        "description": "stored: counted from now on. held: stored, but it breaks a rule, so "
-                       "a coordinator reviews it (see message); the phone may forget it. "
-                       "duplicate: stored before. conflict: another record has this id. "
-                       "invalid: not stored (see errors); fix it and send it again."})
-    errors = fields.Dict(keys=fields.String(), values=fields.Raw())
-    message = fields.String()
-    warnings = fields.List(fields.String(), metadata={
-        "description": "Things the person must act on now, e.g. a recalled batch."})
-
-
-class DeviceStatusSchema(Schema):
-    """Said when the phone has been locked out: records sent were kept as held."""
-
-    revoked = fields.Boolean(required=True)
-    message = fields.String(required=True)
-
-
-class PushResponseSchema(Schema):
-    """Answers in the order the records were sent."""
-
-    results = fields.List(fields.Nested(PushResultSchema), required=True)
-    server_time = UtcDateTime(required=True)
-    device = fields.Nested(DeviceStatusSchema, metadata={
-        "description": "Present when this phone is locked out: wipe once every record "
-                       "is answered."})
-
-
-class ErrorBodySchema(Schema):
-    """What went wrong, in a code for the app and words for the person."""
-
-    code = fields.String(required=True)
-    message = fields.String(required=True)
-    fields_ = fields.Dict(data_key="fields", keys=fields.String(), values=fields.Raw())
-    wipe = fields.Boolean(metadata={"description": "device_revoked only: delete local data."})
-
-
-class ErrorSchema(Schema):
-    """The one error shape of the API."""
-
-    error = fields.Nested(ErrorBodySchema, required=True)
-
-
 class EnrolRequestSchema(Schema):
     """Enrolling the phone in hand for the signed-in account."""
 
@@ -413,35 +352,6 @@ class EnrolRequestSchema(Schema):
         unknown = EXCLUDE
 
     label = fields.String(load_default="", validate=validate.Length(max=80))
-
-
-class UserOutSchema(Schema):
-    """The signed-in account, as the phone shows it."""
-
-    id = fields.Integer()
-    username = fields.String()
-    display_name = fields.String()
-    role = fields.String()
-    organisation_id = fields.Integer()
-    organisation_name = fields.String(attribute="organisation.name")
-
-
-class SealingKeySchema(Schema):
-    """The server's public key phones seal records to (the newest of FIELD_SEALING_KEYS)."""
-
-    kid = fields.String(required=True, metadata={"description": "16 hex digits."})
-    public_key = fields.String(required=True, metadata={
-        "description": "base64url of the 65-byte uncompressed P-256 point (WebCrypto 'raw')."})
-
-
-class EnrolResponseSchema(Schema):
-    """The device token: keep it in the phone's storage; send it as a Bearer token."""
-
-    device_id = fields.String(required=True)
-    token = fields.String(required=True)
-    user = fields.Nested(UserOutSchema, required=True)
-    sealing_key = fields.Nested(SealingKeySchema, required=True, metadata={
-        "description": "Seal every record to this key before queueing it."})
 
 
 class PullQuerySchema(Schema):
@@ -452,64 +362,6 @@ class PullQuerySchema(Schema):
 
     cursor = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**62))
     limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=1000))
-
-
-class ProductOutSchema(Schema):
-    """A naloxone product."""
-
-    id = fields.Integer()
-    code = fields.String()
-    name = fields.String()
-    route = fields.String()
-    description = fields.String()
-    min_age = fields.Integer(allow_none=True)
-    active = fields.Boolean()
-
-
-class SiteOutSchema(Schema):
-    """A site of the user's organisation."""
-
-    id = fields.Integer()
-    organisation_id = fields.Integer()
-    name = fields.String()
-    site_type = fields.String()
-    postcode_district = fields.String()
-    active = fields.Boolean()
-
-
-class BatchOutSchema(Schema):
-    """A product batch the user's service holds."""
-
-    id = fields.Integer()
-    product_id = fields.Integer()
-    batch_number = fields.String()
-    expiry_date = fields.Date()
-    recalled = fields.Function(lambda b: b.recalled_at is not None)
-    recall_reason = fields.String(allow_none=True)
-
-
-class AlertOutSchema(Schema):
-    """A drug alert to show until it expires."""
-
-    id = fields.Integer()
-    area_description = fields.String()
-    substance = fields.String()
-    description = fields.String()
-    advice = fields.String()
-    grading = fields.String()
-    issued_at = UtcDateTime()
-    expires_at = UtcDateTime()
-    withdrawn = fields.Function(lambda a: a.withdrawn_at is not None)
-    scope = fields.String(metadata={"description": "service or area."})
-
-
-class ReferralDestinationOutSchema(Schema):
-    """A place the service refers people to."""
-
-    id = fields.Integer()
-    name = fields.String()
-    kind = fields.String()
-    active = fields.Boolean()
 
 
 class PushSubscriptionSchema(Schema):
@@ -545,126 +397,3 @@ class AlertReceiptSchema(Schema):
     alert_id = fields.Integer(strict=True, required=True)
     event = fields.String(required=True, validate=validate.OneOf(["received", "opened"]))
 
-
-def _own_record_schema(name: str, record_schema: type[Schema], **extra) -> type[Schema]:
-    """The output form of one of the user's own records: its input fields plus identity
-    and where its review stands."""
-    own = {
-        "id": fields.String(),
-        "received_at": UtcDateTime(),
-        "client_created_at": UtcDateTime(),
-        "review_status": fields.String(metadata={"description": "counted, held or rejected."}),
-        "hold_reason": fields.String(allow_none=True),
-        **extra,
-    }
-    declared = {k: v for k, v in record_schema._declared_fields.items() if k not in own}
-    return Schema.from_dict({**declared, **own}, name=name)
-
-
-TrainingSessionOutSchema = _own_record_schema("TrainingSessionOut", TrainingSessionSchema)
-ConsentOutSchema = _own_record_schema("ConsentOut", ConsentSchema, withdrawn_on=fields.Date(
-    allow_none=True, metadata={"description": "Once withdrawn, the recipient code is erased: "
-                               "the phone must erase it too."}))
-KitSupplyOutSchema = _own_record_schema("KitSupplyOut", KitSupplySchema)
-NaloxoneUseReportOutSchema = _own_record_schema("NaloxoneUseReportOut", NaloxoneUseReportSchema)
-
-
-class StockInHandSchema(Schema):
-    """Kits of one batch in the user's hands (or, for site staff, at one of their sites)."""
-
-    site_id = fields.Integer(allow_none=True)
-    batch_id = fields.Integer()
-    product_id = fields.Integer()
-    product_name = fields.String()
-    batch_number = fields.String()
-    expiry_date = fields.String()
-    recalled = fields.Boolean()
-    quantity = fields.Integer()
-
-
-class TransferToConfirmSchema(Schema):
-    """Kits a coordinator transferred to the user (or their site), not yet confirmed."""
-
-    id = fields.String()
-    site_id = fields.Integer(allow_none=True)
-    batch_id = fields.Integer()
-    product_name = fields.String()
-    batch_number = fields.String()
-    quantity = fields.Integer()
-    moved_on = fields.Date()
-
-
-class SupplierStatusSchema(Schema):
-    """Whether the user may record supplies today, and why not."""
-
-    authorised = fields.Boolean()
-    reason = fields.String(allow_none=True)
-    refresher_due = fields.Date(allow_none=True)
-
-
-class ColleagueSchema(Schema):
-    """Someone of the user's organisation the user might train."""
-
-    id = fields.Integer()
-    display_name = fields.String()
-
-
-class PrivacyNoticeOutSchema(Schema):
-    """The privacy notice in force today for the user's service: what the phone shows at
-    consent ("What we tell them") and names in the consent it records."""
-
-    version = fields.String()
-    text = fields.String()
-    in_force_from = fields.Date()
-
-
-class SnapshotSchema(Schema):
-    """Small, always complete: what the phone needs whatever its cursor."""
-
-    user = fields.Nested(UserOutSchema)
-    colleagues = fields.List(fields.Nested(ColleagueSchema))
-    supplier = fields.Nested(SupplierStatusSchema)
-    stock_in_hand = fields.List(fields.Nested(StockInHandSchema))
-    transfers_to_confirm = fields.List(fields.Nested(TransferToConfirmSchema))
-    vocabularies = fields.Dict(keys=fields.String(), values=fields.Dict())
-    vocabulary_order = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
-    recipient_code_salt = fields.String()
-    privacy_notice = fields.Nested(PrivacyNoticeOutSchema, allow_none=True, metadata={
-        "description": "Null while the service has no notice in force."})
-    push_public_key = fields.String(allow_none=True, metadata={
-        "description": "The server's VAPID public key for Web Push; null when not set up."})
-    server_time = UtcDateTime()
-
-
-class ChangesSchema(Schema):
-    """Rows changed after the cursor, by entity."""
-
-    products = fields.List(fields.Nested(ProductOutSchema))
-    sites = fields.List(fields.Nested(SiteOutSchema))
-    batches = fields.List(fields.Nested(BatchOutSchema))
-    alerts = fields.List(fields.Nested(AlertOutSchema))
-    referral_destinations = fields.List(fields.Nested(ReferralDestinationOutSchema))
-    training_sessions = fields.List(fields.Nested(TrainingSessionOutSchema))
-    consents = fields.List(fields.Nested(ConsentOutSchema))
-    kit_supplies = fields.List(fields.Nested(KitSupplyOutSchema))
-    naloxone_use_reports = fields.List(fields.Nested(NaloxoneUseReportOutSchema))
-
-
-class TombstoneSchema(Schema):
-    """A row the phone must forget."""
-
-    entity = fields.String()
-    id = fields.String()
-
-
-class PullResponseSchema(Schema):
-    """One page of changes; call again with `cursor` while `more` is true."""
-
-    cursor = fields.Integer(required=True)
-    more = fields.Boolean(required=True)
-    changes = fields.Nested(ChangesSchema, required=True)
-    tombstones = fields.List(fields.Nested(TombstoneSchema), required=True)
-    snapshot = fields.Nested(SnapshotSchema, required=True)
-    sealing_key = fields.Nested(SealingKeySchema, required=True, metadata={
-        "description": "The key to seal to from now on (changes when the server's keys "
-                       "are rotated)."})
