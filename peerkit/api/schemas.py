@@ -424,6 +424,9 @@ class UserOutSchema(Schema):
     role = fields.String()
     organisation_id = fields.Integer()
     organisation_name = fields.String(attribute="organisation.name")
+    locale = fields.String(allow_none=True, metadata={
+        "description": "The account's language, \"en\" or \"cy\" (null: not chosen); the "
+                       "field app shows it unless the phone chose its own."})
 
 
 class SealingKeySchema(Schema):

@@ -17,6 +17,8 @@ SHELL_FILES = {
     "/static/css/field.css": "css/field.css",
     "/static/js/app.js": "js/app.js",
     "/static/js/update.js": "js/update.js",
+    "/static/js/i18n.js": "js/i18n.js",
+    "/static/i18n/cy.json": "i18n/cy.json",
     "/static/js/screens/shared.js": "js/screens/shared.js",
     "/static/js/screens/home.js": "js/screens/home.js",
     "/static/js/screens/record.js": "js/screens/record.js",

@@ -2,6 +2,7 @@
 // the lock and the worker.
 import { getMeta, openDb, setMeta } from "./db.js";
 import { saveDraft } from "./forms.js";
+import { browserLanguage, currentLanguage, LANGUAGES, onLanguageChange, t, useLanguage } from "./i18n.js";
 import { gate, startLock } from "./lock.js";
 import { onSyncEvent, requestSync } from "./sync.js";
 import { registerWorker, wireUpdateBanner } from "./update.js";
@@ -9,8 +10,8 @@ import { renderAttention } from "./screens/attention.js";
 import { renderDevice, signOut } from "./screens/device.js";
 import { renderHome, renderSaved } from "./screens/home.js";
 import { forgetUnsent, renderRevoked } from "./screens/locked-out.js";
-import { openForm, recognise, submitForm, toggleRepeat } from "./screens/record.js";
-import { $, channel, DEVICE, FORMS, show } from "./screens/shared.js";
+import { openForm, recognise, relabelChoices, submitForm, toggleRepeat } from "./screens/record.js";
+import { $, channel, DEVICE, deviceWord, FORMS, show } from "./screens/shared.js";
 import { renderStock } from "./screens/stock.js";
 
 async function route() {
@@ -47,7 +48,7 @@ let routing = 0;
 function showNetwork() {
   const online = navigator.onLine;
   const net = $("#net");
-  net.textContent = online ? "Online" : `Offline: records are kept on this ${DEVICE}`;
+  net.textContent = online ? t("Online") : t("Offline: records are kept on this {device}", { device: deviceWord() });
   net.className = `net ${online ? "online" : "offline"}`;
 }
 
@@ -61,9 +62,51 @@ async function askForPersistence() {
   await setMeta({ persisted });
 }
 
+// ---- Language -----------------------------------------------------------------------
+
+/** The phone's own choice (the switch), else the account's (sent at enrolment and with every
+ * pull), else the browser's languages (Welsh first means Welsh), else English. */
+async function preferredLanguage() {
+  const chosen = await getMeta("language");
+  if (chosen in LANGUAGES) return chosen;
+  const account = await getMeta("accountLanguage");
+  if (account in LANGUAGES) return account;
+  return browserLanguage();
+}
+
+/** Show the preferred language if it changed (a pull brought the account's, another tab switched). */
+async function followPreferredLanguage() {
+  const wanted = await preferredLanguage();
+  if (wanted !== currentLanguage()) await useLanguage(wanted);
+}
+
+/** The switches (set-up and Device screens): the choice is kept on the phone and shown at
+ * once, offline, with what was typed in open forms kept. */
+function wireLanguageSwitches() {
+  for (const form of document.querySelectorAll(".language-switch")) {
+    form.addEventListener("change", async (event) => {
+      await setMeta({ language: event.target.value });
+      await useLanguage(event.target.value);
+      channel?.postMessage("changed");
+    });
+  }
+  const tick = () => {
+    for (const radio of document.querySelectorAll(".language-switch input")) radio.checked = radio.value === currentLanguage();
+  };
+  tick();
+  onLanguageChange(() => {
+    tick();
+    relabelChoices();
+    showNetwork();
+    route();
+  });
+}
+
 async function start() {
   for (const word of document.querySelectorAll("[data-device]")) word.textContent = DEVICE;
   await openDb();
+  await useLanguage(await preferredLanguage());
+  wireLanguageSwitches();
   showNetwork();
   window.addEventListener("online", () => { showNetwork(); requestSync(); });
   window.addEventListener("offline", showNetwork);
@@ -101,13 +144,13 @@ async function start() {
   $("#revoked-retry").addEventListener("click", () => requestSync());
   $("#revoked-forget").addEventListener("click", () => { $("#revoked-confirm").hidden = false; });
   $("#revoked-forget-confirm").addEventListener("click", () => forgetUnsent(route));
-  channel?.addEventListener("message", () => route());
+  channel?.addEventListener("message", async () => { await followPreferredLanguage(); route(); });
   onSyncEvent(async (event) => {
     const status = $("#sync-status");
-    if (event.type === "progress" && event.total) status.textContent = `Sending ${event.sent} of ${event.total}…`;
-    if (event.type === "start") status.textContent = "Syncing…";
-    if (event.type === "done") status.textContent = "All sent.";
-    if (event.type === "failed") status.textContent = `Could not reach the server (${event.message}). Trying again in ${event.retryIn} s.`;
+    if (event.type === "progress" && event.total) status.textContent = t("Sending {n} of {m}…", { n: event.sent, m: event.total });
+    if (event.type === "start") status.textContent = t("Syncing…");
+    if (event.type === "done") status.textContent = t("All sent.");
+    if (event.type === "failed") status.textContent = t("Could not reach the server ({message}). Trying again in {s} s.", { message: event.message, s: event.retryIn });
     if (event.type === "expired" || event.type === "wiped") { route(); return; }
     if (event.type === "revoked") {
       await renderRevoked();
@@ -117,6 +160,7 @@ async function start() {
     }
     if (event.type === "done" || event.type === "failed") {
       channel?.postMessage("changed");
+      await followPreferredLanguage();
       if (!formInProgress()) route();
     }
   });

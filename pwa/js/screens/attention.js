@@ -1,24 +1,30 @@
 // Needs attention: records the server refused, to fix and send again or discard on purpose.
 import { discard, outboxEntries } from "../db.js";
 import { fieldLabel, fillForm, showErrors } from "../forms.js";
+import { t } from "../i18n.js";
 import { prepareForm } from "./record.js";
-import { $, channel, FORMS, KIND_LABEL, KIND_SCREEN, ukDateTime } from "./shared.js";
+import { $, channel, FORMS, kindLabel, KIND_SCREEN, ukDateTime } from "./shared.js";
 
 export async function renderAttention() {
   const entries = (await outboxEntries()).filter((e) => e.state === "attention");
   const list = $("#attention-list");
-  if (!entries.length) { list.innerHTML = "<li>Nothing needs attention.</li>"; return; }
+  if (!entries.length) {
+    const none = document.createElement("li");
+    none.textContent = t("Nothing needs attention.");
+    list.replaceChildren(none);
+    return;
+  }
   list.replaceChildren(...entries.map((entry) => {
     const li = document.createElement("li");
     li.className = "card";
     const title = document.createElement("h2");
-    title.textContent = `${KIND_LABEL[entry.kind] || entry.kind}, saved ${ukDateTime(entry.record.savedAt)}`;
+    title.textContent = t("{what}, saved {when}", { what: kindLabel(entry.kind), when: ukDateTime(entry.record.savedAt) });
     const why = document.createElement("ul");
     const answer = entry.answer || {};
     const form = KIND_SCREEN[entry.kind] && $(FORMS[KIND_SCREEN[entry.kind]]);
     const reasons = Object.entries(answer.errors || {}).map(([f, m]) => `${(form && fieldLabel(form, f)) || f.replaceAll("_", " ")}: ${[].concat(m).join(" ")}`);
     if (answer.message) reasons.unshift(answer.message);
-    for (const reason of reasons.length ? reasons : ["The server did not accept it."]) {
+    for (const reason of reasons.length ? reasons : [t("The server did not accept it.")]) {
       const item = document.createElement("li");
       item.textContent = reason;
       why.append(item);
@@ -29,7 +35,7 @@ export async function renderAttention() {
       const fix = document.createElement("button");
       fix.type = "button";
       fix.className = "button-primary";
-      fix.textContent = "Fix and send again";
+      fix.textContent = t("Fix and send again");
       fix.addEventListener("click", async () => {
         const form = $(FORMS[KIND_SCREEN[entry.kind]]);
         await prepareForm(form);
@@ -45,9 +51,9 @@ export async function renderAttention() {
     const drop = document.createElement("button");
     drop.type = "button";
     drop.className = "button-secondary";
-    drop.textContent = "Discard";
+    drop.textContent = t("Discard");
     drop.addEventListener("click", async () => {
-      if (!confirm("Discard this record? Your coordinator is told that you discarded it and why, but not what it said.")) return;
+      if (!confirm(t("Discard this record? Your coordinator is told that you discarded it and why, but not what it said."))) return;
       await discard(entry);
       channel?.postMessage("changed");
       renderAttention();

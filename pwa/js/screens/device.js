@@ -1,5 +1,6 @@
 // This phone: who is signed in, storage, and signing out.
 import { getMeta, outboxCounts, wipe } from "../db.js";
+import { t } from "../i18n.js";
 import { signOutDevice } from "../sync.js";
 import { $, channel } from "./shared.js";
 
@@ -8,16 +9,18 @@ export async function renderDevice() {
   const user = snapshot.user || (await getMeta("user")) || {};
   $("#device-user").textContent = `${user.display_name || "–"} (${user.username || "–"})`;
   $("#device-org").textContent = user.organisation_name || "–";
-  let storage = (await getMeta("persisted")) ? "Kept safe (persistent)" : "May be cleared by the phone when space is low";
+  let storage = (await getMeta("persisted")) ? t("Kept safe (persistent)") : t("May be cleared by the phone when space is low");
   if (navigator.storage?.estimate) {
     const { usage } = await navigator.storage.estimate();
-    storage += `; ${Math.round((usage || 0) / 1024)} KB used`;
+    storage = t("{storage}; {kb} KB used", { storage, kb: Math.round((usage || 0) / 1024) });
   }
   $("#device-storage").textContent = storage;
   const { queued, attention } = await outboxCounts();
   const unsent = queued + attention;
   $("#signout-warning").hidden = unsent === 0;
-  $("#signout-warning").textContent = `${unsent} record${unsent === 1 ? " has" : "s have"} not reached the server. Signing out sends ${unsent === 1 ? "it" : "them"} first if there is signal; otherwise it deletes ${unsent === 1 ? "it" : "them"}.`;
+  $("#signout-warning").textContent = unsent === 1
+    ? t("1 record has not reached the server. Signing out sends it first if there is signal; otherwise it deletes it.")
+    : t("{n} records have not reached the server. Signing out sends them first if there is signal; otherwise it deletes them.", { n: unsent });
   $("#signout-confirm-label").hidden = unsent === 0;
 }
 
@@ -28,15 +31,17 @@ export async function signOut(event) {
   const button = event.target.querySelector("button[type=submit]");
   button.disabled = true;
   $("#signout-warning").hidden = false;
-  $("#signout-warning").textContent = "Sending what is waiting, then signing out…";
+  $("#signout-warning").textContent = t("Sending what is waiting, then signing out…");
   const { left, signedOut } = await signOutDevice();
   button.disabled = false;
   const unsent = left.queued + left.attention;
   if (!signedOut && !$("#signout-confirm").checked) {
     $("#signout-confirm-label").hidden = false;
     $("#signout-warning").textContent = unsent
-      ? `${unsent} record${unsent === 1 ? " has" : "s have"} not reached the server. Find signal and tap Sign out again: it signs out once they are sent. Or tick the box to sign out now and lose ${unsent === 1 ? "it" : "them"}.`
-      : "No signal: the server could not be told. Find signal and tap Sign out again, or tick the box to sign out now (ask your coordinator to lock this phone out).";
+      ? (unsent === 1
+        ? t("1 record has not reached the server. Find signal and tap Sign out again: it signs out once it is sent. Or tick the box to sign out now and lose it.")
+        : t("{n} records have not reached the server. Find signal and tap Sign out again: it signs out once they are sent. Or tick the box to sign out now and lose them.", { n: unsent }))
+      : t("No signal: the server could not be told. Find signal and tap Sign out again, or tick the box to sign out now (ask your coordinator to lock this phone out).");
     return;
   }
   await wipe();

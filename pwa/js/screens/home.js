@@ -1,6 +1,7 @@
 // Home: what waits to send, sync, warnings, what was held, drug alerts and kits in hand.
 import { dismissWarning, getMeta, outboxEntries, sentNotices } from "../db.js";
-import { $, DAY_MS, describe, heldSupplies, KIND_LABEL, kitsInHand, PHONE, setLastSnapshot, ukDate,
+import { t } from "../i18n.js";
+import { $, DAY_MS, describe, heldSupplies, kindLabel, kitsInHand, PHONE, setLastSnapshot, ukDate,
   ukDateTime } from "./shared.js";
 
 export async function renderHome() {
@@ -13,11 +14,11 @@ export async function renderHome() {
     .map((e) => e.record.data.consent_id).filter(Boolean));
   const waiting = queued.filter((e) => !(e.kind === "consent" && consentsWithSupply.has(e.id)));
   $("#waiting-count").textContent = waiting.length;
-  $("#waiting-label").textContent = waiting.length === 1 ? "record waiting to send" : "records waiting to send";
+  $("#waiting-label").textContent = waiting.length === 1 ? t("record waiting to send") : t("records waiting to send");
   $("#waiting-details").hidden = waiting.length === 0;
   $("#waiting-list").replaceChildren(...waiting.map((e) => {
     const li = document.createElement("li");
-    li.textContent = `${describe(e.kind, e.record.data)}, saved ${ukDateTime(e.record.savedAt)}`;
+    li.textContent = t("{what}, saved {when}", { what: describe(e.kind, e.record.data), when: ukDateTime(e.record.savedAt) });
     return li;
   }));
   $("#attention-count").textContent = attention.length;
@@ -27,12 +28,12 @@ export async function renderHome() {
   const warnings = [];
   const oldest = queued[0] && Date.parse(queued[0].queuedAt);
   if (oldest && Date.now() - oldest > DAY_MS) {
-    warnings.push(["error", "Some records have waited more than a day. Find signal and tap Sync now: records kept only on a phone can be lost."]);
+    warnings.push(["error", t("Some records have waited more than a day. Find signal and tap Sync now: records kept only on a phone can be lost.")]);
   }
   if ((await getMeta("persisted")) === false) {
     warnings.push(["info", PHONE
-      ? "This phone may clear PeerKit's storage when space runs low. Add PeerKit to your home screen and sync often."
-      : "This browser may clear PeerKit's storage when space runs low. Sync often."]);
+      ? t("This phone may clear PeerKit's storage when space runs low. Add PeerKit to your home screen and sync often.")
+      : t("This browser may clear PeerKit's storage when space runs low. Sync often.")]);
   }
   const snapshot = await getMeta("snapshot", {});
   // Partner agencies' carriers hold kits and report use, but do not supply or train.
@@ -59,19 +60,23 @@ export async function renderHome() {
       const article = document.createElement("article");
       article.className = `alert alert-${a.grading}`;
       const title = document.createElement("h3");
-      title.textContent = `${a.grading.toUpperCase()}: ${a.substance}`;
+      const grading = { red: t("RED"), amber: t("AMBER"), info: t("INFORMATION") }[a.grading] || a.grading.toUpperCase();
+      title.textContent = `${grading}: ${a.substance}`;
       const where = document.createElement("p");
       where.textContent = `${a.area_description}. ${a.description}`;
       const advice = document.createElement("p");
       advice.textContent = a.advice;
       const until = document.createElement("p");
       until.className = "hint";
-      until.textContent = `Until ${ukDate(a.expires_at)}`;
+      until.textContent = t("Until {date}", { date: ukDate(a.expires_at) });
       article.append(title, where, advice, until);
       return article;
     }));
   } else {
-    alertBox.innerHTML = '<p class="hint">No active alerts.</p>';
+    const none = document.createElement("p");
+    none.className = "hint";
+    none.textContent = t("No active alerts.");
+    alertBox.replaceChildren(none);
   }
 
   await renderSent();
@@ -81,13 +86,17 @@ export async function renderHome() {
     const tr = document.createElement("tr");
     const soon = Date.parse(k.expiry_date) - Date.now() < 90 * DAY_MS;
     tr.innerHTML = "<td></td><td></td><td class=\"num\"></td>";
-    tr.cells[0].textContent = `${k.product_name} ${k.batch_number}${k.recalled ? " (RECALLED: do not give out)" : ""}`;
-    tr.cells[1].textContent = ukDate(k.expiry_date) + (soon ? " (soon)" : "");
+    tr.cells[0].textContent = k.recalled ? t("{kit} (RECALLED: do not give out)", { kit: `${k.product_name} ${k.batch_number}` })
+      : `${k.product_name} ${k.batch_number}`;
+    tr.cells[1].textContent = soon ? t("{date} (soon)", { date: ukDate(k.expiry_date) }) : ukDate(k.expiry_date);
     tr.cells[2].textContent = k.quantity;
     return tr;
   });
   $("#kits tbody").replaceChildren(...rows);
-  if (!rows.length) $("#kits tbody").innerHTML = '<tr><td colspan="3">No kits recorded in your hands.</td></tr>';
+  if (!rows.length) {
+    $("#kits tbody").innerHTML = '<tr><td colspan="3"></td></tr>';
+    $("#kits tbody td").textContent = t("No kits recorded in your hands.");
+  }
 }
 
 /** What the server kept but held for review, and warnings to act on (e.g. a recall). */
@@ -106,7 +115,7 @@ export async function renderSent() {
     const ok = document.createElement("button");
     ok.type = "button";
     ok.className = "button-secondary";
-    ok.textContent = "Done";
+    ok.textContent = t("Done");
     ok.addEventListener("click", async () => { await dismissWarning(n.id); renderSent(); });
     box.append(ok);
     return box;
@@ -117,7 +126,7 @@ export async function renderSent() {
     const li = document.createElement("li");
     li.className = "card";
     const title = document.createElement("h3");
-    title.textContent = [KIND_LABEL[n.kind] || n.kind, n.what, n.on && ukDate(n.on)].filter(Boolean).join(", ");
+    title.textContent = [kindLabel(n.kind), n.what, n.on && ukDate(n.on)].filter(Boolean).join(", ");
     const why = document.createElement("p");
     why.textContent = n.message;
     li.append(title, why);

@@ -4,8 +4,9 @@ import { getMeta, outboxEntries, resubmit, saveRecords, setMeta } from "../db.js
 import { clearDraft, fillForm, readForm, restoreDraft, saveDraft, showErrors } from "../forms.js";
 import { recipientCode } from "../recipient-code.js";
 import { countReason, lookUp, reasonCounts, remember } from "../returning.js";
+import { t } from "../i18n.js";
 import { requestSync } from "../sync.js";
-import { $, channel, confirmSaved, describe, DEVICE, FORMS, heldSupplies, kitsInHand, today,
+import { $, channel, confirmSaved, describe, deviceWord, FORMS, heldSupplies, kitsInHand, today,
   ukDate } from "./shared.js";
 
 /** The terms of a vocabulary in their meant order (JSON objects arrive sorted by key). */
@@ -24,9 +25,19 @@ function choices(container, entries, wanted) {
     input.name = name;
     input.value = code;
     input.checked = wanted === code;
-    wrap.append(input, ` ${label}`);
+    // The English label (the catalogue's id) stays with it, so a change of language relabels
+    // the choices in place, keeping what was ticked.
+    wrap.dataset.label = label;
+    wrap.append(input, ` ${t(label)}`);
     return wrap;
   }));
+}
+
+/** Relabel every built choice in the phone's language (after the language changes). */
+export function relabelChoices() {
+  for (const wrap of document.querySelectorAll("[data-vocab] label[data-label]")) {
+    wrap.lastChild.data = ` ${t(wrap.dataset.label)}`;
+  }
 }
 
 function options(select, items, empty) {
@@ -63,28 +74,28 @@ export async function prepareForm(form) {
   }
   for (const select of form.querySelectorAll("select[data-vocab-select]")) {
     const current = select.value;
-    options(select, [["", select.dataset.empty || ""],
-      ...Object.entries(vocabularies[select.dataset.vocabSelect] || {})]);
+    options(select, [["", t(select.dataset.empty || "")],
+      ...Object.entries(vocabularies[select.dataset.vocabSelect] || {}).map(([code, label]) => [code, t(label)])]);
     select.value = current;
   }
   const destinationSelect = form.querySelector("select[name=referral_destination_id]");
   if (destinationSelect) {
     const current = destinationSelect.value;
     const places = Object.values(await getMeta("referral_destinations", {})).filter((d) => d.active);
-    options(destinationSelect, [["", "Not said"], ...places.map((d) => [d.id, d.name])]);
+    options(destinationSelect, [["", t("Not said")], ...places.map((d) => [d.id, d.name])]);
     destinationSelect.value = current;
   }
   const sites = Object.values(await getMeta("sites", {})).filter((s) => s.active);
   for (const select of form.querySelectorAll("select[name=site_id]")) {
     const current = select.value;
-    options(select, sites.map((s) => [s.id, s.name]), "No site");
+    options(select, sites.map((s) => [s.id, s.name]), t("No site"));
     // The last site used is right far more often than the first in the list.
     if (current) select.value = current;
     else if (last.site_id && sites.some((s) => String(s.id) === String(last.site_id))) select.value = last.site_id;
   }
   const trainee = form.querySelector("select[name=trainee_user_id]");
   if (trainee) {
-    options(trainee, [["", "Nobody: recipients only"],
+    options(trainee, [["", t("Nobody: recipients only")],
       ...(snapshot.colleagues || []).map((c) => [c.id, c.display_name])]);
   }
   const batchSelect = form.querySelector("select[name=batch_id]");
@@ -93,8 +104,9 @@ export async function prepareForm(form) {
     const kits = (await kitsInHand()).filter((k) => "allKits" in batchSelect.dataset
       || (!k.recalled && Date.parse(k.expiry_date) >= Date.parse(today())));
     options(batchSelect, kits.map((k) => [k.batch_id,
-      `${k.product_name} ${k.batch_number}, expires ${ukDate(k.expiry_date)} (${k.quantity} in hand)`]),
-      "No kits in hand: sync to update");
+      t("{kit}, expires {date} ({n} in hand)", { kit: `${k.product_name} ${k.batch_number}`,
+                                                  date: ukDate(k.expiry_date), n: k.quantity })]),
+      t("No kits in hand: sync to update"));
   }
   for (const input of form.querySelectorAll("input[type=date]")) {
     // Today is right for when something happened; a date of birth must be asked.
@@ -113,8 +125,9 @@ export async function prepareForm(form) {
     // The notice in force for this service, from the last pull: the consent names it.
     const notice = snapshot.privacy_notice;
     noticeText.textContent = notice
-      ? `${notice.text} (version ${notice.version}, from ${ukDate(notice.in_force_from)})`
-      : "Your service has not published a privacy notice yet: ask your coordinator.";
+      ? t("{text} (version {version}, from {date})", { text: notice.text, version: notice.version,
+                                                       date: ukDate(notice.in_force_from) })
+      : t("Your service has not published a privacy notice yet: ask your coordinator.");
   }
   const warning = form.querySelector("#supplier-warning");
   if (warning) {
@@ -182,48 +195,50 @@ export async function recognise(form) {
   if (!form.elements.area.value && note.area) form.elements.area.value = note.area;
   if (note.category) form.elements.recipient_category.value = note.category;
   status.hidden = false;
-  status.textContent = `Recognised: supplied on this ${DEVICE} before (${ukDate(note.on)}), `
-    + `their consent is on record.${note.area ? ` Postcode district ${note.area} filled in.` : ""}`;
+  const values = { device: deviceWord(), date: ukDate(note.on), area: note.area };
+  status.textContent = note.area
+    ? t("Recognised: supplied on this {device} before ({date}), their consent is on record. Postcode district {area} filled in.", values)
+    : t("Recognised: supplied on this {device} before ({date}), their consent is on record.", values);
   saveDraft(form);
 }
 
 function checkLocally(kind, data) {
   const errors = {};
   if (kind === "kit_supply") {
-    if (!data.supply_type) errors.supply_type = ["Choose first kit or repeat."];
-    if (data.supply_type === "repeat" && !data.repeat_reason) errors.repeat_reason = ["Choose why a repeat is needed."];
+    if (!data.supply_type) errors.supply_type = [t("Choose first kit or repeat.")];
+    if (data.supply_type === "repeat" && !data.repeat_reason) errors.repeat_reason = [t("Choose why a repeat is needed.")];
     if (data.supply_type !== "repeat") data.repeat_reason = null;
-    if (!data.recipient_category) errors.recipient_category = ["Choose who it is for."];
-    if (!data.batch_id) errors.batch_id = ["Choose the kit you are handing out."];
-    if (!(data.quantity >= 1)) errors.quantity = ["Give at least one kit."];
-    if (!data.training) errors.training = ["Choose whether they were trained."];
-    if (!data.site_id) errors.site_id = ["Choose where you are."];
+    if (!data.recipient_category) errors.recipient_category = [t("Choose who it is for.")];
+    if (!data.batch_id) errors.batch_id = [t("Choose the kit you are handing out.")];
+    if (!(data.quantity >= 1)) errors.quantity = [t("Give at least one kit.")];
+    if (!data.training) errors.training = [t("Choose whether they were trained.")];
+    if (!data.site_id) errors.site_id = [t("Choose where you are.")];
     if (data.referral_accepted && !data.referral_offered) data.referral_offered = true;
     if (!data.referral_accepted || !data.referral_destination_id) data.referral_destination_id = null;
   }
   if (kind === "naloxone_use_report") {
     for (const field of ["place_type", "administered_by", "route", "outcome"]) {
-      if (!data[field]) errors[field] = ["Choose one."];
+      if (!data[field]) errors[field] = [t("Choose one.")];
     }
-    if (!(data.doses >= 1)) errors.doses = ["At least one dose."];
+    if (!(data.doses >= 1)) errors.doses = [t("At least one dose.")];
   }
   if (kind === "kit_supply" && !data.age_band) data.age_band = null;
   if (kind === "stock_movement") {
-    if (!data.kind) errors.kind = ["Choose what happened."];
-    if (!data.batch_id) errors.batch_id = ["Choose the kits."];
-    if (!(data.quantity >= 1)) errors.quantity = ["At least one kit."];
+    if (!data.kind) errors.kind = [t("Choose what happened.")];
+    if (!data.batch_id) errors.batch_id = [t("Choose the kits.")];
+    if (!(data.quantity >= 1)) errors.quantity = [t("At least one kit.")];
     if (!("site_id" in data) || !data.site_id) data.site_id = null;
   }
   if (kind === "training_session") {
-    if (!data.mode) errors.mode = ["Choose one."];
-    if (!data.kind) errors.kind = ["Choose one."];
-    if (!data.topics.length) errors.topics = ["Tick the topics you covered."];
+    if (!data.mode) errors.mode = [t("Choose one.")];
+    if (!data.kind) errors.kind = [t("Choose one.")];
+    if (!data.topics.length) errors.topics = [t("Tick the topics you covered.")];
   }
   if (kind === "training_session" && !data.site_id) data.site_id = null;
   if (kind === "training_session" && !data.trainee_user_id) data.trainee_user_id = null;
   const area = (data.area || "").toUpperCase().replace(/\s+/g, " ");
   if ("area" in data) {
-    if (/^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$/.test(area)) errors.area = ["Only the first half of the postcode, e.g. M14."];
+    if (/^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$/.test(area)) errors.area = [t("Only the first half of the postcode, e.g. M14.")];
     data.area = area || "UNKNOWN";
   }
   return errors;
@@ -246,7 +261,7 @@ export async function submitForm(event) {
     const recorded = form.querySelector("#consent-record").checked || agreed.checked;
     const asked = initials.value.trim() || born.value || sex.value;
     if (asked && !form.dataset.knownConsent && !agreed.checked) {
-      errors.consent_given = ["Tick that they agree to be recognised next time, or clear their initials, date of birth and sex."];
+      errors.consent_given = [t("Tick that they agree to be recognised next time, or clear their initials, date of birth and sex.")];
     } else if (asked || agreed.checked) {
       try {
         code = await recipientCode((await getMeta("snapshot", {})).recipient_code_salt,
