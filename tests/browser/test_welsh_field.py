@@ -109,6 +109,23 @@ def test_every_field_screen_in_welsh_online_and_offline(
     expect(page.locator("#form-supply .form-error")).not_to_be_empty()
     _check(page, "supply-errors", found, [product])
 
+    # A supply the server refuses ("Hostel" is no postcode district): Needs attention in Welsh.
+    form = page.locator("#form-supply")
+    form.get_by_label(WELSH["First kit"], exact=True).check()
+    form.get_by_label(WELSH["Trained today"]).check()
+    form.get_by_label(WELSH["Person at risk"]).check()
+    form.get_by_label(WELSH["Where they live: postcode district"]).fill("Hostel")
+    form.get_by_role("button", name=WELSH["Save supply"]).click()
+    page.wait_for_url("**/app#home")
+    expect(page.locator("#saved-what")).to_contain_text(WELSH["Saved: {what}."].split("{")[0])
+    _check(page, "home-saved", found, [product])
+    page.get_by_role("button", name=WELSH["Sync now"]).click()
+    expect(page.locator("#attention-link")).to_be_visible(timeout=20_000)
+    page.locator("#attention-link").click()
+    expect(page.locator("#attention-list .card")).to_contain_text(
+        WELSH["Where they live: postcode district"])
+    _check(page, "attention-refused", found, [product, "Hostel"])
+
     # Offline, after a reload: the lock screen, then every screen again from the cache.
     context.set_offline(True)
     page.reload()
