@@ -63,7 +63,7 @@ export function onLanguageChange(listener) {
 }
 
 /** The message id of an element's own text, and the children it names as placeholders. */
-export function messageOf(element) {
+function messageOf(element) {
   let id = "";
   let ownText = false;
   const slots = [];
