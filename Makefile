@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 DEV_ENV := PEERKIT_DEV=1 SESSION_COOKIE_SECURE=0 FLASK_APP=wsgi
 
-.PHONY: run test lock bench load clean messages messages-server
+.PHONY: run test lock bench load clean messages messages-server messages-field
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -60,9 +60,9 @@ load: $(VENV)/.test-installed
 
 ## Extract every visible string, merge it into each catalogue, compile: one command.
 ## English is the source; translate the new entries of peerkit/translations/*/LC_MESSAGES/
-## messages.po, then run it again (docs/TRANSLATING.md). The field app's catalogues join
-## here as another prerequisite of `messages`.
-messages: messages-server
+## messages.po, then run it again (docs/TRANSLATING.md). The field app's ids (markup of
+## pwa/index.html, t("...") in pwa/js, vocabulary labels) go into pwa/i18n/cy.json.
+messages: messages-server messages-field
 
 messages-server: $(VENV)/.app-installed
 	$(BIN)/pybabel extract --no-location --omit-header --sort-output -F babel.cfg \
@@ -70,6 +70,10 @@ messages-server: $(VENV)/.app-installed
 	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete --no-wrap \
 	  -i peerkit/translations/messages.pot -d peerkit/translations
 	$(BIN)/pybabel compile -d peerkit/translations
+
+# After messages-server: new field ids take the server's Welsh where it has the same id.
+messages-field: messages-server
+	$(BIN)/python -m peerkit.i18n_field
 
 clean:
 	rm -rf $(VENV) instance/peerkit.db* .pytest_cache

@@ -56,7 +56,7 @@ EXPECTED = {
 }
 SNAPSHOT_ROWS = {
     "user": {"id": "int", "username": "text", "display_name": "text", "role": "text",
-             "organisation_id": "int", "organisation_name": "text"},
+             "organisation_id": "int", "organisation_name": "text", "locale": "null"},
     "colleagues": {"id": "int", "display_name": "text"},
     "privacy_notice": {"version": "text", "text": "text", "in_force_from": "date"},
 }

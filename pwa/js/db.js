@@ -13,6 +13,7 @@
 // What stays in clear says nothing about anyone: ids, kinds, dates queued, the server's
 // answers (its status words and reasons, never what was typed), the device token, the sync
 // cursor, the server's public keys, and reference lists (products, sites, batches, alerts).
+import { t } from "./i18n.js";
 import { seal } from "./seal.js";
 import { decrypt, encrypt, isUnlocked, lock } from "./vault.js";
 
@@ -173,8 +174,11 @@ export async function sendable() {
 /** What a person would recognise a record by, without anything identifying. */
 function summary(kind, d) {
   const on = d.supplied_on || d.session_date || d.used_on || d.moved_on || "";
-  const what = kind === "kit_supply" ? `${d.quantity || 1} kit(s)`
-    : kind === "stock_movement" ? `${d.quantity} kit(s) ${d.kind}` : "";
+  // In the phone's language; the kinds a person reports on the Kits screen.
+  const moved = { returned: t("returned"), damaged: t("damaged"), expired: t("out of date"),
+                  lost: t("lost"), stolen: t("stolen"), destroyed: t("thrown away") }[d.kind] || d.kind;
+  const what = kind === "kit_supply" ? t("{n} kit(s)", { n: d.quantity || 1 })
+    : kind === "stock_movement" ? t("{n} kit(s) {what}", { n: d.quantity, what: moved }) : "";
   return { on, what };
 }
 

@@ -46,7 +46,8 @@ form.addEventListener("submit", async (event) => {
     // The person's name comes again with the first pull, encrypted once a PIN is chosen;
     // the server's public sealing key is not secret.
     await setMeta({ token: body.token, deviceId: body.device_id, sealingKey: body.sealing_key || null,
-                    cursor: 0, revokedMessage: null, setupMessage: null });
+                    cursor: 0, revokedMessage: null, setupMessage: null,
+                    accountLanguage: (body.user || {}).locale || null });
     location.href = "/app";
   } catch (error) {
     status.textContent = `${error.message} Check your signal and try again.`;

@@ -1,6 +1,7 @@
 // Reading the record forms into API payloads, and keeping drafts so nothing typed is lost
 // (an update, a reload or a phone call in the middle of a form). Drafts are encrypted with
 // the data key (vault.js): a half-typed postcode district is kept like a saved record.
+import { t } from "./i18n.js";
 import { decryptText, encryptText } from "./vault.js";
 
 const NUMBER_FIELDS = new Set(["quantity", "doses", "site_id", "batch_id", "attendees_at_risk",
@@ -119,10 +120,10 @@ export function showErrors(form, errors) {
       if (target.setAttribute) target.setAttribute("aria-invalid", "true");
       if (!first && !target.closest("[hidden]")) first = target;
     }
-    summary.push(`${fieldLabel(form, field) || "This record"}: ${text}`);
+    summary.push(`${fieldLabel(form, field) || t("This record")}: ${text}`);
   }
   form.querySelector(".form-error").textContent = summary.length
-    ? `Please check: ${summary.join(" ")}` : "";
+    ? t("Please check: {problems}", { problems: summary.join(" ") }) : "";
   if (first) {
     first.focus();
     first.scrollIntoView({ block: "center" });

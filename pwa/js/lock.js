@@ -3,6 +3,7 @@
 //
 // Locking forgets the data key (vault.js); the sync loop keeps sending the sealed outbox
 // and recording the server's answers while locked, and pulls again after the unlock.
+import { t } from "./i18n.js";
 import { encryptPlainCopies, forgetReadableCopies, getMeta, outboxCounts, setMeta } from "./db.js";
 import { showErrors } from "./forms.js";
 import { requestSync } from "./sync.js";
@@ -64,7 +65,7 @@ async function choosePin(event) {
   const { pin, again } = form.elements;
   const problem = pinProblem(pin.value);
   const errors = problem ? { pin: [problem] }
-    : pin.value !== again.value ? { again: ["The two PINs are not the same. Type it again."] } : {};
+    : pin.value !== again.value ? { again: [t("The two PINs are not the same. Type it again.")] } : {};
   showErrors(form, errors);
   if (Object.keys(errors).length) return;
   const stored = await create(pin.value);
@@ -92,7 +93,9 @@ async function tryUnlock(event) {
       return;
     }
     const left = MAX_TRIES - failures;
-    error.textContent = `Wrong PIN. ${left} ${left === 1 ? "try" : "tries"} left. After that, PeerKit sends the records waiting and clears this phone.`;
+    error.textContent = left === 1
+      ? t("Wrong PIN. 1 try left. After that, PeerKit sends the records waiting and clears this phone.")
+      : t("Wrong PIN. {n} tries left. After that, PeerKit sends the records waiting and clears this phone.", { n: left });
     input.focus();
     return;
   }

@@ -2,6 +2,7 @@
 // whether its person allowed notifications, so a coordinator can phone those who refused;
 // when allowed, it sends its push subscription (made with the server's VAPID public key
 // from the pull snapshot). The service worker (sw.js) shows pushed alerts.
+import { t } from "./i18n.js";
 import { getMeta, setMeta } from "./db.js";
 
 function urlBase64ToBytes(text) {
@@ -48,7 +49,7 @@ async function offer() {
   button.id = "allow-alerts";
   button.type = "button";
   button.className = "button-secondary";
-  button.textContent = "Get red drug alerts as notifications";
+  button.textContent = t("Get red drug alerts as notifications");
   button.addEventListener("click", async () => {
     await Notification.requestPermission();
     button.remove();

@@ -1,6 +1,7 @@
 // A pseudonymous recipient code, made on the phone. The initials, date of birth and sex
 // go into a slow key derivation with the area's salt and are then forgotten: they are
 // never stored or sent. See docs/SECURITY.md for what reversing one code costs.
+import { t } from "./i18n.js";
 
 // About 0.3 s on a mid-range phone (bench/recipient_code.py measures it). There are only
 // about 74 million possible inputs, so the cost of each guess is the whole protection:
@@ -10,9 +11,9 @@ export const VERSION = "v2-";
 
 function normalise(initials, dob, sex) {
   const letters = (initials || "").toUpperCase().replace(/[^A-Z]/g, "");
-  if (letters.length !== 2) throw new Error("Enter two initials, first and last name.");
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(dob || "")) throw new Error("Enter the date of birth.");
-  if (!["F", "M", "X"].includes(sex)) throw new Error("Choose the sex.");
+  if (letters.length !== 2) throw new Error(t("Enter two initials, first and last name."));
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(dob || "")) throw new Error(t("Enter the date of birth."));
+  if (!["F", "M", "X"].includes(sex)) throw new Error(t("Choose the sex."));
   return `${letters}|${dob}|${sex}`;
 }
 

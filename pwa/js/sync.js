@@ -13,6 +13,7 @@
 // recorded without decrypting anything. Pulling waits for the app to be unlocked, since
 // what it brings (the snapshot with the recipient-code salt, withdrawn consents to erase)
 // is kept encrypted.
+import { currentLanguage, t } from "./i18n.js";
 import { applyAnswers, eraseRecipientCodes, getMeta, outboxCounts, sendable, setMeta, wipe } from "./db.js";
 import { forget } from "./returning.js";
 import { isUnlocked } from "./vault.js";
@@ -32,8 +33,10 @@ async function api(path, options = {}) {
   const token = await getMeta("token");
   const response = await fetch(path, {
     ...options,
+    // The server's messages (a refusal's reasons, a lock-out) in the phone's language, when
+    // no account or cookie on this browser says otherwise (peerkit/i18n.py).
     headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}`,
-               ...(options.headers || {}) },
+               "Accept-Language": currentLanguage(), ...(options.headers || {}) },
     cache: "no-store",
   });
   let body = null;
@@ -45,7 +48,7 @@ async function api(path, options = {}) {
     throw new DeviceExpired(body.error.message);
   }
   if (!response.ok) {
-    const message = body && body.error ? body.error.message : `Server answered ${response.status}`;
+    const message = body && body.error ? body.error.message : t("Server answered {status}", { status: response.status });
     throw new Error(message);
   }
   return body;
@@ -94,7 +97,9 @@ async function pull() {
     await forget(withdrawn);
     await eraseRecipientCodes(withdrawn.splice(0));
     // The server's newest sealing key comes with every pull, so a rotation reaches phones.
+    // The account's language is kept in clear: it applies on the lock screen, before the PIN.
     await setMeta({ ...ref, cursor, snapshot: page.snapshot,
+                    accountLanguage: (page.snapshot.user || {}).locale || null,
                     ...(page.sealing_key ? { sealingKey: page.sealing_key } : {}) });
     if (!page.more) break;
   }
@@ -142,8 +147,7 @@ async function handOverAndWipe(message) {
 async function wipeIfSent() {
   if (!(await getMeta("wipeWhenSent")) || (await outboxCounts()).queued) return false;
   await wipe();
-  await setMeta({ setupMessage: "Too many wrong PINs. PeerKit sent the records this phone had "
-    + "and cleared it. Set it up again." });
+  await setMeta({ setupMessage: t("Too many wrong PINs. PeerKit sent the records this phone had and cleared it. Set it up again.") });
   emit({ type: "wiped" });
   return true;
 }
@@ -188,7 +192,7 @@ async function syncOnce() {
       return;
     }
     failures += 1;
-    const message = error instanceof TypeError ? "no signal" : error.message;
+    const message = error instanceof TypeError ? t("no signal") : error.message;
     const delay = Math.min(2 ** failures, 300) * (0.5 + Math.random() / 2);
     clearTimeout(retryTimer);
     retryTimer = setTimeout(requestSync, delay * 1000);

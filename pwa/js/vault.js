@@ -6,6 +6,7 @@
 // with a key derived from the PIN, and lives unwrapped only in this module's memory: locking
 // forgets it. The sealed outbox (seal.js) does not need it, so records still send while the
 // app is locked. This module keeps no storage of its own (lock.js and db.js do).
+import { t } from "./i18n.js";
 
 // PBKDF2-SHA-256 iterations for the PIN. The phone unlocks many times a day (after every
 // 5 minutes unused), so this must stay well under a second on a cheap phone: the recipient
@@ -33,8 +34,8 @@ export function lock() { dataKey = null; }
 
 /** A plain-words reason the PIN is not acceptable, or null. */
 export function pinProblem(pin) {
-  if (!/^\d+$/.test(pin || "")) return "Use numbers only.";
-  if (pin.length < MIN_PIN_LENGTH) return `Use ${MIN_PIN_LENGTH} numbers or more.`;
+  if (!/^\d+$/.test(pin || "")) return t("Use numbers only.");
+  if (pin.length < MIN_PIN_LENGTH) return t("Use {n} numbers or more.", { n: MIN_PIN_LENGTH });
   return null;
 }
 

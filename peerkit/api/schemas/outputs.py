@@ -114,9 +114,12 @@ class UserOutSchema(ModelOutSchema):
         model = User
         # Only these: the rest of an account (password hash, email, sessions) is private.
         fields = ("id", "username", "display_name", "role", "organisation_id",
-                  "organisation_name")
+                  "organisation_name", "locale")
 
     organisation_name = fields.String(attribute="organisation.name")
+    locale = fields.String(allow_none=True, metadata={
+        "description": "The account's language, \"en\" or \"cy\" (null: not chosen); the "
+                       "field app shows it unless the phone chose its own."})
 
 
 class SealingKeySchema(Schema):
