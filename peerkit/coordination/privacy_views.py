@@ -62,7 +62,7 @@ def subject_access_page():
         else:
             if form.erase.data:
                 counts = subject_access.erase(current_user, codes)
-                    flash(_("Their code is erased: %(consents)s consent(s) withdrawn, "
+                flash(_("Their code is erased: %(consents)s consent(s) withdrawn, "
                         "%(supplies)s other supply record(s) cleared. The kits they were "
                         "given still count.", consents=counts["consents_withdrawn"],
                         supplies=counts["supplies"]), "info")
