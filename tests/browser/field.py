@@ -100,6 +100,15 @@ def outbox_and_token(page) -> list:
     })""")
 
 
+def wait_outbox_empty(page, timeout: float = 20.0) -> None:
+    """Every queued record was answered by the server: an entry leaves the outbox only then
+    (a status line such as "All sent." may still be left from an earlier sync)."""
+    deadline = time.monotonic() + timeout
+    while outbox_and_token(page)[0]:
+        assert time.monotonic() < deadline, "records still queued on the phone"
+        page.wait_for_timeout(100)
+
+
 def expect_waiting(page, count: int) -> None:
     """Home says `count` records wait to be sent (it re-renders just after a save, so wait
     for it rather than read it once)."""

@@ -60,6 +60,7 @@ def test_a_rejected_record_is_shown_fixed_and_resent(peer_phone):
     form.get_by_label("Where they live: postcode district").fill("M15")
     form.get_by_role("button", name="Save supply").click()
     page.wait_for_url("**/app#home")
+    field.wait_outbox_empty(page)
     expect(page.locator("#sync-status")).to_have_text("All sent.", timeout=20_000)
     expect(page.locator("#waiting-count")).to_have_text("0", timeout=20_000)
     expect(page.locator("#attention-link")).to_be_hidden()
