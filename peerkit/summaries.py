@@ -312,6 +312,7 @@ class _Changes:
         self.by_part: dict[Part, dict] = defaultdict(dict)
 
     def add(self, part: Part, get, sign: int) -> None:
+        """Add (sign +n: n records alike) or take away (sign -1) one record's contribution."""
         if part.include is not None and not part.include(get):
             return
         key = _key(part, get)
@@ -433,6 +434,11 @@ def _balance_deltas(model, get, roles: dict[int, str]) -> list[tuple[tuple, int]
     return deltas
 
 
+# Everything a summary or a stock balance reads from a record, per model (`add_rows`).
+SUMMARISED = {model: tuple(sorted(WATCHED.get(model, set()) | BALANCE_WATCHED.get(model, set())))
+              for model in {*PARTS_BY_RECORD, StockMovement}}
+
+
 class _Balances:
     """Changes to stock balances within one flush or bulk insert."""
 
@@ -521,15 +527,22 @@ def _summarise_flush(session: Session, _flush_context) -> None:
 def add_rows(session: Session, model, rows: list[dict]) -> None:
     """Summarise records of `model` just inserted in bulk (as the dicts inserted), and
     move the stock they move."""
-    if not rows:
+    read = SUMMARISED.get(model)
+    if not rows or read is None:  # consents, discard notices...: in no summary
         return
     connection = session.connection()
     changes, balances = _Changes(), _Balances(connection)
+    # A batch's records mostly share what summaries read (same day, site, batch, answers),
+    # so each distinct set of those values is summarised once, weighted by how many share it.
+    alike: dict[tuple, int] = defaultdict(int)
     for row in rows:
+        alike[tuple(row.get(name) for name in read)] += 1
+    for values, count in alike.items():
+        get = dict(zip(read, values, strict=True)).get
         for part in PARTS_BY_RECORD.get(model, ()):
-            changes.add(part, row.get, +1)
+            changes.add(part, get, count)
         if model in BALANCE_WATCHED:
-            balances.add(model, row.get, +1)
+            balances.add(model, get, count)
     changes.apply(connection)
     balances.apply()
 

@@ -272,3 +272,33 @@ def test_supplier_training_names_a_colleague_for_the_cascade(client, make_user, 
                                   trainee_user_id=two_areas.south.peer.id)
     result = h.push(client, token, [outsider]).json["results"][0]
     assert result["status"] == "invalid" and "trainee_user_id" in result["errors"]
+
+
+def test_every_answer_is_already_in_the_form_the_schema_dumps(client, two_areas):
+    """The push view sends results without dumping each through PushResultSchema: that is
+    right only while every answer push_records builds dumps to itself."""
+    from peerkit.api.push import push_records
+    from peerkit.api.schemas import PushResultSchema
+    from peerkit.models import Device
+
+    north = two_areas.north
+    token = h.token_for(north.peer)
+    device = db.session.scalars(select(Device)).one()
+    stored = h.kit_supply(north)
+    h.push(client, token, [stored])
+    north.batch.expiry_date = h.TODAY - dt.timedelta(days=1)
+    db.session.commit()
+    again = h.kit_supply(north)
+    records = [
+        h.kit_supply(north),                                   # held: expired batch
+        stored,                                                # duplicate
+        {**stored, "data": {**stored["data"], "quantity": 2}},  # conflict
+        again, again,                                          # a repeat within the batch
+        h.kit_supply(north, quantity="many"),                  # invalid field
+        h.training_session(north, topics=[7]),                 # invalid item of a list
+        {"kind": "kit_supply"},                                # invalid envelope
+        "not a record",
+    ]
+    results = push_records(north.peer, device, records)
+    assert {r["status"] for r in results} == {"held", "duplicate", "conflict", "invalid"}
+    assert PushResultSchema(many=True).dump(results) == results
