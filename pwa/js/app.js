@@ -6,6 +6,7 @@ import { recipientCode } from "./recipient-code.js";
 import { countReason, lookUp, reasonCounts, remember } from "./returning.js";
 import { gate, startLock } from "./lock.js";
 import { onSyncEvent, requestSync, signOutDevice } from "./sync.js";
+import { Locked } from "./vault.js";
 
 const $ = (selector, root = document) => root.querySelector(selector);
 const channel = "BroadcastChannel" in window ? new BroadcastChannel("peerkit") : null;
@@ -59,10 +60,28 @@ async function route() {
                     report: openForm,
                     stock: renderStock, attention: renderAttention, device: renderDevice };
   const render = screens[name] || renderHome;
-  await render(name);
+  try {
+    await render(name);
+  } catch (error) {
+    if (turn !== routing) return;  // a newer route shows what was asked since
+    if (error instanceof Locked) { route(); return; }  // locked meanwhile: the PIN first
+    await cannotOpen(name, error);
+    return;
+  }
   if (turn === routing) show(screens[name] ? name : "home");
 }
 let routing = 0;
+
+/** A screen failed to draw: never leave the person on the screen they were on with the
+ * address of another (tapping the same button again would then do nothing). Home says so,
+ * and the address is Home's, so every button works again. */
+async function cannotOpen(name, error) {
+  console.error(`PeerKit could not open ${name}:`, error);
+  history.replaceState(null, "", "#home");
+  try { await renderHome(); } catch { /* shown as it is: the message below still shows */ }
+  $("#screen-error").hidden = false;
+  show("home");
+}
 
 // ---- Locked out -----------------------------------------------------------------------
 
@@ -101,6 +120,7 @@ async function kitsInHand() {
 
 async function renderHome() {
   lastSnapshot = await getMeta("snapshot", {});
+  $("#not-fetched").hidden = fetched(lastSnapshot);
   const entries = await outboxEntries();
   const queued = entries.filter((e) => e.state === "queued");
   const attention = entries.filter((e) => e.state === "attention");
@@ -267,9 +287,34 @@ function options(select, items, empty) {
   }
 }
 
+/** True once a pull has brought the snapshot: the choices, kits in hand and the
+ * recipient-code salt every form is made from. */
+const fetched = (snapshot) => Boolean(snapshot && snapshot.vocabularies);
+
+/** A form is made from the snapshot: before the first pull it would have no choices and
+ * could not be filled, so the screen says what to do instead of showing it half-made. */
+function showFetched(form, ready) {
+  let notice = form.previousElementSibling;
+  if (!notice || !notice.matches("[data-not-fetched]")) {
+    notice = document.createElement("p");
+    notice.className = "flash flash-error";
+    notice.dataset.notFetched = "";
+    notice.setAttribute("role", "status");
+    notice.textContent = `This ${DEVICE} has not fetched its lists yet (kits, sites and choices). `
+      + "Find signal and tap Sync now on Home; this form opens once they arrive.";
+    form.before(notice);
+  }
+  notice.hidden = ready;
+  form.hidden = !ready;
+}
+
+/** Fill a form's choices and lists from the snapshot; false (and nothing filled) when the
+ * phone has none yet. Needs the app unlocked (the snapshot is encrypted: throws Locked). */
 async function prepareForm(form) {
   const snapshot = await getMeta("snapshot", {});
-  const vocabularies = snapshot.vocabularies || {};
+  showFetched(form, fetched(snapshot));
+  if (!fetched(snapshot)) return false;
+  const vocabularies = snapshot.vocabularies;
   const last = await getMeta("lastChoices", {});
   const counts = await reasonCounts();
   for (const container of form.querySelectorAll("[data-vocab]")) {
@@ -345,6 +390,7 @@ async function prepareForm(form) {
     warning.hidden = supplier.authorised !== false;
     warning.textContent = supplier.reason ? heldSupplies(supplier.reason) : "";
   }
+  return true;
 }
 
 /** The route of the kits in hand, when they all share one (a use report's likely "How"). */
@@ -357,7 +403,7 @@ async function routeOfKitsInHand() {
 
 async function openForm(name) {
   const form = $(FORMS[name]);
-  await prepareForm(form);
+  if (!(await prepareForm(form))) return;
   if (!form.dataset.fixing) await restoreDraft(form);
   toggleRepeat(form);
 }
@@ -633,7 +679,7 @@ async function renderAttention() {
       fix.textContent = "Fix and send again";
       fix.addEventListener("click", async () => {
         const form = $(FORMS[KIND_SCREEN[entry.kind]]);
-        await prepareForm(form);
+        if (!(await prepareForm(form))) { location.hash = `#${KIND_SCREEN[entry.kind]}`; return; }
         form.dataset.fixing = entry.id;
         fillForm(form, entry.record.data);
         form.dataset.trainingAnswered = "true";
@@ -752,7 +798,10 @@ async function start() {
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible") requestSync();
   });
-  window.addEventListener("hashchange", route);
+  window.addEventListener("hashchange", () => {
+    $("#screen-error").hidden = true;  // the person moved on: a new try, a new answer
+    route();
+  });
   $("#sync-now").addEventListener("click", () => requestSync());
   $("#update-now").addEventListener("click", async () => {
     await Promise.all([...document.querySelectorAll("form[data-dirty]")].map(saveDraft));
