@@ -82,7 +82,10 @@ def _cold_start_ms(playwright, base, token, throttle: int,
         page.get_by_label("PIN (6 numbers or more)").fill(PIN)
         page.get_by_label("Type the PIN again").fill(PIN)
         page.get_by_role("button", name="Save PIN").click()
-        page.locator("#last-sync:not(:text('never'))").wait_for()
+        # The first pull, not only "Last sent" (set by a send while still locked): without
+        # the lists it brings, every offline start below would have no form to open.
+        page.locator("#screen-home").wait_for()
+        page.locator("#not-fetched").wait_for(state="hidden")
         for _ in range(20):
             if page.evaluate("navigator.serviceWorker.controller !== null"):
                 break

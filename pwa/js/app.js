@@ -5,6 +5,7 @@ import { saveDraft } from "./forms.js";
 import { browserLanguage, currentLanguage, LANGUAGES, onLanguageChange, t, useLanguage } from "./i18n.js";
 import { gate, startLock } from "./lock.js";
 import { onSyncEvent, requestSync } from "./sync.js";
+import { Locked } from "./vault.js";
 import { registerWorker, wireUpdateBanner } from "./update.js";
 import { renderAttention } from "./screens/attention.js";
 import { renderDevice, signOut } from "./screens/device.js";
@@ -40,10 +41,28 @@ async function route() {
                     report: openForm,
                     stock: renderStock, attention: renderAttention, device: renderDevice };
   const render = screens[name] || renderHome;
-  await render(name);
+  try {
+    await render(name);
+  } catch (error) {
+    if (turn !== routing) return;  // a newer route shows what was asked since
+    if (error instanceof Locked) { route(); return; }  // locked meanwhile: the PIN first
+    await cannotOpen(name, error);
+    return;
+  }
   if (turn === routing) show(screens[name] ? name : "home");
 }
 let routing = 0;
+
+/** A screen failed to draw: never leave the person on the screen they were on with the
+ * address of another (tapping the same button again would then do nothing). Home says so,
+ * and the address is Home's, so every button works again. */
+async function cannotOpen(name, error) {
+  console.error(`PeerKit could not open ${name}:`, error);
+  history.replaceState(null, "", "#home");
+  try { await renderHome(); } catch { /* shown as it is: the message below still shows */ }
+  $("#screen-error").hidden = false;
+  show("home");
+}
 
 // ---- Signal and storage ------------------------------------------------------------
 
@@ -115,7 +134,10 @@ async function start() {
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible") requestSync();
   });
-  window.addEventListener("hashchange", route);
+  window.addEventListener("hashchange", () => {
+    $("#screen-error").hidden = true;  // the person moved on: a new try, a new answer
+    route();
+  });
   $("#sync-now").addEventListener("click", () => requestSync());
   wireUpdateBanner();
   for (const form of Object.values(FORMS).map((s) => $(s))) {

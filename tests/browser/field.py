@@ -71,11 +71,19 @@ def sign_in_and_enrol(page, base, username):
         page.reload()
     until(page, "navigator.serviceWorker.controller !== null")
     wait_synced(page)
+    wait_fetched(page)
 
 
 def wait_synced(page):
     ready(page)
     expect(page.locator("#last-sync")).not_to_have_text("never", timeout=20_000)
+
+
+def wait_fetched(page):
+    """The first pull has landed: Home no longer says the lists are missing. ("Last sent"
+    is not enough: records are sent while the app is still locked, before any pull.)"""
+    expect(page.locator("#screen-home")).to_be_visible(timeout=20_000)
+    expect(page.locator("#not-fetched")).to_be_hidden(timeout=20_000)
 
 
 def open_app(page, base):

@@ -130,8 +130,11 @@ def test_an_update_waits_for_the_tap_and_keeps_a_half_filled_form(peer_phone, ap
     # Nothing switched by itself: the form is still there, as typed.
     expect(form.get_by_label("Where they live: postcode district")).to_have_value("M13")
     shot(page, "update-ready")
-    page.get_by_role("button", name="Switch now").click()
-    page.wait_for_load_state("load")
+    # The switch reloads the page: wait for that new page, not the old one's load state
+    # (already "load"), whose data-ready and hidden lock screen would let the test run on
+    # while the reload starts, and then type into a locked app.
+    with page.expect_navigation(timeout=20_000):
+        page.get_by_role("button", name="Switch now").click()
     field.ready(page)
     expect(page.locator("#update-banner")).to_be_hidden(timeout=20_000)
     page.evaluate("location.hash = '#supply'")

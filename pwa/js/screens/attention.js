@@ -38,7 +38,7 @@ export async function renderAttention() {
       fix.textContent = t("Fix and send again");
       fix.addEventListener("click", async () => {
         const form = $(FORMS[KIND_SCREEN[entry.kind]]);
-        await prepareForm(form);
+        if (!(await prepareForm(form))) { location.hash = `#${KIND_SCREEN[entry.kind]}`; return; }
         form.dataset.fixing = entry.id;
         fillForm(form, entry.record.data);
         form.dataset.trainingAnswered = "true";

@@ -1,11 +1,13 @@
 // Home: what waits to send, sync, warnings, what was held, drug alerts and kits in hand.
 import { dismissWarning, getMeta, outboxEntries, sentNotices } from "../db.js";
 import { t } from "../i18n.js";
-import { $, DAY_MS, describe, heldSupplies, kindLabel, kitsInHand, PHONE, setLastSnapshot, ukDate,
+import { $, DAY_MS, describe, fetched, heldSupplies, kindLabel, kitsInHand, PHONE, setLastSnapshot, ukDate,
   ukDateTime } from "./shared.js";
 
 export async function renderHome() {
-  setLastSnapshot(await getMeta("snapshot", {}));
+  const snapshot = await getMeta("snapshot", {});
+  setLastSnapshot(snapshot);
+  $("#not-fetched").hidden = fetched(snapshot);
   const entries = await outboxEntries();
   const queued = entries.filter((e) => e.state === "queued");
   const attention = entries.filter((e) => e.state === "attention");

@@ -6,7 +6,7 @@ import { recipientCode } from "../recipient-code.js";
 import { countReason, lookUp, reasonCounts, remember } from "../returning.js";
 import { t } from "../i18n.js";
 import { requestSync } from "../sync.js";
-import { $, channel, confirmSaved, describe, deviceWord, FORMS, heldSupplies, kitsInHand, today,
+import { $, channel, confirmSaved, describe, deviceWord, fetched, FORMS, heldSupplies, kitsInHand, today,
   ukDate } from "./shared.js";
 
 /** The terms of a vocabulary in their meant order (JSON objects arrive sorted by key). */
@@ -55,9 +55,29 @@ function options(select, items, empty) {
   }
 }
 
+/** A form is made from the snapshot: before the first pull it would have no choices and
+ * could not be filled, so the screen says what to do instead of showing it half-made. */
+function showFetched(form, ready) {
+  let notice = form.previousElementSibling;
+  if (!notice || !notice.matches("[data-not-fetched]")) {
+    notice = document.createElement("p");
+    notice.className = "flash flash-error";
+    notice.dataset.notFetched = "";
+    notice.setAttribute("role", "status");
+    notice.textContent = t("This {device} has not fetched its lists yet (kits, sites and choices). Find signal and tap Sync now on Home; this form opens once they arrive.", { device: deviceWord() });
+    form.before(notice);
+  }
+  notice.hidden = ready;
+  form.hidden = !ready;
+}
+
+/** Fill a form's choices and lists from the snapshot; false (and nothing filled) when the
+ * phone has none yet. Needs the app unlocked (the snapshot is encrypted: throws Locked). */
 export async function prepareForm(form) {
   const snapshot = await getMeta("snapshot", {});
-  const vocabularies = snapshot.vocabularies || {};
+  showFetched(form, fetched(snapshot));
+  if (!fetched(snapshot)) return false;
+  const vocabularies = snapshot.vocabularies;
   const last = await getMeta("lastChoices", {});
   const counts = await reasonCounts();
   for (const container of form.querySelectorAll("[data-vocab]")) {
@@ -135,6 +155,7 @@ export async function prepareForm(form) {
     warning.hidden = supplier.authorised !== false;
     warning.textContent = supplier.reason ? heldSupplies(supplier.reason) : "";
   }
+  return true;
 }
 
 /** The route of the kits in hand, when they all share one (a use report's likely "How"). */
@@ -147,7 +168,7 @@ async function routeOfKitsInHand() {
 
 export async function openForm(name) {
   const form = $(FORMS[name]);
-  await prepareForm(form);
+  if (!(await prepareForm(form))) return;
   if (!form.dataset.fixing) await restoreDraft(form);
   toggleRepeat(form);
 }

@@ -100,6 +100,10 @@ export function describe(kind, d) {
   if (kind === "transfer_receipt") return t("Kits received: {n}", { n: d.quantity_received });
   return kindLabel(kind);
 }
+/** True once a pull has brought the snapshot: the choices, kits in hand and the
+ * recipient-code salt every form is made from. */
+export const fetched = (snapshot) => Boolean(snapshot && snapshot.vocabularies);
+
 let lastSnapshot = {};
 /** Home keeps the snapshot it showed, so `describe` names vocabulary terms without a read. */
 export function setLastSnapshot(snapshot) { lastSnapshot = snapshot; }
