@@ -32,6 +32,7 @@ run: $(VENV)/.app-installed
 ## The whole suite against SQLite and a throwaway PostgreSQL, browser tests in Chromium.
 test: $(VENV)/.test-installed
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	.ci/system-deps
 	PATH=$(abspath $(BIN)):$$PATH .ci/with-postgres $(BIN)/python -m pytest $(PYTEST_ARGS)
 

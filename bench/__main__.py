@@ -1,4 +1,5 @@
 """Run the benchmarks named on the command line, or all of them (bench.BENCHMARKS)."""
+
 import importlib
 import sys
 import time

@@ -1,4 +1,5 @@
 """Shared set-up for benchmarks: a migrated app on a fresh SQLite file or PostgreSQL database."""
+
 import os
 import statistics
 import tempfile
@@ -25,8 +26,13 @@ def databases(name: str) -> list[tuple[str, str]]:
 
 def migrated_app(url: str):
     """An app on `url` with the schema built by the migrations."""
-    app = create_app({"SECRET_KEY": "bench-" + "k" * 40, "SQLALCHEMY_DATABASE_URI": url,
-                      "SESSION_COOKIE_SECURE": False})
+    app = create_app(
+        {
+            "SECRET_KEY": "bench-" + "k" * 40,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SESSION_COOKIE_SECURE": False,
+        }
+    )
     with app.app_context():
         flask_migrate.upgrade()
     return app
@@ -60,26 +66,48 @@ def seed_peer_area(app, peers: int = 1) -> tuple[list[str], dict]:
         group = Organisation(name="Bench peers", kind="peer_group", area_id=area.id)
         db.session.add(group)
         db.session.flush()
-        site = Site(organisation=group, name="Outreach", site_type="peer_group",
-                    postcode_district="M14")
+        site = Site(
+            organisation=group, name="Outreach", site_type="peer_group", postcode_district="M14"
+        )
         db.session.add(site)
         # The migrations seed the catalogue (0006): use its product.
         product = db.session.query(Product).filter_by(code="prenoxad").one()
         db.session.flush()
-        batch = StockBatch(product=product, organisation_id=group.id, batch_number="B1",
-                           expiry_date=today + dt.timedelta(days=400))
+        batch = StockBatch(
+            product=product,
+            organisation_id=group.id,
+            batch_number="B1",
+            expiry_date=today + dt.timedelta(days=400),
+        )
         db.session.add(batch)
         devices = []
         for i in range(peers):
-            user = User(username=f"bench-peer-{i}", display_name=f"Bench peer {i}",
-                        role="peer", organisation=group, password_hash="unusable")
+            user = User(
+                username=f"bench-peer-{i}",
+                display_name=f"Bench peer {i}",
+                role="peer",
+                organisation=group,
+                password_hash="unusable",
+            )
             db.session.add(user)
-            db.session.add(SupplierSignOff(user=user, assessed_by=user, trained_on=today,
-                                           assessed_on=today - dt.timedelta(days=5),
-                                           refresher_due=today + dt.timedelta(days=300)))
+            db.session.add(
+                SupplierSignOff(
+                    user=user,
+                    assessed_by=user,
+                    trained_on=today,
+                    assessed_on=today - dt.timedelta(days=5),
+                    refresher_due=today + dt.timedelta(days=300),
+                )
+            )
             devices.append(enrol_device(user, f"phone {i}"))
         tokens = [make_device_token(device) for device in devices]
-        ids = dict(site=site.id, batch=batch.id, product=product.id, org=group.id,
-                   user=devices[0].user_id, device=devices[0].id)
+        ids = dict(
+            site=site.id,
+            batch=batch.id,
+            product=product.id,
+            org=group.id,
+            user=devices[0].user_id,
+            device=devices[0].id,
+        )
         db.session.commit()
     return tokens, ids

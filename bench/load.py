@@ -9,6 +9,7 @@ entry until an answer says stored or duplicate).
 At the end every phone drains its outbox, and the database must hold exactly the unique
 records the phones made: none lost, none twice. Exits non-zero otherwise.
 """
+
 import datetime as dt
 import os
 import random
@@ -78,16 +79,40 @@ def _record(ids, rng):
     now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     today = dt.date.today().isoformat()
     if rng.random() < 0.8:
-        return {"kind": "kit_supply", "id": str(uuid.uuid4()), "data": {
-            "client_created_at": now, "supplied_on": today, "site_id": ids["site"],
-            "recipient_category": rng.choice(["person_at_risk", "family_friend_carer"]),
-            "batch_id": ids["batch"], "quantity": 1, "supply_type": "first",
-            "repeat_reason": None, "training": "given", "area": "M14",
-            "referral_offered": True, "referral_accepted": False}}
-    return {"kind": "naloxone_use_report", "id": str(uuid.uuid4()), "data": {
-        "client_created_at": now, "used_on": today, "place_type": "hostel", "area": "M14",
-        "administered_by": "peer", "doses": 1, "route": "im", "called_999": True,
-        "stayed_with_person": True, "outcome": "survived"}}
+        return {
+            "kind": "kit_supply",
+            "id": str(uuid.uuid4()),
+            "data": {
+                "client_created_at": now,
+                "supplied_on": today,
+                "site_id": ids["site"],
+                "recipient_category": rng.choice(["person_at_risk", "family_friend_carer"]),
+                "batch_id": ids["batch"],
+                "quantity": 1,
+                "supply_type": "first",
+                "repeat_reason": None,
+                "training": "given",
+                "area": "M14",
+                "referral_offered": True,
+                "referral_accepted": False,
+            },
+        }
+    return {
+        "kind": "naloxone_use_report",
+        "id": str(uuid.uuid4()),
+        "data": {
+            "client_created_at": now,
+            "used_on": today,
+            "place_type": "hostel",
+            "area": "M14",
+            "administered_by": "peer",
+            "doses": 1,
+            "route": "im",
+            "called_999": True,
+            "stayed_with_person": True,
+            "outcome": "survived",
+        },
+    }
 
 
 def _phone(base, phone, ids, stats, stop_making, stop_all, made, seed):
@@ -110,8 +135,9 @@ def _phone(base, phone, ids, stats, stop_making, stop_all, made, seed):
             continue
         started = time.perf_counter()
         try:
-            response = session.post(f"{base}/api/v1/sync/push", json={"records": batch},
-                                    headers=headers, timeout=30)
+            response = session.post(
+                f"{base}/api/v1/sync/push", json={"records": batch}, headers=headers, timeout=30
+            )
         except requests.RequestException:
             response = None
         elapsed = time.perf_counter() - started
@@ -124,7 +150,7 @@ def _phone(base, phone, ids, stats, stop_making, stop_all, made, seed):
                 else:
                     stats.status_5xx[stats.phase] += 1
             failures += 1
-            time.sleep(min(0.2 * 2 ** failures, 3) * rng.uniform(0.5, 1.0))
+            time.sleep(min(0.2 * 2**failures, 3) * rng.uniform(0.5, 1.0))
             continue
         failures = 0
         results = response.json()["results"]
@@ -137,8 +163,9 @@ def _phone(base, phone, ids, stats, stop_making, stop_all, made, seed):
             with stats.lock:
                 stats.deliberate_resends += 1
             try:
-                again = session.post(f"{base}/api/v1/sync/push", json={"records": batch},
-                                     headers=headers, timeout=30)
+                again = session.post(
+                    f"{base}/api/v1/sync/push", json={"records": batch}, headers=headers, timeout=30
+                )
             except requests.RequestException:
                 again = None
             if again is not None and again.status_code == 200:
@@ -147,8 +174,9 @@ def _phone(base, phone, ids, stats, stop_making, stop_all, made, seed):
 
 
 def _worker_pids(master_pid: int) -> list[int]:
-    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master_pid)],
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["ps", "-o", "pid=", "--ppid", str(master_pid)], capture_output=True, text=True
+    ).stdout
     return [int(p) for p in out.split()]
 
 
@@ -165,12 +193,26 @@ def main() -> None:
     phones, ids = _setup(url)
 
     port = _free_port()
-    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-" + "k" * 40,
-               FIELD_SEALING_KEYS=new_key())
+    env = dict(
+        os.environ, DATABASE_URL=url, SECRET_KEY="bench-" + "k" * 40, FIELD_SEALING_KEYS=new_key()
+    )
     gunicorn = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--bind",
-         f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "60", "wsgi:app"],
-        env=env)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(WORKERS),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "--timeout",
+            "60",
+            "wsgi:app",
+        ],
+        env=env,
+    )
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
@@ -181,9 +223,12 @@ def main() -> None:
 
     stats, made = Stats(), []
     stop_making, stop_all = threading.Event(), threading.Event()
-    threads = [threading.Thread(target=_phone, daemon=True,
-                                args=(base, p, ids, stats, stop_making, stop_all, made, i))
-               for i, p in enumerate(phones)]
+    threads = [
+        threading.Thread(
+            target=_phone, daemon=True, args=(base, p, ids, stats, stop_making, stop_all, made, i)
+        )
+        for i, p in enumerate(phones)
+    ]
     faults = []
     started = time.perf_counter()
     for t in threads:
@@ -212,7 +257,8 @@ def main() -> None:
 
     with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as conn:
         rows = conn.execute(
-            "SELECT id FROM kit_supply UNION ALL SELECT id FROM naloxone_use_report").fetchall()
+            "SELECT id FROM kit_supply UNION ALL SELECT id FROM naloxone_use_report"
+        ).fetchall()
     stored_ids = [r[0] for r in rows]
     unique_made = set(made)
     lost = unique_made - set(stored_ids)
@@ -225,22 +271,39 @@ def main() -> None:
     print(f"unique records stored   {len(set(stored_ids))}")
     print(f"lost / extra / doubled  {len(lost)} / {len(extra)} / {doubled}")
     print(f"ids answered 'stored' more than once: {stored_twice}")
-    print(f"duplicate answers       {stats.duplicate_answers} "
-          f"(deliberate resends: {stats.deliberate_resends})")
-    print(f"5xx answers             steady: {stats.status_5xx['steady']}, "
-          f"during faults: {stats.status_5xx['faults']}; connection errors: {stats.errors}")
-    print(f"throughput              {len(set(stored_ids)) / made_seconds:.0f} records/s over "
-          f"{made_seconds:.0f} s, {len(lat) / made_seconds:.0f} requests/s")
-    print(f"push latency (steady)   p50 {median(steady_latencies) * 1000:.0f} ms, "
-          f"p95 {_percentile(steady_latencies, 0.95) * 1000:.0f} ms, "
-          f"p99 {_percentile(steady_latencies, 0.99) * 1000:.0f} ms")
-    print(f"push latency (all)      p50 {median(lat) * 1000:.0f} ms, "
-          f"p95 {_percentile(lat, 0.95) * 1000:.0f} ms, p99 {_percentile(lat, 0.99) * 1000:.0f} ms")
-    print("targets (issue 13)      push p99 < 1,000 ms and >= 3 x the records/s measured "
-          "before it (315 records/s, p99 3,037 ms), 0 lost / 0 doubled")
+    print(
+        f"duplicate answers       {stats.duplicate_answers} "
+        f"(deliberate resends: {stats.deliberate_resends})"
+    )
+    print(
+        f"5xx answers             steady: {stats.status_5xx['steady']}, "
+        f"during faults: {stats.status_5xx['faults']}; connection errors: {stats.errors}"
+    )
+    print(
+        f"throughput              {len(set(stored_ids)) / made_seconds:.0f} records/s over "
+        f"{made_seconds:.0f} s, {len(lat) / made_seconds:.0f} requests/s"
+    )
+    print(
+        f"push latency (steady)   p50 {median(steady_latencies) * 1000:.0f} ms, "
+        f"p95 {_percentile(steady_latencies, 0.95) * 1000:.0f} ms, "
+        f"p99 {_percentile(steady_latencies, 0.99) * 1000:.0f} ms"
+    )
+    print(
+        f"push latency (all)      p50 {median(lat) * 1000:.0f} ms, "
+        f"p95 {_percentile(lat, 0.95) * 1000:.0f} ms, p99 {_percentile(lat, 0.99) * 1000:.0f} ms"
+    )
+    print(
+        "targets (issue 13)      push p99 < 1,000 ms and >= 3 x the records/s measured "
+        "before it (315 records/s, p99 3,037 ms), 0 lost / 0 doubled"
+    )
     print(f"faults injected         {'; '.join(faults)}")
-    ok = not lost and not extra and not doubled and not stored_twice \
+    ok = (
+        not lost
+        and not extra
+        and not doubled
+        and not stored_twice
         and stats.status_5xx["steady"] == 0
+    )
     print("RESULT                  " + ("PASS" if ok else "FAIL"))
     if not ok:
         sys.exit(1)

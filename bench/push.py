@@ -4,6 +4,7 @@ Both paths write the same rows into the same table and commit once per batch of 
 API path adds HTTP handling, JSON, per-record validation, duplicate detection and
 authorisation. Rounds alternate between the two so drift on a shared machine hits both.
 """
+
 import datetime as dt
 import logging
 import time
@@ -26,13 +27,27 @@ BATCHES_PER_ROUND = 10
 def _records(ids, n):
     now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     today = dt.date.today().isoformat()
-    return [{"kind": "kit_supply", "id": str(uuid.uuid4()), "data": {
-        "client_created_at": now, "supplied_on": today, "site_id": ids["site"],
-        "recipient_category": "person_at_risk", "batch_id": ids["batch"], "quantity": 1,
-        "supply_type": "repeat" if i % 4 == 0 else "first",
-        "repeat_reason": "used_on_someone_else" if i % 4 == 0 else None,
-        "training": "given", "area": "M14", "referral_offered": True,
-        "referral_accepted": i % 3 == 0}} for i in range(n)]
+    return [
+        {
+            "kind": "kit_supply",
+            "id": str(uuid.uuid4()),
+            "data": {
+                "client_created_at": now,
+                "supplied_on": today,
+                "site_id": ids["site"],
+                "recipient_category": "person_at_risk",
+                "batch_id": ids["batch"],
+                "quantity": 1,
+                "supply_type": "repeat" if i % 4 == 0 else "first",
+                "repeat_reason": "used_on_someone_else" if i % 4 == 0 else None,
+                "training": "given",
+                "area": "M14",
+                "referral_offered": True,
+                "referral_accepted": i % 3 == 0,
+            },
+        }
+        for i in range(n)
+    ]
 
 
 def _bare_rows(ids, records):
@@ -42,11 +57,21 @@ def _bare_rows(ids, records):
     rows = []
     for record in records:
         data = schema.load(record["data"])  # parse only, so both paths write identical rows
-        rows.append({**data, "id": record["id"], "organisation_id": ids["org"],
-                     "user_id": ids["user"], "device_id": ids["device"],
-                     "client_created_at": now, "received_at": now, "channel": "peer",
-                     "product_id": ids["product"], "payload_digest": _digest("kit_supply", data),
-                     "sync_seq": None})
+        rows.append(
+            {
+                **data,
+                "id": record["id"],
+                "organisation_id": ids["org"],
+                "user_id": ids["user"],
+                "device_id": ids["device"],
+                "client_created_at": now,
+                "received_at": now,
+                "channel": "peer",
+                "product_id": ids["product"],
+                "payload_digest": _digest("kit_supply", data),
+                "sync_seq": None,
+            }
+        )
     return rows
 
 
@@ -54,8 +79,11 @@ def _api_round(client, token, ids) -> float:
     batches = [_records(ids, BATCH) for _ in range(BATCHES_PER_ROUND)]
     started = time.perf_counter()
     for records in batches:
-        response = client.post("/api/v1/sync/push", json={"records": records},
-                               headers={"Authorization": f"Bearer {token}"})
+        response = client.post(
+            "/api/v1/sync/push",
+            json={"records": records},
+            headers={"Authorization": f"Bearer {token}"},
+        )
         assert response.status_code == 200
         assert all(r["status"] == "stored" for r in response.get_json()["results"])
     return BATCH * BATCHES_PER_ROUND / (time.perf_counter() - started)
@@ -86,10 +114,14 @@ def main() -> None:
             api.append(_api_round(client, token, ids))
             bare.append(_bare_round(app, ids))
         api_rate, bare_rate = median(api), median(bare)
-        print(f"{label:<11} {api_rate:>10.0f} {bare_rate:>11.0f} {api_rate / bare_rate:>9.2f}",
-              flush=True)
+        print(
+            f"{label:<11} {api_rate:>10.0f} {bare_rate:>11.0f} {api_rate / bare_rate:>9.2f}",
+            flush=True,
+        )
         with app.app_context():
             db.engine.dispose()
-    print(f"(median of {ROUNDS} alternating rounds of {BATCHES_PER_ROUND} batches of {BATCH}; "
-          "target API/bare >= 0.50; before issue 13: SQLite 0.17, PostgreSQL 0.16. The API "
-          "also keeps the daily summaries and stock balances, which the bare insert does not)")
+    print(
+        f"(median of {ROUNDS} alternating rounds of {BATCHES_PER_ROUND} batches of {BATCH}; "
+        "target API/bare >= 0.50; before issue 13: SQLite 0.17, PostgreSQL 0.16. The API "
+        "also keeps the daily summaries and stock balances, which the bare insert does not)"
+    )

@@ -13,6 +13,7 @@ the time, as issue 14 asks: the PIN's own key derivation (PBKDF2, measured by th
 "peerkit-pin-unlock", printed on its own line), and the typing (from the PIN screen being
 ready, "peerkit-lock-shown", to the PIN being sent, "peerkit-pin-typed").
 """
+
 import gzip
 import json
 import statistics
@@ -29,9 +30,15 @@ from peerkit.field.views import SHELL_FILES
 
 from .common import migrated_app, seed_peer_area
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 RUNS = 7
 PIN = "246810"
 TAPS_FILE = Path(__file__).resolve().parents[1] / "test-artifacts" / "taps.json"
@@ -57,19 +64,22 @@ def shell_size() -> tuple[int, int]:
     return raw, zipped
 
 
-def _cold_start_ms(playwright, base, token, throttle: int,
-                   as_seen: bool) -> tuple[list[float], list[float]]:
+def _cold_start_ms(
+    playwright, base, token, throttle: int, as_seen: bool
+) -> tuple[list[float], list[float]]:
     """(start-up times less the PIN derivation, PIN derivation times), in ms."""
     device = dict(playwright.devices["Pixel 7"])
     device.pop("default_browser_type", None)
     times, derivations = [], []
     with tempfile.TemporaryDirectory() as profile:
         context = playwright.chromium.launch_persistent_context(
-            profile, executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, **device)
+            profile, executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, **device
+        )
         page = context.new_page()
         page.goto(f"{base}/app")
         # Enrol by storing the token as the enrolment page would, then sync once.
-        page.evaluate("""token => new Promise(resolve => {
+        page.evaluate(
+            """token => new Promise(resolve => {
             const open = indexedDB.open('peerkit');
             open.onsuccess = () => {
               const tx = open.result.transaction('meta', 'readwrite');
@@ -77,7 +87,9 @@ def _cold_start_ms(playwright, base, token, throttle: int,
               tx.objectStore('meta').put({key: 'cursor', value: 0});
               tx.oncomplete = () => { open.result.close(); resolve(true); };
             };
-        })""", token)
+        })""",
+            token,
+        )
         page.reload()
         page.get_by_label("PIN (6 numbers or more)").fill(PIN)
         page.get_by_label("Type the PIN again").fill(PIN)
@@ -103,11 +115,13 @@ def _cold_start_ms(playwright, base, token, throttle: int,
                 # As a person: open the app, tap the button, the form answers to typing.
                 page.get_by_role("link", name="Record a kit supply").click()
                 page.locator("#form-supply select[name=batch_id] option[value]").first.wait_for(
-                    state="attached")
+                    state="attached"
+                )
                 page.get_by_label("Where they live: postcode district").fill("M1")
             else:
                 page.locator("#form-supply select[name=batch_id] option").first.wait_for(
-                    state="attached")
+                    state="attached"
+                )
                 page.locator("body[data-ready=true]").wait_for(state="attached")
             # Left out: the person typing (from the PIN screen being ready to the PIN
             # sent) and the PIN's own derivation.
@@ -125,30 +139,39 @@ def _cold_start_ms(playwright, base, token, throttle: int,
 def main() -> None:
     """Print the shell size and the offline cold-start times."""
     raw, zipped = shell_size()
-    print(f"app shell: {len(SHELL_FILES)} files, {raw / 1024:.1f} KB raw, "
-          f"{zipped / 1024:.1f} KB gzip (target <= 100 KB)")
+    print(
+        f"app shell: {len(SHELL_FILES)} files, {raw / 1024:.1f} KB raw, "
+        f"{zipped / 1024:.1f} KB gzip (target <= 100 KB)"
+    )
     app = migrated_app("sqlite:///" + tempfile.mkdtemp() + "/pwa.db")
     [token], _ids = seed_peer_area(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
     try:
-        print(f"app shell on the wire (server compression): "
-              f"{bytes_on_the_wire(base) / 1024:.1f} KB")
+        print(
+            f"app shell on the wire (server compression): {bytes_on_the_wire(base) / 1024:.1f} KB"
+        )
         with sync_playwright() as playwright:
             for as_seen in (False, True):
                 for throttle in (1, 4):
-                    times, derivations = _cold_start_ms(playwright, base, token, throttle,
-                                                        as_seen)
-                    what = ("as a person sees it (open, tap, type)" if as_seen
-                            else "to a usable supply form (#supply)")
-                    print(f"offline cold start {what}, CPU x{throttle}: "
-                          f"median {statistics.median(times):.0f} ms, "
-                          f"max {max(times):.0f} ms over {RUNS} starts"
-                          + (" (target < 1000 ms)" if throttle == 4 else "")
-                          + ", excluding the PIN derivation")
-                    print(f"  PIN derivation (PBKDF2) at that start, CPU x{throttle}: "
-                          f"median {statistics.median(derivations):.0f} ms")
+                    times, derivations = _cold_start_ms(playwright, base, token, throttle, as_seen)
+                    what = (
+                        "as a person sees it (open, tap, type)"
+                        if as_seen
+                        else "to a usable supply form (#supply)"
+                    )
+                    print(
+                        f"offline cold start {what}, CPU x{throttle}: "
+                        f"median {statistics.median(times):.0f} ms, "
+                        f"max {max(times):.0f} ms over {RUNS} starts"
+                        + (" (target < 1000 ms)" if throttle == 4 else "")
+                        + ", excluding the PIN derivation"
+                    )
+                    print(
+                        f"  PIN derivation (PBKDF2) at that start, CPU x{throttle}: "
+                        f"median {statistics.median(derivations):.0f} ms"
+                    )
     finally:
         server.shutdown()
     if TAPS_FILE.exists():

@@ -7,6 +7,7 @@ runs WebCrypto's PBKDF2 natively on another thread, so the "x4" figure is barely
 Read the unthrottled figure as this machine's core; phones' ARMv8 SHA-256 instructions put
 a mid-range phone in the same order. The attacker's side of the sum is in docs/SECURITY.md.
 """
+
 import functools
 import http.server
 import statistics
@@ -39,8 +40,9 @@ def main() -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                                 args=CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+            )
             page = browser.new_page()
             # 127.0.0.1 is a secure context, so WebCrypto is there.
             page.goto(f"http://127.0.0.1:{server.server_port}/manifest.webmanifest")
@@ -49,9 +51,11 @@ def main() -> None:
                 cdp.send("Emulation.setCPUThrottlingRate", {"rate": throttle})
                 runs = [page.evaluate(DERIVE) for _ in range(RUNS)]
                 times = [ms for ms, _ in runs]
-                print(f"one recipient code ({runs[0][1]:,} PBKDF2 iterations), CPU x{throttle}: "
-                      f"median {statistics.median(times):.0f} ms over {RUNS}"
-                      + (" (WebCrypto runs off the throttled thread)" if throttle == 4 else ""))
+                print(
+                    f"one recipient code ({runs[0][1]:,} PBKDF2 iterations), CPU x{throttle}: "
+                    f"median {statistics.median(times):.0f} ms over {RUNS}"
+                    + (" (WebCrypto runs off the throttled thread)" if throttle == 4 else "")
+                )
             browser.close()
     finally:
         server.shutdown()

@@ -3,6 +3,7 @@
 Migrations are written or reviewed by hand and named by date so they sort; batch mode
 lets SQLite alter tables, which it otherwise cannot.
 """
+
 import logging
 from logging.config import fileConfig
 

@@ -1,4 +1,5 @@
 """PeerKit: offline-first take-home naloxone distribution records."""
+
 from pathlib import Path
 
 from flask import Flask, request
@@ -37,7 +38,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.setdefault("DEVICE_TOKEN_KEYS", [app.config["SECRET_KEY"]])
         if "FIELD_SEALING_KEYS" not in app.config:
             app.config["FIELD_SEALING_KEYS"] = [
-                config_module.dev_sealing_key(Path(app.instance_path))]
+                config_module.dev_sealing_key(Path(app.instance_path))
+            ]
         app.config["SQLALCHEMY_DATABASE_URI"] = config_module.database_url(
             app.config["SQLALCHEMY_DATABASE_URI"]
         )
@@ -45,8 +47,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config.get("TRUSTED_PROXIES"):
         # Behind N load balancers, the client address is the Nth from the right in
         # X-Forwarded-For; without this, every request would seem to come from the balancer.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"],
-                                x_proto=app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=app.config["TRUSTED_PROXIES"]
+        )
     from . import sealing  # not at the top: `python -m peerkit.sealing` runs it alone
 
     sealing.init_app(app)  # a malformed key stops the start, before any request
@@ -96,8 +99,11 @@ def compress_response(response):
     shell is static HTML, the same bytes for everyone, so it is compressed."""
     if response.mimetype == "text/html" and request.endpoint != "field.app_shell":
         return response
-    if (response.is_streamed and response.mimetype in compress.compress_mimetypes_set
-            and (response.content_length or 0) < 512_000):
+    if (
+        response.is_streamed
+        and response.mimetype in compress.compress_mimetypes_set
+        and (response.content_length or 0) < 512_000
+    ):
         # A small static file (send_file streams it): read it, so it is compressed whole,
         # with brotli or gzip, a Content-Length and an ETag a browser can revalidate.
         response.direct_passthrough = False

@@ -1,4 +1,5 @@
 """The audit log: one function every change and export calls."""
+
 from flask import has_request_context
 from flask_login import current_user
 

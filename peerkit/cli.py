@@ -1,4 +1,5 @@
 """`flask peerkit ...` commands for operators and for `make run`."""
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -19,9 +20,18 @@ def load_demo(if_empty: bool) -> None:
     if db.session.scalar(select(Organisation.id).limit(1)) is not None:
         if if_empty:
             click.echo("Demo data already loaded.")
-            _print_logins([(u.username, u.role) for u in db.session.scalars(
-                select(User).where(User.username.in_(["admin", "commissioner", "coordinator",
-                                                      "peer1", "pharmacy1"])))])
+            _print_logins(
+                [
+                    (u.username, u.role)
+                    for u in db.session.scalars(
+                        select(User).where(
+                            User.username.in_(
+                                ["admin", "commissioner", "coordinator", "peer1", "pharmacy1"]
+                            )
+                        )
+                    )
+                ]
+            )
             return
         raise click.ClickException("The database is not empty; demo data goes in an empty one.")
     _print_logins(demo.load())
@@ -39,8 +49,11 @@ def _print_logins(logins) -> None:
 @click.option("--role", type=click.Choice(list(ROLES)), required=True)
 @click.option("--organisation", "organisation_name", required=True)
 @click.option("--name", "display_name", default=None)
-@click.option("--email", default=None,
-              help="Their own address, where set-up links go (coordinators and admins).")
+@click.option(
+    "--email",
+    default=None,
+    help="Their own address, where set-up links go (coordinators and admins).",
+)
 @click.password_option()
 def create_user(username, role, organisation_name, display_name, email, password) -> None:
     """Create an account in an existing organisation (for the first admin of a deployment)."""
@@ -54,10 +67,17 @@ def create_user(username, role, organisation_name, display_name, email, password
     if problem:
         raise click.ClickException(problem)
     if link_goes_by_email(User(role=role)) and not email:
-        raise click.ClickException(f"A {role} account needs --email: its set-up links are "
-                                   "emailed to the person, never shown to anyone else.")
-    user = User(username=username, display_name=display_name or username, role=role,
-                organisation=org, email=email)
+        raise click.ClickException(
+            f"A {role} account needs --email: its set-up links are "
+            "emailed to the person, never shown to anyone else."
+        )
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        role=role,
+        organisation=org,
+        email=email,
+    )
     user.set_password(password)
     db.session.add(user)
     db.session.commit()
@@ -116,16 +136,21 @@ def product_list() -> None:
 @click.option("--route", type=click.Choice(list(PRODUCT_ROUTES)), required=True)
 @click.option("--dose", default="", help="One dose and when to repeat it.")
 @click.option("--pack", default="", help="What one kit holds.")
-@click.option("--min-age", type=click.IntRange(0, 120), default=None,
-              help="Licensed minimum age in years; leave out if there is none.")
+@click.option(
+    "--min-age",
+    type=click.IntRange(0, 120),
+    default=None,
+    help="Licensed minimum age in years; leave out if there is none.",
+)
 @click.option("--description", default="")
 def product_add(code, name, route, dose, pack, min_age, description) -> None:
     """Add a product to the catalogue (audited)."""
     from .coordination.catalogue import CatalogueError, add_product
 
     try:
-        product = add_product(None, code, name, route, dose=dose, pack=pack, min_age=min_age,
-                              description=description)
+        product = add_product(
+            None, code, name, route, dose=dose, pack=pack, min_age=min_age, description=description
+        )
     except CatalogueError as error:
         raise click.ClickException(str(error)) from error
     db.session.commit()
@@ -140,8 +165,9 @@ def product_retire(code) -> None:
 
     product = product_by_code(code)
     if product is None:
-        raise click.ClickException(f"No product with code {code!r}: see `flask peerkit "
-                                   "product list`.")
+        raise click.ClickException(
+            f"No product with code {code!r}: see `flask peerkit product list`."
+        )
     retire_product(None, product)
     db.session.commit()
     click.echo(f"Retired {product.code}: it can no longer be booked in.")
@@ -191,4 +217,3 @@ def apply_retention_command() -> None:
 def register(app: Flask) -> None:
     """Attach the command group to `app`."""
     app.cli.add_command(peerkit_cli)
-

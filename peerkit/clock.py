@@ -5,6 +5,7 @@ kit supplied "today") is a UK calendar date, and between midnight and 1 am in su
 date is a day ahead of UTC's: every rule, form and screen asks this module, not
 `date.today()` (the server's own zone) or UTC.
 """
+
 import datetime as dt
 from zoneinfo import ZoneInfo
 

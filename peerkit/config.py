@@ -5,6 +5,7 @@ Production needs `DATABASE_URL`, `SECRET_KEY` and `FIELD_SEALING_KEYS` (and
 (set by `make run`) allows a generated secret key and sealing key kept under instance/ and
 cookies over plain http on loopback.
 """
+
 import datetime as dt
 import os
 import secrets
@@ -22,7 +23,7 @@ def database_url(raw: str) -> str:
     """Point plain postgres URLs at the psycopg 3 driver this project installs."""
     for prefix in ("postgres://", "postgresql://"):
         if raw.startswith(prefix):
-            return "postgresql+psycopg://" + raw[len(prefix):]
+            return "postgresql+psycopg://" + raw[len(prefix) :]
     return raw
 
 
@@ -62,8 +63,13 @@ def dev_sealing_key(instance_path: Path) -> str:
 
 # Where set-up links are emailed from (peerkit/emails.py). No MAIL_SERVER: a development
 # server prints them on its console; a production one refuses to send.
-MAIL_SETTINGS = ("MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME", "MAIL_PASSWORD",
-                 "MAIL_DEFAULT_SENDER")
+MAIL_SETTINGS = (
+    "MAIL_SERVER",
+    "MAIL_PORT",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",
+    "MAIL_DEFAULT_SENDER",
+)
 
 
 # VAPID keys (base64url, as `flask peerkit vapid-keys` prints them) and the contact the
@@ -112,8 +118,11 @@ def from_environment(instance_path: Path) -> dict:
         "DEVICE_TOKEN_MAX_SILENCE_DAYS": int(os.environ.get("DEVICE_TOKEN_MAX_SILENCE_DAYS", "90")),
         # Web Push for red drug alerts (docs/ALERTS.md): without the keys, alerts go by pull only.
         **{name: os.environ[name] for name in VAPID_SETTINGS if os.environ.get(name)},
-        **({"RATELIMIT_STORAGE_URI": os.environ["RATELIMIT_STORAGE_URI"]}
-           if os.environ.get("RATELIMIT_STORAGE_URI") else {}),
+        **(
+            {"RATELIMIT_STORAGE_URI": os.environ["RATELIMIT_STORAGE_URI"]}
+            if os.environ.get("RATELIMIT_STORAGE_URI")
+            else {}
+        ),
     }
 
 
@@ -136,8 +145,15 @@ class BaseConfig:
     # only for the static app shell (see peerkit.compress_response).
     COMPRESS_REGISTER = False
     COMPRESS_ALGORITHM = ["br", "gzip"]
-    COMPRESS_MIMETYPES = ["text/html", "text/css", "text/javascript", "application/javascript",
-                          "application/json", "application/manifest+json", "image/svg+xml"]
+    COMPRESS_MIMETYPES = [
+        "text/html",
+        "text/css",
+        "text/javascript",
+        "application/javascript",
+        "application/json",
+        "application/manifest+json",
+        "image/svg+xml",
+    ]
     COMPRESS_MIN_SIZE = 500
     COMPRESS_STREAMS = False
     # Sync API limits (see docs/API.md).

@@ -1,4 +1,5 @@
 """Database-engine details kept out of the models."""
+
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -31,8 +32,9 @@ def configure_sqlite(app: Flask) -> None:
         cursor.execute("PRAGMA busy_timeout=15000")
         cursor.close()
         # The daily summaries' day of arrival, which SQLite cannot work out in UK time.
-        dbapi_connection.create_function("peerkit_arrival_day", 1, arrival_day_sqlite,
-                                         deterministic=True)
+        dbapi_connection.create_function(
+            "peerkit_arrival_day", 1, arrival_day_sqlite, deterministic=True
+        )
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):

@@ -1,5 +1,6 @@
 """Enrolling, replacing and revoking phones. The sync API and the coordination screens call
 these."""
+
 import hashlib
 
 from sqlalchemy import select
@@ -29,9 +30,13 @@ def enrol_device(user: User, label: str = "", installation_id: str | None = None
     db.session.flush()
     audit.record("device.enrol", "device", device.id, user=user)
     if digest:
-        earlier = db.session.scalars(select(Device).where(
-            Device.installation_hash == digest, Device.id != device.id,
-            Device.replaced_by_id.is_(None))).all()
+        earlier = db.session.scalars(
+            select(Device).where(
+                Device.installation_hash == digest,
+                Device.id != device.id,
+                Device.replaced_by_id.is_(None),
+            )
+        ).all()
         for old in earlier:
             _retire(old, user, REPLACED_REASON)
             old.replaced_by_id = device.id

@@ -1,4 +1,5 @@
 """Error pages: HTML for people, the API's one JSON error shape under /api/."""
+
 from flask import Flask, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,8 +17,7 @@ PAGES = {
     413: (_l("That was too large to send"), _l("Please send less at a time.")),
     415: (_l("That kind of content is not accepted here"), _l("Please go back and try again.")),
     429: (_l("Too many attempts"), _l("Please wait a few minutes and try again.")),
-    500: (_l("Something went wrong"),
-          _l("The problem has been logged. Please try again shortly.")),
+    500: (_l("Something went wrong"), _l("The problem has been logged. Please try again shortly.")),
 }
 
 
@@ -29,8 +29,9 @@ def register(app: Flask) -> None:
             response = make_response(error_response(code, *HTTP_ERRORS[code]))
         else:
             title, message = PAGES[code]
-            response = make_response(render_template("errors.html", title=title,
-                                                     message=message), code)
+            response = make_response(
+                render_template("errors.html", title=title, message=message), code
+            )
         if isinstance(error, MethodNotAllowed) and error.valid_methods:
             # HTTP requires a 405 to say which methods the address does accept.
             response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
@@ -44,6 +45,5 @@ def register(app: Flask) -> None:
         return render_template(
             "errors.html",
             title=_("This form has expired"),
-            message=_("For your security, forms time out. Go back, reload the page and try "
-                      "again."),
+            message=_("For your security, forms time out. Go back, reload the page and try again."),
         ), 400

@@ -2,6 +2,7 @@
 
 This module imports nothing from peerkit: models and views import it, never the reverse.
 """
+
 from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address

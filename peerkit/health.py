@@ -1,6 +1,7 @@
 """`GET /healthz` for load balancers and Docker: is the database reachable, and is its
 schema at the migrations' head? The answer says ok or not ok and why, nothing more (it is
 public: no versions, counts or names)."""
+
 from functools import lru_cache
 
 from alembic.config import Config

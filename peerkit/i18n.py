@@ -10,6 +10,7 @@ compiled .mo is not kept in git: `make messages` and the install step build it, 
 `init_app` rebuilds it when it is missing or older than its .po, so the app never runs with
 a stale one (a read-only install, like the Docker image, compiles it at build time).
 """
+
 import os
 import tempfile
 from pathlib import Path
@@ -54,8 +55,9 @@ def select_locale() -> str:
 def current_language() -> str:
     """The language code of the locale in force ("cy" inside `force_locale("cy_GB")`)."""
     locale = get_locale()
-    return locale.language if locale is not None and locale.language in LANGUAGES \
-        else DEFAULT_LANGUAGE
+    return (
+        locale.language if locale is not None and locale.language in LANGUAGES else DEFAULT_LANGUAGE
+    )
 
 
 def html_lang() -> str:
@@ -93,8 +95,12 @@ def init_app(app: Flask) -> None:
     # {% trans %} blocks collapse their whitespace, as `pybabel extract` (babel.cfg) does,
     # so a block's rendered id is the id in the catalogue.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
-    app.jinja_env.globals.update(html_lang=html_lang, current_language=current_language,
-                                 language_names=LANGUAGE_NAMES, vocab_label=vocab_label)
+    app.jinja_env.globals.update(
+        html_lang=html_lang,
+        current_language=current_language,
+        language_names=LANGUAGE_NAMES,
+        vocab_label=vocab_label,
+    )
 
 
 def vocab_label(vocabulary: str, code: str | None) -> str:

@@ -15,6 +15,7 @@ Run `python -m peerkit.i18n_field`: it adds new ids (Welsh from the server's cat
 empty, to be translated), drops ids no longer used, keeps every translation, and prints what
 still needs Welsh. `tests/test_i18n_field.py` fails while any id has none.
 """
+
 import json
 import re
 import sys
@@ -34,8 +35,21 @@ SERVER_PO = Path(__file__).resolve().parent / "translations" / "cy" / "LC_MESSAG
 ATTRIBUTES = ("aria-label", "placeholder", "title")
 SCRIPT_ATTRIBUTES = ("data-empty",)
 SKIP = {"script", "style", "template"}
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-        "track", "wbr"}
+VOID = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "track",
+    "wbr",
+}
 PLACEHOLDER = re.compile(r"\{([\w-]+)\}")
 T_CALL = re.compile(r'(?<![\w$.])t\(\s*"((?:[^"\\\n]|\\.)*)"')
 
@@ -145,8 +159,11 @@ def server_welsh() -> dict[str, str]:
     """The server catalogue's Welsh, by id (complete entries only)."""
     with SERVER_PO.open("rb") as po_file:
         catalogue = read_po(po_file, locale="cy")
-    return {m.id: m.string for m in catalogue
-            if m.id and isinstance(m.id, str) and m.string and not m.fuzzy}
+    return {
+        m.id: m.string
+        for m in catalogue
+        if m.id and isinstance(m.id, str) and m.string and not m.fuzzy
+    }
 
 
 def update_catalogue(path: Path = CATALOGUE) -> list[str]:
@@ -163,5 +180,6 @@ if __name__ == "__main__":
     missing = update_catalogue()
     for message in missing:
         print(f"needs Welsh: {message}")
-    print(f"{CATALOGUE.relative_to(ROOT)}: {len(missing)} message(s) without Welsh.",
-          file=sys.stderr)
+    print(
+        f"{CATALOGUE.relative_to(ROOT)}: {len(missing)} message(s) without Welsh.", file=sys.stderr
+    )

@@ -7,6 +7,7 @@ addresses are logged. The request id is the caller's `X-Request-ID` when it is a
 token (a load balancer's), otherwise a new one; it is echoed in the response so a report
 from the field can be matched with the server's lines.
 """
+
 import datetime as dt
 import json
 import logging
@@ -36,7 +37,8 @@ class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
             "time": dt.datetime.fromtimestamp(record.created, dt.UTC)
-            .isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -85,15 +87,32 @@ def register(app: Flask) -> None:
         started = g.get("request_started")
         duration_ms = round((time.perf_counter() - started) * 1000, 1) if started else None
         response.headers[REQUEST_ID_HEADER] = request_id
-        fields = {"request_id": request_id, "method": request.method, "route": _route(),
-                  "status": response.status_code, "duration_ms": duration_ms}
-        request_logger.info("%s %s %s %s ms [%s]", fields["method"], fields["route"],
-                            fields["status"], duration_ms, request_id, extra=fields)
+        fields = {
+            "request_id": request_id,
+            "method": request.method,
+            "route": _route(),
+            "status": response.status_code,
+            "duration_ms": duration_ms,
+        }
+        request_logger.info(
+            "%s %s %s %s ms [%s]",
+            fields["method"],
+            fields["route"],
+            fields["status"],
+            duration_ms,
+            request_id,
+            extra=fields,
+        )
         return response
 
     def log_exception(exc_info) -> None:
         # Flask's own message names the raw path; name the route instead.
-        app.logger.error("Exception on %s [%s]", _route(), request.method, exc_info=exc_info,
-                         extra={"request_id": g.get("request_id")})
+        app.logger.error(
+            "Exception on %s [%s]",
+            _route(),
+            request.method,
+            exc_info=exc_info,
+            extra={"request_id": g.get("request_id")},
+        )
 
     app.log_exception = log_exception

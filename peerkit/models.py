@@ -11,6 +11,7 @@ most a pseudonymous code derived on the phone; an area is a postcode district.
 
 All timestamps are naive UTC (see `utcnow`), so SQLite and PostgreSQL behave alike.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -83,9 +84,7 @@ class Organisation(db.Model):
     retention_supply_years: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
     retention_code_years: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
 
-    area: Mapped[Organisation | None] = relationship(
-        remote_side=[id], foreign_keys=[area_id]
-    )
+    area: Mapped[Organisation | None] = relationship(remote_side=[id], foreign_keys=[area_id])
     managed_by: Mapped[Organisation | None] = relationship(
         remote_side=[id], foreign_keys=[managed_by_id]
     )
@@ -265,8 +264,9 @@ class FieldRecordMixin(Synced):
     # A record that breaks a rule is kept and held for a person to review (see
     # `peerkit.review`): only "counted" records count in figures. Accepting a held record
     # makes it "counted"; rejecting it makes it "rejected" (kept, never counted).
-    review_status: Mapped[str] = mapped_column(String(10), default="counted",
-                                               server_default="counted")
+    review_status: Mapped[str] = mapped_column(
+        String(10), default="counted", server_default="counted"
+    )
     hold_reason: Mapped[str | None] = mapped_column(String(300))
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
@@ -323,8 +323,9 @@ class Consent(FieldRecordMixin, db.Model):
     recipient_code: Mapped[str | None] = mapped_column(String(64), index=True)
     consent_to_record: Mapped[bool] = mapped_column(Boolean)
     consent_to_share: Mapped[bool] = mapped_column(Boolean)
-    consent_to_recognise: Mapped[bool] = mapped_column(Boolean, default=False,
-                                                       server_default=false())
+    consent_to_recognise: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     method: Mapped[str] = mapped_column(String(10))
     privacy_notice_version: Mapped[str | None] = mapped_column(String(20))
     given_on: Mapped[dt.date] = mapped_column(Date)
@@ -389,7 +390,8 @@ class KitSupply(FieldRecordMixin, db.Model):
     # Where the referral went (a destination the service keeps) and what came of it, which
     # the service records later (docs/ALERTS.md, "Referrals").
     referral_destination_id: Mapped[int | None] = mapped_column(
-        ForeignKey("referral_destination.id"))
+        ForeignKey("referral_destination.id")
+    )
     referral_outcome: Mapped[str | None] = mapped_column(String(12))
     referral_outcome_on: Mapped[dt.date | None] = mapped_column(Date)
     referral_outcome_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
@@ -680,9 +682,19 @@ class SupplyDay(_SupplyCounts, _DailySummary, db.Model):
     Absent values are stored as "" or 0 (a unique key must not hold NULL)."""
 
     __tablename__ = "supply_day"
-    __table_args__ = (UniqueConstraint(
-        "organisation_id", "review_status", "supplied_on", "channel", "site_id", "product_id",
-        "area", "age_band", name="uq_supply_day_key"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "organisation_id",
+            "review_status",
+            "supplied_on",
+            "channel",
+            "site_id",
+            "product_id",
+            "area",
+            "age_band",
+            name="uq_supply_day_key",
+        ),
+    )
 
     supplied_on: Mapped[dt.date] = mapped_column(Date)
     channel: Mapped[str] = mapped_column(String(20))
@@ -697,9 +709,18 @@ class SupplyChannelDay(_SupplyCounts, _DailySummary, db.Model):
     read by every view not filtered by area or age band."""
 
     __tablename__ = "supply_channel_day"
-    __table_args__ = (UniqueConstraint("organisation_id", "review_status", "supplied_on",
-                                       "channel", "site_id", "product_id", "arrived_on",
-                                       name="uq_supply_channel_day_key"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "organisation_id",
+            "review_status",
+            "supplied_on",
+            "channel",
+            "site_id",
+            "product_id",
+            "arrived_on",
+            name="uq_supply_channel_day_key",
+        ),
+    )
     # The UK day the records reached the figures (`peerkit.summaries.arrival_day`), so
     # "reached them after the period ended" is read here too.
     arrived_on: Mapped[dt.date] = mapped_column(Date)
@@ -717,9 +738,17 @@ class SupplyAreaDay(_DailySummary, db.Model):
     and age-band tables of views filtered by nothing but organisation or channel."""
 
     __tablename__ = "supply_area_day"
-    __table_args__ = (UniqueConstraint("organisation_id", "review_status", "supplied_on",
-                                       "channel", "area", "age_band",
-                                       name="uq_supply_area_day_key"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "organisation_id",
+            "review_status",
+            "supplied_on",
+            "channel",
+            "area",
+            "age_band",
+            name="uq_supply_area_day_key",
+        ),
+    )
 
     supplied_on: Mapped[dt.date] = mapped_column(Date)
     channel: Mapped[str] = mapped_column(String(20))
@@ -736,9 +765,18 @@ class SupplyLateDay(_DailySummary, db.Model):
     the end of a period holding that day, so the rest are left out)."""
 
     __tablename__ = "supply_late_day"
-    __table_args__ = (UniqueConstraint("organisation_id", "review_status", "supplied_on",
-                                       "channel", "area", "age_band", "arrived_on",
-                                       name="uq_supply_late_day_key"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "organisation_id",
+            "review_status",
+            "supplied_on",
+            "channel",
+            "area",
+            "age_band",
+            "arrived_on",
+            name="uq_supply_late_day_key",
+        ),
+    )
 
     supplied_on: Mapped[dt.date] = mapped_column(Date)
     channel: Mapped[str] = mapped_column(String(20))
@@ -755,10 +793,19 @@ class ReferralDay(_DailySummary, db.Model):
     table of views not filtered by area or age band (`monitoring.outcomes`)."""
 
     __tablename__ = "referral_day"
-    __table_args__ = (UniqueConstraint("organisation_id", "review_status", "supplied_on",
-                                       "channel", "site_id", "product_id",
-                                       "referral_destination_id", "referral_accepted",
-                                       name="uq_referral_day_key"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "organisation_id",
+            "review_status",
+            "supplied_on",
+            "channel",
+            "site_id",
+            "product_id",
+            "referral_destination_id",
+            "referral_accepted",
+            name="uq_referral_day_key",
+        ),
+    )
 
     supplied_on: Mapped[dt.date] = mapped_column(Date)
     channel: Mapped[str] = mapped_column(String(20))
@@ -776,9 +823,17 @@ class TrainingDay(_DailySummary, db.Model):
     """Training sessions added up per day, kind, site (0: no site) and day of arrival."""
 
     __tablename__ = "training_day"
-    __table_args__ = (UniqueConstraint("organisation_id", "review_status", "session_date",
-                                       "kind", "site_id", "arrived_on",
-                                       name="uq_training_day_key"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "organisation_id",
+            "review_status",
+            "session_date",
+            "kind",
+            "site_id",
+            "arrived_on",
+            name="uq_training_day_key",
+        ),
+    )
     # The UK day the records reached the figures (`peerkit.summaries.arrival_day`), so
     # "reached them after the period ended" is read here too.
     arrived_on: Mapped[dt.date] = mapped_column(Date)
@@ -798,9 +853,17 @@ class UseReportDay(_DailySummary, db.Model):
     arrival."""
 
     __tablename__ = "use_report_day"
-    __table_args__ = (UniqueConstraint("organisation_id", "review_status", "used_on", "area",
-                                       "product_id", "arrived_on",
-                                       name="uq_use_report_day_key"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "organisation_id",
+            "review_status",
+            "used_on",
+            "area",
+            "product_id",
+            "arrived_on",
+            name="uq_use_report_day_key",
+        ),
+    )
     # The UK day the records reached the figures (`peerkit.summaries.arrival_day`), so
     # "reached them after the period ended" is read here too.
     arrived_on: Mapped[dt.date] = mapped_column(Date)
@@ -819,9 +882,19 @@ class ActivityDay(_DailySummary, db.Model):
     which carry none), the site (0 for reports) and the product (0 for sessions)."""
 
     __tablename__ = "activity_day"
-    __table_args__ = (UniqueConstraint("organisation_id", "review_status", "day", "user_id",
-                                       "record", "channel", "site_id", "product_id",
-                                       name="uq_activity_day_key"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "organisation_id",
+            "review_status",
+            "day",
+            "user_id",
+            "record",
+            "channel",
+            "site_id",
+            "product_id",
+            name="uq_activity_day_key",
+        ),
+    )
 
     day: Mapped[dt.date] = mapped_column(Date)
     user_id: Mapped[int] = mapped_column(Integer)
@@ -837,8 +910,11 @@ class SupplyBatch(_DailySummary, db.Model):
     recalled batches with recipients: a figure over all time, not a period)."""
 
     __tablename__ = "supply_batch"
-    __table_args__ = (UniqueConstraint("organisation_id", "review_status", "site_id",
-                                       "batch_id", name="uq_supply_batch_key"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "organisation_id", "review_status", "site_id", "batch_id", name="uq_supply_batch_key"
+        ),
+    )
 
     site_id: Mapped[int] = mapped_column(Integer)
     batch_id: Mapped[int] = mapped_column(Integer, index=True)
@@ -852,8 +928,9 @@ class StockBalance(db.Model):
     (`peerkit.summaries`). Rows at zero are deleted."""
 
     __tablename__ = "stock_balance"
-    __table_args__ = (UniqueConstraint("site_id", "user_id", "batch_id",
-                                       name="uq_stock_balance_key"),)
+    __table_args__ = (
+        UniqueConstraint("site_id", "user_id", "batch_id", name="uq_stock_balance_key"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(Integer)
@@ -862,14 +939,24 @@ class StockBalance(db.Model):
     quantity: Mapped[int] = mapped_column(Integer, default=0)
 
 
-FIELD_RECORD_MODELS = (TrainingSession, Consent, KitSupply, NaloxoneUseReport, StockMovement,
-                       DiscardNotice, FieldReport)
+FIELD_RECORD_MODELS = (
+    TrainingSession,
+    Consent,
+    KitSupply,
+    NaloxoneUseReport,
+    StockMovement,
+    DiscardNotice,
+    FieldReport,
+)
 
 
 # Changes waiting for their sync number (PostgreSQL, `peerkit.sync_feed`): a partial index
 # holds only those few, so numbering them never scans a table.
 for _table in list(db.Model.metadata.tables.values()):
     if "sync_xid" in _table.c:
-        Index(f"ix_{_table.name}_sync_pending", _table.c.sync_xid,
-              postgresql_where=_table.c.sync_xid.is_not(None),
-              sqlite_where=_table.c.sync_xid.is_not(None))
+        Index(
+            f"ix_{_table.name}_sync_pending",
+            _table.c.sync_xid,
+            postgresql_where=_table.c.sync_xid.is_not(None),
+            sqlite_where=_table.c.sync_xid.is_not(None),
+        )

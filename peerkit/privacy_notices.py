@@ -6,6 +6,7 @@ itself when nobody runs it. Published versions are never edited: a change of wor
 new version with its own "in force from" date. The version in force on a day is the one
 with the latest `in_force_from` on or before that day.
 """
+
 import datetime as dt
 
 from flask_babel import gettext as _
@@ -32,9 +33,13 @@ def owner_id(organisation: Organisation) -> int:
 
 def versions(organisation: Organisation) -> list[PrivacyNotice]:
     """Every published notice that applies to `organisation`, oldest in force first."""
-    return list(db.session.scalars(select(PrivacyNotice).where(
-        PrivacyNotice.organisation_id == owner_id(organisation))
-        .order_by(PrivacyNotice.in_force_from, PrivacyNotice.id)))
+    return list(
+        db.session.scalars(
+            select(PrivacyNotice)
+            .where(PrivacyNotice.organisation_id == owner_id(organisation))
+            .order_by(PrivacyNotice.in_force_from, PrivacyNotice.id)
+        )
+    )
 
 
 def in_force(notices: list[PrivacyNotice], on: dt.date) -> PrivacyNotice | None:
@@ -46,43 +51,69 @@ def in_force(notices: list[PrivacyNotice], on: dt.date) -> PrivacyNotice | None:
     return current
 
 
-def hold_reason(notices: list[PrivacyNotice], version: str | None,
-                given_on: dt.date) -> str | None:
+def hold_reason(notices: list[PrivacyNotice], version: str | None, given_on: dt.date) -> str | None:
     """Why a consent naming `version`, given on `given_on`, needs a person's review, in
     plain words; None when that version was the one in force that day."""
     current = in_force(notices, given_on)
     if current is None:
-        return (f"No privacy notice of your service was in force on {format_uk_date(given_on)}: "
-                "check what the person was told.")
+        return (
+            f"No privacy notice of your service was in force on {format_uk_date(given_on)}: "
+            "check what the person was told."
+        )
     if version == current.version:
         return None
     if not version:
         return "The phone showed no privacy notice: check what the person was told."
     known = {n.version for n in notices}
     if version not in known:
-        return (f"Privacy notice {version} is not one your service published: check what "
-                "the person was told.")
-    return (f"Privacy notice {version} was not the one in force on {format_uk_date(given_on)} "
-            f"({current.version} was): check what the person was told.")
+        return (
+            f"Privacy notice {version} is not one your service published: check what "
+            "the person was told."
+        )
+    return (
+        f"Privacy notice {version} was not the one in force on {format_uk_date(given_on)} "
+        f"({current.version} was): check what the person was told."
+    )
 
 
 def publish(by: User, version: str, text: str, in_force_from: dt.date) -> PrivacyNotice:
     """Publish a new version for `by`'s service. Flushes and audits; raises NoticeError."""
     version, text = version.strip(), text.strip()
     if in_force_from < uk_today():
-        raise NoticeError("in_force_from", _(
-            "A new version cannot start in the past: people were told the earlier one."))
+        raise NoticeError(
+            "in_force_from",
+            _("A new version cannot start in the past: people were told the earlier one."),
+        )
     organisation_id = owner_id(by.organisation)
-    taken = db.session.scalar(select(PrivacyNotice.id).where(
-        PrivacyNotice.organisation_id == organisation_id, PrivacyNotice.version == version))
+    taken = db.session.scalar(
+        select(PrivacyNotice.id).where(
+            PrivacyNotice.organisation_id == organisation_id, PrivacyNotice.version == version
+        )
+    )
     if taken is not None:
-        raise NoticeError("version", _(
-            "Version %(version)s is already published, and published notices are never "
-            "changed: give the new wording a new version label.", version=version))
-    notice = PrivacyNotice(organisation_id=organisation_id, version=version, text=text,
-                           in_force_from=in_force_from, created_by=by)
+        raise NoticeError(
+            "version",
+            _(
+                "Version %(version)s is already published, and published notices are never "
+                "changed: give the new wording a new version label.",
+                version=version,
+            ),
+        )
+    notice = PrivacyNotice(
+        organisation_id=organisation_id,
+        version=version,
+        text=text,
+        in_force_from=in_force_from,
+        created_by=by,
+    )
     db.session.add(notice)
     db.session.flush()
-    audit.record("privacy_notice.publish", "privacy_notice", notice.id, user=by,
-                 version=version, in_force_from=in_force_from.isoformat())
+    audit.record(
+        "privacy_notice.publish",
+        "privacy_notice",
+        notice.id,
+        user=by,
+        version=version,
+        in_force_from=in_force_from.isoformat(),
+    )
     return notice

@@ -5,6 +5,7 @@ servers) would allow four times the limit. Keeping the counters in the one Postg
 every app server already shares makes the limit hold across all of them, with no extra
 service to run. `RATELIMIT_STORAGE_URI` can still point Flask-Limiter at Redis instead.
 """
+
 import hashlib
 import hmac
 import random
@@ -64,8 +65,9 @@ def address_key() -> str:
 
 def pair_key() -> str:
     """This account from this address (pseudonymised)."""
-    return "pair:" + _pseudonym(_account(request.form.get("username") or "") + "|"
-                                + (request.remote_addr or "unknown"))
+    return "pair:" + _pseudonym(
+        _account(request.form.get("username") or "") + "|" + (request.remote_addr or "unknown")
+    )
 
 
 def _ceiling(user) -> tuple:
@@ -94,8 +96,11 @@ def unlock(user) -> None:
     """
     strategy, limit, identifiers = _ceiling(user)
     if isinstance(strategy.storage, DatabaseStorage):
-        db.session.execute(delete(RateLimitCounter).where(
-            RateLimitCounter.key == DatabaseStorage._hash(limit.key_for(*identifiers))))
+        db.session.execute(
+            delete(RateLimitCounter).where(
+                RateLimitCounter.key == DatabaseStorage._hash(limit.key_for(*identifiers))
+            )
+        )
     else:
         strategy.clear(limit, *identifiers)
 
@@ -135,16 +140,21 @@ class DatabaseStorage(Storage):
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         now = time.time()
         with db.engine.begin() as conn:
-            count = conn.execute(_UPSERT, {"key": self._hash(key), "amount": amount,
-                                           "expires": now + expiry, "now": now}).scalar_one()
+            count = conn.execute(
+                _UPSERT,
+                {"key": self._hash(key), "amount": amount, "expires": now + expiry, "now": now},
+            ).scalar_one()
             if random.random() < 0.01:  # now and then, forget windows long gone
                 conn.execute(delete(RateLimitCounter).where(RateLimitCounter.expires_at < now))
         return count
 
     def _row(self, key: str):
         with db.engine.connect() as conn:
-            return conn.execute(select(RateLimitCounter.count, RateLimitCounter.expires_at)
-                                .where(RateLimitCounter.key == self._hash(key))).first()
+            return conn.execute(
+                select(RateLimitCounter.count, RateLimitCounter.expires_at).where(
+                    RateLimitCounter.key == self._hash(key)
+                )
+            ).first()
 
     def get(self, key: str) -> int:
         row = self._row(key)

@@ -6,6 +6,7 @@ forgotten. tests/recipient_code_vectors.json holds fixed examples that both this
 the phone's script must reproduce (tests/test_subject_access.py and
 tests/browser/test_recipient_code_vectors.py).
 """
+
 import hashlib
 import re
 
@@ -33,9 +34,10 @@ def _normalise(initials: str, dob: str, sex: str) -> str:
 
 
 def recipient_code(salt: str, initials: str, dob: str, sex: str) -> str:
-    """"v2-" + 32 hex characters of PBKDF2-SHA-256(initials | dob | sex, salt, ITERATIONS)."""
-    bits = hashlib.pbkdf2_hmac("sha256", _normalise(initials, dob, sex).encode(),
-                               salt.encode(), ITERATIONS, dklen=16)
+    """ "v2-" + 32 hex characters of PBKDF2-SHA-256(initials | dob | sex, salt, ITERATIONS)."""
+    bits = hashlib.pbkdf2_hmac(
+        "sha256", _normalise(initials, dob, sex).encode(), salt.encode(), ITERATIONS, dklen=16
+    )
     return VERSION + bits.hex()
 
 
@@ -48,5 +50,7 @@ def legacy_recipient_code(salt: str, initials: str, dob: str, sex: str) -> str:
 
 def codes_for(salt: str, initials: str, dob: str, sex: str) -> list[str]:
     """Every code this person's records may carry: the current one and the version 1."""
-    return [recipient_code(salt, initials, dob, sex),
-            legacy_recipient_code(salt, initials, dob, sex)]
+    return [
+        recipient_code(salt, initials, dob, sex),
+        legacy_recipient_code(salt, initials, dob, sex),
+    ]

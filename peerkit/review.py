@@ -6,6 +6,7 @@ reason. A coordinator of the service that runs the person's organisation accepts
 (it counts from then on) or rejects it with a reason (kept, never counted). Either way a
 held supply has taken the kit out of the holder's stock: the kit is gone.
 """
+
 from dataclasses import dataclass
 
 from flask import abort
@@ -65,9 +66,15 @@ class HeldRecord:
 def held_count(coordinator: User) -> int:
     """How many records of the coordinator's service wait for review."""
     managed = managed_organisation_ids(coordinator)
-    return sum(db.session.scalar(select(func.count()).select_from(model).where(
-        model.review_status == "held", model.organisation_id.in_(managed))) or 0
-        for model in REVIEWABLE.values())
+    return sum(
+        db.session.scalar(
+            select(func.count())
+            .select_from(model)
+            .where(model.review_status == "held", model.organisation_id.in_(managed))
+        )
+        or 0
+        for model in REVIEWABLE.values()
+    )
 
 
 def held_records(coordinator: User) -> list[HeldRecord]:
@@ -76,9 +83,11 @@ def held_records(coordinator: User) -> list[HeldRecord]:
     rows = []
     for kind, model in REVIEWABLE.items():
         for record, person, device in db.session.execute(
-                select(model, User, Device).join(User, model.user_id == User.id)
-                .outerjoin(Device, model.device_id == Device.id)
-                .where(model.review_status == "held", model.organisation_id.in_(managed))):
+            select(model, User, Device)
+            .join(User, model.user_id == User.id)
+            .outerjoin(Device, model.device_id == Device.id)
+            .where(model.review_status == "held", model.organisation_id.in_(managed))
+        ):
             rows.append(HeldRecord(kind, record, person, device))
     return sorted(rows, key=lambda r: r.record.received_at)
 
@@ -86,9 +95,12 @@ def held_records(coordinator: User) -> list[HeldRecord]:
 def discard_notices(coordinator: User, limit: int = 100) -> list[tuple[DiscardNotice, User]]:
     """The latest records people discarded on their phones, newest first."""
     return db.session.execute(
-        select(DiscardNotice, User).join(User, DiscardNotice.user_id == User.id)
+        select(DiscardNotice, User)
+        .join(User, DiscardNotice.user_id == User.id)
         .where(DiscardNotice.organisation_id.in_(managed_organisation_ids(coordinator)))
-        .order_by(DiscardNotice.discarded_at.desc()).limit(limit)).all()
+        .order_by(DiscardNotice.discarded_at.desc())
+        .limit(limit)
+    ).all()
 
 
 def managed_held_record(coordinator: User, kind: str, record_id: str):
@@ -96,8 +108,11 @@ def managed_held_record(coordinator: User, kind: str, record_id: str):
     model = REVIEWABLE.get(kind)
     if model is None:
         abort(404)
-    record = db.session.scalar(select(model).where(
-        model.id == record_id, model.organisation_id.in_(managed_organisation_ids(coordinator))))
+    record = db.session.scalar(
+        select(model).where(
+            model.id == record_id, model.organisation_id.in_(managed_organisation_ids(coordinator))
+        )
+    )
     if record is None:
         abort(404)
     return record
@@ -111,8 +126,9 @@ def _decide(record, kind: str, by: User, status: str, note: str) -> None:
     record.reviewed_at = utcnow()
     record.review_note = (note or "").strip()[:300] or None
     db.session.flush()
-    audit.record("record.accept" if status == "counted" else "record.reject", kind, record.id,
-                 user=by)
+    audit.record(
+        "record.accept" if status == "counted" else "record.reject", kind, record.id, user=by
+    )
 
 
 def accept(record, kind: str, by: User, note: str = "") -> None:

@@ -1,4 +1,5 @@
 """Domain rules as plain functions, called by views and the sync API alike."""
+
 import datetime as dt
 import re
 

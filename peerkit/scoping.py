@@ -9,6 +9,7 @@ devices, alerts) goes through `scoped`, so the rule lives here and nowhere else:
 - commissioners: every organisation in their commissioning area;
 - admins: organisations and accounts, but no field data at all.
 """
+
 from sqlalchemy import Select, false, or_, select
 
 from .models import Organisation, User
@@ -45,9 +46,7 @@ def can_see_organisation(user: User, organisation_id: int) -> bool:
     from .extensions import db
 
     return (
-        db.session.scalar(
-            visible_organisation_ids(user).where(Organisation.id == organisation_id)
-        )
+        db.session.scalar(visible_organisation_ids(user).where(Organisation.id == organisation_id))
         is not None
     )
 

@@ -9,6 +9,7 @@ Keys are rotatable: phones seal to the first key, the server opens with any of t
 record queued before a rotation still opens after it. Nothing here logs or echoes
 plaintext, ciphertext or key material; error messages name the problem only.
 """
+
 from __future__ import annotations
 
 import base64
@@ -55,8 +56,9 @@ def b64url_decode(text: str) -> bytes:
 
 def public_point(public_key: ec.EllipticCurvePublicKey) -> bytes:
     """The 65-byte uncompressed point WebCrypto imports as a 'raw' P-256 key."""
-    return public_key.public_bytes(serialization.Encoding.X962,
-                                   serialization.PublicFormat.UncompressedPoint)
+    return public_key.public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
 
 
 def key_id(point: bytes) -> str:
@@ -80,9 +82,13 @@ class SealingKey:
 def new_key() -> str:
     """A new sealing private key, as FIELD_SEALING_KEYS holds it (base64url PKCS#8 DER)."""
     private_key = ec.generate_private_key(ec.SECP256R1())
-    return b64url_encode(private_key.private_bytes(
-        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()))
+    return b64url_encode(
+        private_key.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
 
 
 def load_key(text: str) -> SealingKey:
@@ -91,8 +97,9 @@ def load_key(text: str) -> SealingKey:
         private_key = serialization.load_der_private_key(b64url_decode(text.strip()), None)
     except (ValueError, TypeError):
         raise ValueError("not a base64url PKCS#8 private key") from None
-    if not isinstance(private_key, ec.EllipticCurvePrivateKey) \
-            or not isinstance(private_key.curve, ec.SECP256R1):
+    if not isinstance(private_key, ec.EllipticCurvePrivateKey) or not isinstance(
+        private_key.curve, ec.SECP256R1
+    ):
         raise ValueError("not a P-256 key")
     point = public_point(private_key.public_key())
     return SealingKey(key_id(point), private_key, point)
@@ -107,8 +114,9 @@ def load_keys(raw: str | list[str]) -> list[SealingKey]:
     texts = raw.split(",") if isinstance(raw, str) else list(raw)
     texts = [t.strip() for t in texts if t and t.strip()]
     if not texts:
-        raise RuntimeError("FIELD_SEALING_KEYS is empty. Make a key with "
-                           "`flask peerkit make-sealing-key`.")
+        raise RuntimeError(
+            "FIELD_SEALING_KEYS is empty. Make a key with `flask peerkit make-sealing-key`."
+        )
     keys = []
     for position, text in enumerate(texts, start=1):
         try:
@@ -117,7 +125,8 @@ def load_keys(raw: str | list[str]) -> list[SealingKey]:
             raise RuntimeError(
                 f"FIELD_SEALING_KEYS key {position} is {error}. Each key must be the base64url "
                 "of a P-256 PKCS#8 private key, as `flask peerkit make-sealing-key` prints "
-                "it.") from None
+                "it."
+            ) from None
     return keys
 
 
@@ -146,8 +155,9 @@ def _refuse_duplicate_keys(pairs: list) -> dict:
 def _field_bytes(sealed: dict, name: str) -> bytes:
     value = sealed.get(name)
     if not isinstance(value, str):
-        raise SealError(f"'{name}' is missing or not a string: a sealed record has kid, epk, "
-                        "iv and ct.")
+        raise SealError(
+            f"'{name}' is missing or not a string: a sealed record has kid, epk, iv and ct."
+        )
     try:
         return b64url_decode(value)
     except ValueError:
@@ -165,16 +175,19 @@ def open_sealed(keys: list[SealingKey], kind: str, record_id: str, sealed) -> di
         raise SealError("A sealed record is an object with kid, epk, iv and ct.")
     unknown = sorted(set(sealed) - set(SEALED_FIELDS))
     if unknown:
-        raise SealError(f"Unknown field '{unknown[0][:40]}': a sealed record has kid, epk, "
-                        "iv and ct only.")
+        raise SealError(
+            f"Unknown field '{unknown[0][:40]}': a sealed record has kid, epk, iv and ct only."
+        )
     kid = sealed.get("kid")
     if not isinstance(kid, str):
-        raise SealError("'kid' is missing or not a string: a sealed record has kid, epk, iv "
-                        "and ct.")
+        raise SealError(
+            "'kid' is missing or not a string: a sealed record has kid, epk, iv and ct."
+        )
     key = next((k for k in keys if k.kid == kid), None)
     if key is None:
-        raise SealError("Sealed to a key this server does not hold: the phone must sync to "
-                        "get the current key.")
+        raise SealError(
+            "Sealed to a key this server does not hold: the phone must sync to get the current key."
+        )
     epk, iv, ct = (_field_bytes(sealed, name) for name in ("epk", "iv", "ct"))
     if len(epk) != POINT_BYTES or epk[0] != 4:
         raise SealError("'epk' must be an uncompressed P-256 public key (65 bytes).")
@@ -191,8 +204,10 @@ def open_sealed(keys: list[SealingKey], kind: str, record_id: str, sealed) -> di
     try:
         plaintext = AESGCM(aes_key).decrypt(iv, ct, f"{kind}\n{record_id}".encode())
     except InvalidTag:
-        raise SealError("The sealed record does not open: it was sealed for another record "
-                        "or another key, or changed on the way.") from None
+        raise SealError(
+            "The sealed record does not open: it was sealed for another record "
+            "or another key, or changed on the way."
+        ) from None
     try:
         data = json.loads(plaintext.decode("utf-8"), object_pairs_hook=_refuse_duplicate_keys)
     except SealError:

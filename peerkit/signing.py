@@ -4,6 +4,7 @@ Device tokens are signed, not encrypted: anyone holding one can read the device 
 version inside, which is harmless. What makes a token valid is the signature *and* the
 device row (see peerkit.api.auth), so revoking a phone works at once.
 """
+
 import hashlib
 import hmac
 
@@ -47,8 +48,9 @@ def recipient_code_salt(area_id: int) -> str:
     are seen; different between areas, so codes cannot be joined across areas.
     """
     key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, RECIPIENT_CODE_SALT + b":" + str(area_id).encode(),
-                    hashlib.sha256).hexdigest()
+    return hmac.new(
+        key, RECIPIENT_CODE_SALT + b":" + str(area_id).encode(), hashlib.sha256
+    ).hexdigest()
 
 
 def _password_fingerprint(user) -> str:

@@ -7,6 +7,7 @@ recomputes it from the records. A peer carries kits personally, so a peer's supp
 peer's own stock; anyone else's supplies draw on the stock of the site where they supply.
 A carrier (partner agency staff) also holds kits personally but never supplies.
 """
+
 import datetime as dt
 
 from sqlalchemy import select
@@ -24,10 +25,16 @@ def in_hand(*, user_id: int | None = None, site_id: int | None = None) -> dict[i
     if (user_id is None) == (site_id is None):
         raise ValueError("Give exactly one holder: user_id or site_id.")
     b = StockBalance
-    holder = ((b.user_id == user_id, b.site_id == 0) if user_id is not None
-              else (b.site_id == site_id, b.user_id == 0))
-    return {batch_id: kits for batch_id, kits in db.session.execute(
-        select(b.batch_id, b.quantity).where(*holder)) if kits}
+    holder = (
+        (b.user_id == user_id, b.site_id == 0)
+        if user_id is not None
+        else (b.site_id == site_id, b.user_id == 0)
+    )
+    return {
+        batch_id: kits
+        for batch_id, kits in db.session.execute(select(b.batch_id, b.quantity).where(*holder))
+        if kits
+    }
 
 
 def in_hand_detail(**holder) -> list[dict]:
@@ -59,18 +66,30 @@ def _transfers_to(user: User):
         to_holder = StockMovement.to_user_id == user.id
     else:
         to_holder = StockMovement.to_site_id.in_(
-            select(Site.id).where(Site.organisation_id == user.organisation_id))
+            select(Site.id).where(Site.organisation_id == user.organisation_id)
+        )
     return select(StockMovement).where(StockMovement.kind == "transferred", to_holder)
 
 
 def transfers_to_confirm(user: User, since: dt.date) -> list[dict]:
     """Transfers to the user (or their sites) since `since` that nobody has confirmed."""
-    rows = db.session.scalars(_transfers_to(user).where(
-        StockMovement.receipt_confirmed_at.is_(None), StockMovement.moved_on >= since)
-        .order_by(StockMovement.moved_on)).all()
-    return [{"id": m.id, "site_id": m.to_site_id, "batch_id": m.batch_id,
-             "product_name": m.batch.product.name, "batch_number": m.batch.batch_number,
-             "quantity": m.quantity, "moved_on": m.moved_on} for m in rows]
+    rows = db.session.scalars(
+        _transfers_to(user)
+        .where(StockMovement.receipt_confirmed_at.is_(None), StockMovement.moved_on >= since)
+        .order_by(StockMovement.moved_on)
+    ).all()
+    return [
+        {
+            "id": m.id,
+            "site_id": m.to_site_id,
+            "batch_id": m.batch_id,
+            "product_name": m.batch.product.name,
+            "batch_number": m.batch.batch_number,
+            "quantity": m.quantity,
+            "moved_on": m.moved_on,
+        }
+        for m in rows
+    ]
 
 
 def confirm_transfer(user: User, movement_id: str, quantity: int) -> StockMovement | None:

@@ -23,6 +23,7 @@ A removal can lower a row's `last_arrived` (the latest moment one of its records
 the figures), which a running maximum cannot undo, so a row losing a record has it
 recomputed from the records, and a row left with no records is deleted.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -105,11 +106,15 @@ def _supply_measures(get) -> dict:
     kits = get("quantity") or 1
     first = get("supply_type") == "first"
     reason = get("repeat_reason")
-    values = dict(supplies=1, kits=kits, first=int(first),
-                  used=int(reason in USED_REPEAT_REASONS),
-                  reach=int(first and get("recipient_category") == "person_at_risk"),
-                  referral_offered=int(bool(get("referral_offered"))),
-                  referral_accepted=int(bool(get("referral_accepted"))))
+    values = dict(
+        supplies=1,
+        kits=kits,
+        first=int(first),
+        used=int(reason in USED_REPEAT_REASONS),
+        reach=int(first and get("recipient_category") == "person_at_risk"),
+        referral_offered=int(bool(get("referral_offered"))),
+        referral_accepted=int(bool(get("referral_accepted"))),
+    )
     if get("recipient_category") in RECIPIENT_CATEGORIES:
         supplies, kit_column = _category_columns(get("recipient_category"))
         values[supplies], values[kit_column] = 1, kits
@@ -128,13 +133,15 @@ def _supply_measures_sql() -> dict:
     def kits_if(condition):
         return func.sum(case((condition, k.quantity), else_=0))
 
-    values = dict(supplies=func.count(), kits=func.sum(k.quantity),
-                  first=count_if(k.supply_type == "first"),
-                  used=count_if(k.repeat_reason.in_(USED_REPEAT_REASONS)),
-                  reach=count_if(and_(k.supply_type == "first",
-                                      k.recipient_category == "person_at_risk")),
-                  referral_offered=count_if(k.referral_offered.is_(True)),
-                  referral_accepted=count_if(k.referral_accepted.is_(True)))
+    values = dict(
+        supplies=func.count(),
+        kits=func.sum(k.quantity),
+        first=count_if(k.supply_type == "first"),
+        used=count_if(k.repeat_reason.in_(USED_REPEAT_REASONS)),
+        reach=count_if(and_(k.supply_type == "first", k.recipient_category == "person_at_risk")),
+        referral_offered=count_if(k.referral_offered.is_(True)),
+        referral_accepted=count_if(k.referral_accepted.is_(True)),
+    )
     for code in RECIPIENT_CATEGORIES:
         supplies, kits = _category_columns(code)
         values[supplies] = count_if(k.recipient_category == code)
@@ -147,8 +154,15 @@ def _supply_measures_sql() -> dict:
 
 
 def _training_attendees(get) -> int:
-    return sum(get(name) or 0 for name in ("attendees_at_risk", "attendees_family",
-                                           "attendees_worker", "attendees_unknown"))
+    return sum(
+        get(name) or 0
+        for name in (
+            "attendees_at_risk",
+            "attendees_family",
+            "attendees_worker",
+            "attendees_unknown",
+        )
+    )
 
 
 def _training_measures(get) -> dict:
@@ -158,15 +172,23 @@ def _training_measures(get) -> dict:
 
 def _training_measures_sql() -> dict:
     from .models import TrainingSession as t
+
     attendees = t.attendees_at_risk + t.attendees_family + t.attendees_worker + t.attendees_unknown
-    return dict(sessions=func.count(), attendees=func.sum(attendees),
-                with_kit=func.sum(case((t.kits_taken < attendees, t.kits_taken), else_=attendees)))
+    return dict(
+        sessions=func.count(),
+        attendees=func.sum(attendees),
+        with_kit=func.sum(case((t.kits_taken < attendees, t.kits_taken), else_=attendees)),
+    )
 
 
 def _referral_measures(get) -> dict:
     outcome = get("referral_outcome")
-    return dict(offered=1, attended=int(outcome == "attended"),
-                declined=int(outcome == "declined"), not_known=int(outcome == "not_known"))
+    return dict(
+        offered=1,
+        attended=int(outcome == "attended"),
+        declined=int(outcome == "declined"),
+        not_known=int(outcome == "not_known"),
+    )
 
 
 def _referral_measures_sql() -> dict:
@@ -175,9 +197,12 @@ def _referral_measures_sql() -> dict:
     def count_if(condition):
         return func.sum(case((condition, 1), else_=0))
 
-    return dict(offered=func.count(), attended=count_if(k.referral_outcome == "attended"),
-                declined=count_if(k.referral_outcome == "declined"),
-                not_known=count_if(k.referral_outcome == "not_known"))
+    return dict(
+        offered=func.count(),
+        attended=count_if(k.referral_outcome == "attended"),
+        declined=count_if(k.referral_outcome == "declined"),
+        not_known=count_if(k.referral_outcome == "not_known"),
+    )
 
 
 def _arrived_after_its_day(get) -> bool:
@@ -207,8 +232,10 @@ def arrival_day_sqlite(stored: str | None) -> str | None:
 def _arrival_day_sql(record, dialect: str):
     arrived = func.coalesce(record.reviewed_at, record.received_at)
     if dialect == "postgresql":
-        local = func.timezone("Europe/London", func.timezone(
-            "UTC", arrived - literal_column("interval '1 microsecond'")))
+        local = func.timezone(
+            "Europe/London",
+            func.timezone("UTC", arrived - literal_column("interval '1 microsecond'")),
+        )
         return cast(local, Date)
     return func.peerkit_arrival_day(arrived)
 
@@ -219,75 +246,194 @@ ARRIVED_ON = ("arrived_on", "@arrived_on", None)
 
 def _parts() -> list[Part]:
     from .models import TrainingSession
-    common = (("organisation_id", "organisation_id", None),
-              ("review_status", "review_status", COUNTED))
-    supply = Part(KitSupply, SupplyDay, common + (
-        ("supplied_on", "supplied_on", None), ("channel", "channel", None),
-        ("site_id", "site_id", 0), ("product_id", "product_id", 0), ("area", "area", ""),
-        ("age_band", "age_band", "")), _supply_measures, _supply_measures_sql, "supplies")
-    by_channel = Part(KitSupply, SupplyChannelDay, common + (
-        ("supplied_on", "supplied_on", None), ("channel", "channel", None),
-        ("site_id", "site_id", 0), ("product_id", "product_id", 0), ARRIVED_ON),
-        _supply_measures, _supply_measures_sql, "supplies")
-    by_area = Part(KitSupply, SupplyAreaDay, common + (
-        ("supplied_on", "supplied_on", None), ("channel", "channel", None),
-        ("area", "area", ""), ("age_band", "age_band", "")),
+
+    common = (
+        ("organisation_id", "organisation_id", None),
+        ("review_status", "review_status", COUNTED),
+    )
+    supply = Part(
+        KitSupply,
+        SupplyDay,
+        common
+        + (
+            ("supplied_on", "supplied_on", None),
+            ("channel", "channel", None),
+            ("site_id", "site_id", 0),
+            ("product_id", "product_id", 0),
+            ("area", "area", ""),
+            ("age_band", "age_band", ""),
+        ),
+        _supply_measures,
+        _supply_measures_sql,
+        "supplies",
+    )
+    by_channel = Part(
+        KitSupply,
+        SupplyChannelDay,
+        common
+        + (
+            ("supplied_on", "supplied_on", None),
+            ("channel", "channel", None),
+            ("site_id", "site_id", 0),
+            ("product_id", "product_id", 0),
+            ARRIVED_ON,
+        ),
+        _supply_measures,
+        _supply_measures_sql,
+        "supplies",
+    )
+    by_area = Part(
+        KitSupply,
+        SupplyAreaDay,
+        common
+        + (
+            ("supplied_on", "supplied_on", None),
+            ("channel", "channel", None),
+            ("area", "area", ""),
+            ("age_band", "age_band", ""),
+        ),
         lambda get: dict(supplies=1, kits=get("quantity") or 1),
-        lambda: dict(supplies=func.count(), kits=func.sum(KitSupply.quantity)), "supplies")
-    training = Part(TrainingSession, TrainingDay, common + (
-        ("session_date", "session_date", None), ("kind", "kind", None),
-        ("site_id", "site_id", 0), ARRIVED_ON),
-        _training_measures, _training_measures_sql, "sessions")
-    reports = Part(NaloxoneUseReport, UseReportDay, common + (
-        ("used_on", "used_on", None), ("area", "area", ""), ("product_id", "product_id", 0),
-        ARRIVED_ON),
-        lambda _get: dict(reports=1), lambda: dict(reports=func.count()), "reports")
-    activity = [Part(model, ActivityDay, common + (
-        ("day", day, None), ("user_id", "user_id", None),
-        ("record", None, model.__tablename__), ("channel", channel, ""),
-        ("site_id", site, 0), ("product_id", product, 0)),
-        _one_record, lambda: dict(records=func.count()), "records")
+        lambda: dict(supplies=func.count(), kits=func.sum(KitSupply.quantity)),
+        "supplies",
+    )
+    training = Part(
+        TrainingSession,
+        TrainingDay,
+        common
+        + (
+            ("session_date", "session_date", None),
+            ("kind", "kind", None),
+            ("site_id", "site_id", 0),
+            ARRIVED_ON,
+        ),
+        _training_measures,
+        _training_measures_sql,
+        "sessions",
+    )
+    reports = Part(
+        NaloxoneUseReport,
+        UseReportDay,
+        common
+        + (
+            ("used_on", "used_on", None),
+            ("area", "area", ""),
+            ("product_id", "product_id", 0),
+            ARRIVED_ON,
+        ),
+        lambda _get: dict(reports=1),
+        lambda: dict(reports=func.count()),
+        "reports",
+    )
+    activity = [
+        Part(
+            model,
+            ActivityDay,
+            common
+            + (
+                ("day", day, None),
+                ("user_id", "user_id", None),
+                ("record", None, model.__tablename__),
+                ("channel", channel, ""),
+                ("site_id", site, 0),
+                ("product_id", product, 0),
+            ),
+            _one_record,
+            lambda: dict(records=func.count()),
+            "records",
+        )
         for model, day, channel, site, product in (
             (KitSupply, "supplied_on", "channel", "site_id", "product_id"),
             (TrainingSession, "session_date", None, "site_id", None),
-            (NaloxoneUseReport, "used_on", None, None, "product_id"))]
-    late = Part(KitSupply, SupplyLateDay, common + (
-        ("supplied_on", "supplied_on", None), ("channel", "channel", None),
-        ("area", "area", ""), ("age_band", "age_band", ""), ARRIVED_ON),
+            (NaloxoneUseReport, "used_on", None, None, "product_id"),
+        )
+    ]
+    late = Part(
+        KitSupply,
+        SupplyLateDay,
+        common
+        + (
+            ("supplied_on", "supplied_on", None),
+            ("channel", "channel", None),
+            ("area", "area", ""),
+            ("age_band", "age_band", ""),
+            ARRIVED_ON,
+        ),
         lambda get: dict(supplies=1, kits=get("quantity") or 1),
-        lambda: dict(supplies=func.count(), kits=func.sum(KitSupply.quantity)), "supplies",
+        lambda: dict(supplies=func.count(), kits=func.sum(KitSupply.quantity)),
+        "supplies",
         _arrived_after_its_day,
-        lambda dialect: _arrival_day_sql(KitSupply, dialect) > KitSupply.supplied_on)
-    referrals = Part(KitSupply, ReferralDay, common + (
-        ("supplied_on", "supplied_on", None), ("channel", "channel", None),
-        ("site_id", "site_id", 0), ("product_id", "product_id", 0),
-        ("referral_destination_id", "referral_destination_id", 0),
-        ("referral_accepted", "referral_accepted", None)),
-        _referral_measures, _referral_measures_sql, "offered",
+        lambda dialect: _arrival_day_sql(KitSupply, dialect) > KitSupply.supplied_on,
+    )
+    referrals = Part(
+        KitSupply,
+        ReferralDay,
+        common
+        + (
+            ("supplied_on", "supplied_on", None),
+            ("channel", "channel", None),
+            ("site_id", "site_id", 0),
+            ("product_id", "product_id", 0),
+            ("referral_destination_id", "referral_destination_id", 0),
+            ("referral_accepted", "referral_accepted", None),
+        ),
+        _referral_measures,
+        _referral_measures_sql,
+        "offered",
         lambda get: bool(get("referral_offered")),
-        lambda _dialect: KitSupply.referral_offered.is_(True))
-    batches = Part(KitSupply, SupplyBatch, common + (
-        ("site_id", "site_id", 0), ("batch_id", "batch_id", None)),
+        lambda _dialect: KitSupply.referral_offered.is_(True),
+    )
+    batches = Part(
+        KitSupply,
+        SupplyBatch,
+        common + (("site_id", "site_id", 0), ("batch_id", "batch_id", None)),
         lambda get: dict(supplies=1, kits=get("quantity") or 1),
-        lambda: dict(supplies=func.count(), kits=func.sum(KitSupply.quantity)), "supplies")
-    return [supply, by_channel, by_area, late, referrals, training, reports, *activity,
-            batches]
+        lambda: dict(supplies=func.count(), kits=func.sum(KitSupply.quantity)),
+        "supplies",
+    )
+    return [supply, by_channel, by_area, late, referrals, training, reports, *activity, batches]
 
 
 PARTS = _parts()
 PARTS_BY_RECORD = defaultdict(list)
 for _part in PARTS:
     PARTS_BY_RECORD[_part.record].append(_part)
-SUMMARY_MODELS = (SupplyDay, SupplyChannelDay, SupplyAreaDay, SupplyLateDay, ReferralDay,
-                  TrainingDay, UseReportDay, ActivityDay, SupplyBatch)
+SUMMARY_MODELS = (
+    SupplyDay,
+    SupplyChannelDay,
+    SupplyAreaDay,
+    SupplyLateDay,
+    ReferralDay,
+    TrainingDay,
+    UseReportDay,
+    ActivityDay,
+    SupplyBatch,
+)
 # The record attributes a summary depends on: a change to any other leaves it alone.
-WATCHED = {model: {"received_at", "reviewed_at"} | {
-    name for part in parts for _column, name, _absent in part.key
-    if name and not name.startswith("@")} | {
-    "quantity", "supply_type", "repeat_reason", "recipient_category", "referral_offered",
-    "referral_accepted", "referral_outcome", "attendees_at_risk", "attendees_family", "attendees_worker",
-    "attendees_unknown", "kits_taken"} & set(model.__table__.columns.keys())
-    for model, parts in PARTS_BY_RECORD.items()}
+WATCHED = {
+    model: {"received_at", "reviewed_at"}
+    | {
+        name
+        for part in parts
+        for _column, name, _absent in part.key
+        if name and not name.startswith("@")
+    }
+    | {
+        "quantity",
+        "supply_type",
+        "repeat_reason",
+        "recipient_category",
+        "referral_offered",
+        "referral_accepted",
+        "referral_outcome",
+        "attendees_at_risk",
+        "attendees_family",
+        "attendees_worker",
+        "attendees_unknown",
+        "kits_taken",
+    }
+    & set(model.__table__.columns.keys())
+    for model, parts in PARTS_BY_RECORD.items()
+}
 
 
 def _key(part: Part, get) -> tuple:
@@ -337,15 +483,16 @@ def _upsert_statement(summary, dialect: str, key_columns: tuple, measures: tuple
     table = summary.__table__
     insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert_(table)
-    latest = case((statement.excluded.last_arrived.is_(None), table.c.last_arrived),
-                  (table.c.last_arrived.is_(None), statement.excluded.last_arrived),
-                  (statement.excluded.last_arrived > table.c.last_arrived,
-                   statement.excluded.last_arrived),
-                  else_=table.c.last_arrived)
+    latest = case(
+        (statement.excluded.last_arrived.is_(None), table.c.last_arrived),
+        (table.c.last_arrived.is_(None), statement.excluded.last_arrived),
+        (statement.excluded.last_arrived > table.c.last_arrived, statement.excluded.last_arrived),
+        else_=table.c.last_arrived,
+    )
     return statement.on_conflict_do_update(
         index_elements=list(key_columns),
-        set_={**{m: table.c[m] + statement.excluded[m] for m in measures},
-              "last_arrived": latest})
+        set_={**{m: table.c[m] + statement.excluded[m] for m in measures}, "last_arrived": latest},
+    )
 
 
 @functools.cache
@@ -363,11 +510,18 @@ def _apply(connection, part: Part, entries: dict) -> None:
         measures, arrived, _removed = entries[key]
         if not any(measures.values()) and arrived is None:
             continue
-        rows.append({**dict(zip(key_columns, key, strict=True)),
-                     **{m: measures.get(m, 0) for m in measure_names}, "last_arrived": arrived})
+        rows.append(
+            {
+                **dict(zip(key_columns, key, strict=True)),
+                **{m: measures.get(m, 0) for m in measure_names},
+                "last_arrived": arrived,
+            }
+        )
     if rows:
-        connection.execute(_upsert_statement(summary, connection.dialect.name,
-                                             tuple(key_columns), measure_names), rows)
+        connection.execute(
+            _upsert_statement(summary, connection.dialect.name, tuple(key_columns), measure_names),
+            rows,
+        )
     for key, (_measures, _arrived_at, removed) in entries.items():
         if removed:
             _settle(connection, part, dict(zip(key_columns, key, strict=True)))
@@ -380,12 +534,18 @@ def _settle(connection, part: Part, key: dict) -> None:
     where = and_(*(table.c[column] == value for column, value in key.items()))
     connection.execute(delete(table).where(where, table.c[part.count] <= 0))
     parts = [p for p in PARTS if p.summary is part.summary]
-    maxima = [select(func.max(func.coalesce(p.record.reviewed_at, p.record.received_at))
-                     .label("at")).where(*_record_conditions(p, key, connection.dialect.name))
-              for p in parts]
+    maxima = [
+        select(
+            func.max(func.coalesce(p.record.reviewed_at, p.record.received_at)).label("at")
+        ).where(*_record_conditions(p, key, connection.dialect.name))
+        for p in parts
+    ]
     both = union_all(*maxima).subquery() if len(maxima) > 1 else maxima[0].subquery()
-    connection.execute(table.update().where(where).values(
-        last_arrived=select(func.max(both.c.at)).scalar_subquery()))
+    connection.execute(
+        table.update()
+        .where(where)
+        .values(last_arrived=select(func.max(both.c.at)).scalar_subquery())
+    )
 
 
 def _record_conditions(part: Part, key: dict, dialect: str) -> list:
@@ -409,8 +569,14 @@ def _record_conditions(part: Part, key: dict, dialect: str) -> list:
 # --- stock balances: kits in hand per holder and batch ------------------------------------
 
 BALANCE_WATCHED = {
-    StockMovement: {"quantity", "batch_id", "from_site_id", "from_user_id", "to_site_id",
-                    "to_user_id"},
+    StockMovement: {
+        "quantity",
+        "batch_id",
+        "from_site_id",
+        "from_user_id",
+        "to_site_id",
+        "to_user_id",
+    },
     KitSupply: {"quantity", "batch_id", "site_id", "user_id"},
 }
 
@@ -435,8 +601,10 @@ def _balance_deltas(model, get, roles: dict[int, str]) -> list[tuple[tuple, int]
 
 
 # Everything a summary or a stock balance reads from a record, per model (`add_rows`).
-SUMMARISED = {model: tuple(sorted(WATCHED.get(model, set()) | BALANCE_WATCHED.get(model, set())))
-              for model in {*PARTS_BY_RECORD, StockMovement}}
+SUMMARISED = {
+    model: tuple(sorted(WATCHED.get(model, set()) | BALANCE_WATCHED.get(model, set())))
+    for model in {*PARTS_BY_RECORD, StockMovement}
+}
 
 
 class _Balances:
@@ -450,29 +618,42 @@ class _Balances:
     def add(self, model, get, sign: int) -> None:
         if model is KitSupply and get("user_id") not in self.roles:
             self.roles[get("user_id")] = self.connection.scalar(
-                select(User.role).where(User.id == get("user_id")))
+                select(User.role).where(User.id == get("user_id"))
+            )
         for key, kits in _balance_deltas(model, get, self.roles):
             self.deltas[key] += sign * kits
 
     def apply(self) -> None:
-        rows = [dict(site_id=site, user_id=user, batch_id=batch, quantity=kits)
-                for (site, user, batch), kits in sorted(self.deltas.items()) if kits]
+        rows = [
+            dict(site_id=site, user_id=user, batch_id=batch, quantity=kits)
+            for (site, user, batch), kits in sorted(self.deltas.items())
+            if kits
+        ]
         if not rows:
             return
         table = StockBalance.__table__
-        insert_ = (postgresql.insert if self.connection.dialect.name == "postgresql"
-                   else sqlite.insert)
+        insert_ = (
+            postgresql.insert if self.connection.dialect.name == "postgresql" else sqlite.insert
+        )
         statement = insert_(table)
-        self.connection.execute(statement.on_conflict_do_update(
-            index_elements=["site_id", "user_id", "batch_id"],
-            set_={"quantity": table.c.quantity + statement.excluded.quantity}), rows)
+        self.connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=["site_id", "user_id", "batch_id"],
+                set_={"quantity": table.c.quantity + statement.excluded.quantity},
+            ),
+            rows,
+        )
         touched = [(row["site_id"], row["user_id"], row["batch_id"]) for row in rows]
-        self.connection.execute(delete(table).where(
-            tuple_(table.c.site_id, table.c.user_id, table.c.batch_id).in_(touched),
-            table.c.quantity == 0))
+        self.connection.execute(
+            delete(table).where(
+                tuple_(table.c.site_id, table.c.user_id, table.c.batch_id).in_(touched),
+                table.c.quantity == 0,
+            )
+        )
 
 
 # --- incremental: the flush hook and the sync API's bulk insert --------------------------
+
 
 def _getter(obj):
     return lambda name: getattr(obj, name)
@@ -480,6 +661,7 @@ def _getter(obj):
 
 def _old_getter(obj):
     """The attribute values `obj` had before this flush."""
+
     def get(name):
         history = attributes.get_history(obj, name)
         if history.deleted:
@@ -487,6 +669,7 @@ def _old_getter(obj):
         if history.unchanged:
             return history.unchanged[0]
         return getattr(obj, name)
+
     return get
 
 
@@ -496,8 +679,10 @@ def _changed(obj, names) -> bool:
 
 @event.listens_for(Session, "after_flush")
 def _summarise_flush(session: Session, _flush_context) -> None:
-    if not any(type(obj) in PARTS_BY_RECORD or type(obj) in BALANCE_WATCHED
-               for obj in (*session.new, *session.dirty, *session.deleted)):
+    if not any(
+        type(obj) in PARTS_BY_RECORD or type(obj) in BALANCE_WATCHED
+        for obj in (*session.new, *session.dirty, *session.deleted)
+    ):
         return
     connection = session.connection()
     changes, balances = _Changes(), _Balances(connection)
@@ -549,6 +734,7 @@ def add_rows(session: Session, model, rows: list[dict]) -> None:
 
 # --- rebuild ------------------------------------------------------------------------------
 
+
 def _rebuild_select(part: Part, dialect: str):
     record = part.record
     columns = []
@@ -576,18 +762,29 @@ def rebuild(session: Session) -> dict[str, int]:
         if len(parts) == 1:
             part = parts[0]
             keys = _rebuild_select(part, dialect)
-            source = select(*keys, *(value.label(name) for name, value in measures.items()),
-                            func.max(func.coalesce(part.record.reviewed_at,
-                                                   part.record.received_at)).label("last_arrived")
-                            ).group_by(*keys)
+            source = select(
+                *keys,
+                *(value.label(name) for name, value in measures.items()),
+                func.max(func.coalesce(part.record.reviewed_at, part.record.received_at)).label(
+                    "last_arrived"
+                ),
+            ).group_by(*keys)
             if part.include_sql is not None:
                 source = source.where(part.include_sql(dialect))
         else:  # activity: every kind of record, one row per person and day
-            rows = union_all(*(select(*_rebuild_select(p, dialect), func.coalesce(
-                p.record.reviewed_at, p.record.received_at).label("at")) for p in parts)).subquery()
+            rows = union_all(
+                *(
+                    select(
+                        *_rebuild_select(p, dialect),
+                        func.coalesce(p.record.reviewed_at, p.record.received_at).label("at"),
+                    )
+                    for p in parts
+                )
+            ).subquery()
             keys = [rows.c[column] for column in key_columns]
-            source = select(*keys, func.count().label("records"),
-                            func.max(rows.c.at).label("last_arrived")).group_by(*keys)
+            source = select(
+                *keys, func.count().label("records"), func.max(rows.c.at).label("last_arrived")
+            ).group_by(*keys)
         names = [*key_columns, *measures, "last_arrived"]
         session.execute(insert(summary).from_select(names, source))
         counts[summary.__tablename__] = session.scalar(select(func.count()).select_from(summary))
@@ -600,25 +797,33 @@ def _rebuild_balances(session: Session) -> int:
     supplied (by the person if they carry kits, else at the site)."""
     m, k = StockMovement, KitSupply
     zero = literal(0)
-    moves = [select(site, user, m.batch_id.label("batch_id"), amount.label("kits"))
-             .where(column.is_not(None))
-             for column, site, user, amount in (
-                 (m.to_site_id, m.to_site_id.label("site_id"), zero.label("user_id"), m.quantity),
-                 (m.to_user_id, zero.label("site_id"), m.to_user_id.label("user_id"), m.quantity),
-                 (m.from_site_id, m.from_site_id.label("site_id"), zero.label("user_id"),
-                  -m.quantity),
-                 (m.from_user_id, zero.label("site_id"), m.from_user_id.label("user_id"),
-                  -m.quantity))]
+    moves = [
+        select(site, user, m.batch_id.label("batch_id"), amount.label("kits")).where(
+            column.is_not(None)
+        )
+        for column, site, user, amount in (
+            (m.to_site_id, m.to_site_id.label("site_id"), zero.label("user_id"), m.quantity),
+            (m.to_user_id, zero.label("site_id"), m.to_user_id.label("user_id"), m.quantity),
+            (m.from_site_id, m.from_site_id.label("site_id"), zero.label("user_id"), -m.quantity),
+            (m.from_user_id, zero.label("site_id"), m.from_user_id.label("user_id"), -m.quantity),
+        )
+    ]
     personal = User.role.in_(PERSONAL_HOLDER_ROLES)
-    supplies = (select(case((personal, 0), else_=k.site_id).label("site_id"),
-                       case((personal, k.user_id), else_=0).label("user_id"),
-                       k.batch_id.label("batch_id"), (-k.quantity).label("kits"))
-                .join(User, User.id == k.user_id))
+    supplies = select(
+        case((personal, 0), else_=k.site_id).label("site_id"),
+        case((personal, k.user_id), else_=0).label("user_id"),
+        k.batch_id.label("batch_id"),
+        (-k.quantity).label("kits"),
+    ).join(User, User.id == k.user_id)
     every = union_all(*moves, supplies).subquery()
     keys = (every.c.site_id, every.c.user_id, every.c.batch_id)
     session.execute(delete(StockBalance))
-    session.execute(insert(StockBalance).from_select(
-        ["site_id", "user_id", "batch_id", "quantity"],
-        select(*keys, func.sum(every.c.kits)).group_by(*keys)
-        .having(func.sum(every.c.kits) != 0)))
+    session.execute(
+        insert(StockBalance).from_select(
+            ["site_id", "user_id", "batch_id", "quantity"],
+            select(*keys, func.sum(every.c.kits))
+            .group_by(*keys)
+            .having(func.sum(every.c.kits) != 0),
+        )
+    )
     return session.scalar(select(func.count()).select_from(StockBalance))

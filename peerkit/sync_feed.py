@@ -16,6 +16,7 @@ Deletes leave a tombstone numbered straight from the counter on both databases (
 coordinator deleting an alert, say). The counter stays the one source of numbers, so cursors
 phones already hold stay valid and the restore procedure (docs/OPERATIONS.md) is unchanged.
 """
+
 from sqlalchemy import event, insert, select, text, update
 from sqlalchemy.orm import Session
 
@@ -29,8 +30,10 @@ def next_numbers(session: Session, count: int) -> range:
     if count <= 0:
         return range(0)
     top = session.execute(
-        update(SyncCounter).where(SyncCounter.id == 1)
-        .values(value=SyncCounter.value + count).returning(SyncCounter.value)
+        update(SyncCounter)
+        .where(SyncCounter.id == 1)
+        .values(value=SyncCounter.value + count)
+        .returning(SyncCounter.value)
     ).scalar_one_or_none()
     if top is None:  # the migration seeds the row; this covers a database emptied by hand
         session.execute(insert(SyncCounter).values(id=1, value=count))
@@ -49,9 +52,12 @@ def change_marks(session: Session, count: int) -> list[dict]:
         return []
     if session.get_bind().dialect.name != "postgresql":
         return [{"sync_seq": n, "sync_xid": None} for n in next_numbers(session, count)]
-    current, xid = session.execute(select(
-        select(SyncCounter.value).where(SyncCounter.id == 1).scalar_subquery(),
-        text("pg_current_xact_id()::text::bigint"))).one()
+    current, xid = session.execute(
+        select(
+            select(SyncCounter.value).where(SyncCounter.id == 1).scalar_subquery(),
+            text("pg_current_xact_id()::text::bigint"),
+        )
+    ).one()
     return [{"sync_seq": current or 0, "sync_xid": xid}] * count
 
 
@@ -72,8 +78,9 @@ def number_committed(connection) -> int:
     top = connection.execute(lock).scalar()
     if top is None:
         # The migration seeds the row; this covers a database emptied by hand.
-        created = connection.execute(text(
-            "INSERT INTO sync_counter (id, value) VALUES (1, 0) ON CONFLICT DO NOTHING"))
+        created = connection.execute(
+            text("INSERT INTO sync_counter (id, value) VALUES (1, 0) ON CONFLICT DO NOTHING")
+        )
         if created.rowcount == 0:
             return 0
         top = connection.execute(lock).scalar()
@@ -81,15 +88,18 @@ def number_committed(connection) -> int:
     for table in synced_tables():
         # SKIP LOCKED: a row a writer is changing again stays pending for the next pull,
         # so numbering never waits for a writer.
-        top += connection.execute(text(
-            f"WITH pending AS (SELECT id, sync_xid FROM {table.name} WHERE sync_xid IS NOT NULL"
-            f" FOR UPDATE SKIP LOCKED), numbered AS (SELECT id, row_number() OVER "
-            f"(ORDER BY sync_xid, id) AS n FROM pending) UPDATE {table.name} AS t "
-            f"SET sync_seq = :top + numbered.n, sync_xid = NULL FROM numbered "
-            f"WHERE t.id = numbered.id"), {"top": top}).rowcount
+        top += connection.execute(
+            text(
+                f"WITH pending AS (SELECT id, sync_xid FROM {table.name} WHERE sync_xid IS NOT NULL"
+                f" FOR UPDATE SKIP LOCKED), numbered AS (SELECT id, row_number() OVER "
+                f"(ORDER BY sync_xid, id) AS n FROM pending) UPDATE {table.name} AS t "
+                f"SET sync_seq = :top + numbered.n, sync_xid = NULL FROM numbered "
+                f"WHERE t.id = numbered.id"
+            ),
+            {"top": top},
+        ).rowcount
     if top != start:
-        connection.execute(text("UPDATE sync_counter SET value = :top WHERE id = 1"),
-                           {"top": top})
+        connection.execute(text("UPDATE sync_counter SET value = :top WHERE id = 1"), {"top": top})
     return top - start
 
 
@@ -99,13 +109,21 @@ def _entity_name(obj) -> str:
 
 @event.listens_for(Session, "before_flush")
 def _stamp_changes(session: Session, _flush_context, _instances) -> None:
-    changed = [o for o in (*session.new, *session.dirty)
-               if isinstance(o, Synced) and (o in session.new or session.is_modified(o))]
+    changed = [
+        o
+        for o in (*session.new, *session.dirty)
+        if isinstance(o, Synced) and (o in session.new or session.is_modified(o))
+    ]
     deleted = [o for o in session.deleted if isinstance(o, Synced)]
-    for obj, marks in zip(changed, change_marks(session, len(changed))):
+    for obj, marks in zip(changed, change_marks(session, len(changed)), strict=True):
         obj.sync_seq, obj.sync_xid = marks["sync_seq"], marks["sync_xid"]
-    for obj, number in zip(deleted, next_numbers(session, len(deleted))):
-        session.add(SyncTombstone(
-            sync_seq=number, entity=_entity_name(obj), entity_id=str(obj.id),
-            organisation_id=getattr(obj, "organisation_id", None),
-            user_id=getattr(obj, "user_id", None)))
+    for obj, number in zip(deleted, next_numbers(session, len(deleted)), strict=True):
+        session.add(
+            SyncTombstone(
+                sync_seq=number,
+                entity=_entity_name(obj),
+                entity_id=str(obj.id),
+                organisation_id=getattr(obj, "organisation_id", None),
+                user_id=getattr(obj, "user_id", None),
+            )
+        )

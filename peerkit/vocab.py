@@ -4,6 +4,7 @@ Each vocabulary maps a stable code (stored and sent over the API) to the plain-l
 label people see. Codes never change once data exists; labels may. Labels are translated
 lazily, in the language of the request that shows them (peerkit.i18n); codes never are.
 """
+
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
@@ -44,8 +45,14 @@ AGE_BANDS = {
 }
 # The youngest age in each band, to compare with a product's licensed minimum age. "Under
 # 18" has no safe lower bound, so any product with a minimum age holds it for review.
-AGE_BAND_YOUNGEST = {"under_18": 0, "18_24": 18, "25_34": 25, "35_44": 35, "45_54": 45,
-                     "55_plus": 55}
+AGE_BAND_YOUNGEST = {
+    "under_18": 0,
+    "18_24": 18,
+    "25_34": 25,
+    "35_44": 35,
+    "45_54": 45,
+    "55_plus": 55,
+}
 
 CHANNELS = {
     "peer": _l("Peer"),
@@ -59,8 +66,11 @@ CHANNELS = {
     "mail": _l("Mail"),
 }
 
-PRODUCT_ROUTES = {"im": _l("Injection (into a muscle)"), "nasal": _l("Nasal spray"),
-                  "other": _l("Other")}
+PRODUCT_ROUTES = {
+    "im": _l("Injection (into a muscle)"),
+    "nasal": _l("Nasal spray"),
+    "other": _l("Other"),
+}
 
 SUPPLY_TYPES = {"first": _l("First supply"), "repeat": _l("Repeat supply")}
 
@@ -109,8 +119,10 @@ TRAINING_TOPICS = {
     "call_999": _l("Calling 999"),
     "recovery_position": _l("Recovery position"),
     "cpr": _l("CPR"),
-    "giving_naloxone": _l("Giving naloxone: injection into the thigh or upper arm, another dose "
-                       "every 2–3 minutes; or nasal spray"),
+    "giving_naloxone": _l(
+        "Giving naloxone: injection into the thigh or upper arm, another dose "
+        "every 2–3 minutes; or nasal spray"
+    ),
     "stay_with_person": _l("Naloxone wears off: stay with the person"),
 }
 
@@ -157,17 +169,25 @@ STOCK_MOVEMENT_KINDS = {
     "stolen": _l("Stolen"),
 }
 
-ALERT_GRADINGS = {"red": _l("Red: immediate danger"), "amber": _l("Amber: caution"),
-                  "info": _l("Information")}
+ALERT_GRADINGS = {
+    "red": _l("Red: immediate danger"),
+    "amber": _l("Amber: caution"),
+    "info": _l("Information"),
+}
 
 # Who a drug alert goes to: the issuing service's phones, or (with the commissioner's
 # agreement recorded) every service, pharmacy and partner of the area.
-ALERT_SCOPES = {"service": _l("Our service's phones"),
-                "area": _l("Every service, pharmacy and partner in the area")}
+ALERT_SCOPES = {
+    "service": _l("Our service's phones"),
+    "area": _l("Every service, pharmacy and partner in the area"),
+}
 
 # Where a naloxone given in an overdose came from.
-NALOXONE_SOURCES = {"this_scheme": _l("A kit from this scheme"), "elsewhere": _l("From elsewhere"),
-                    "unknown": _l("Not known")}
+NALOXONE_SOURCES = {
+    "this_scheme": _l("A kit from this scheme"),
+    "elsewhere": _l("From elsewhere"),
+    "unknown": _l("Not known"),
+}
 
 # Kinds of place a service refers people to, and what came of a referral.
 REFERRAL_KINDS = {
@@ -177,17 +197,26 @@ REFERRAL_KINDS = {
     "gp": _l("GP"),
     "other": _l("Other"),
 }
-REFERRAL_OUTCOMES = {"attended": _l("Attended"), "declined": _l("Declined"),
-                     "not_known": _l("Not known")}
+REFERRAL_OUTCOMES = {
+    "attended": _l("Attended"),
+    "declined": _l("Declined"),
+    "not_known": _l("Not known"),
+}
 
 # A field report of a suspected bad batch, as a coordinator triages it.
-FIELD_REPORT_STATUSES = {"new": _l("New"), "alerted": _l("Alert issued"),
-                         "dismissed": _l("Dismissed")}
+FIELD_REPORT_STATUSES = {
+    "new": _l("New"),
+    "alerted": _l("Alert issued"),
+    "dismissed": _l("Dismissed"),
+}
 
 # Where a phone-made record stands: counted in the figures, held for a coordinator, or
 # rejected by one (peerkit.review).
-REVIEW_STATUSES = {"counted": _l("counted"), "held": _l("held for review"),
-                   "rejected": _l("rejected")}
+REVIEW_STATUSES = {
+    "counted": _l("counted"),
+    "held": _l("held for review"),
+    "rejected": _l("rejected"),
+}
 
 # Area is a postcode district ("M14", "SW1A") or this code when no fixed abode / unknown.
 AREA_UNKNOWN = "UNKNOWN"
@@ -221,5 +250,6 @@ def labels_in_english() -> dict[str, dict[str, str]]:
     """Every vocabulary with its English labels as plain strings (the catalogues' message
     ids), whatever the request's language: what the API sends."""
     with force_locale("en_GB"):
-        return {name: {code: str(label) for code, label in terms.items()}
-                for name, terms in ALL.items()}
+        return {
+            name: {code: str(label) for code, label in terms.items()} for name, terms in ALL.items()
+        }

@@ -1,4 +1,5 @@
 """Building sync-API requests in tests: device tokens and valid records of each kind."""
+
 import datetime as dt
 import uuid
 
@@ -107,5 +108,6 @@ def stock_return(where, record_id=None, **data) -> dict:
 
 
 def push(client, token, records, **extra):
-    return client.post("/api/v1/sync/push", json={"records": records, **extra},
-                       headers=bearer(token))
+    return client.post(
+        "/api/v1/sync/push", json={"records": records, **extra}, headers=bearer(token)
+    )

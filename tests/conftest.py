@@ -5,6 +5,7 @@ parameter in the test id). The PostgreSQL server is the throwaway one `make test
 (`.ci/with-postgres` exports its URL); without it the PostgreSQL half fails loudly unless
 PEERKIT_ALLOW_NO_PG=1 says a quick SQLite-only run is intended.
 """
+
 import datetime as dt
 import os
 import re
@@ -47,8 +48,7 @@ def _one_day_for_the_run(request):
     """Each test runs on the run's clock (tests/run_clock.py), so a run crossing midnight
     cannot flake. Tests of a browser or of a server in another process keep the real clock,
     which that other side reads (a cookie dated by the server would look expired here)."""
-    if request.node.get_closest_marker("browser") or request.node.get_closest_marker(
-            "real_clock"):
+    if request.node.get_closest_marker("browser") or request.node.get_closest_marker("real_clock"):
         yield
         return
     with run_clock():
@@ -133,8 +133,13 @@ def app(session_app):
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
         with db.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
-                conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
-                                  + " RESTART IDENTITY CASCADE"))
+                conn.execute(
+                    text(
+                        "TRUNCATE "
+                        + ", ".join(f'"{t}"' for t in tables)
+                        + " RESTART IDENTITY CASCADE"
+                    )
+                )
             else:
                 for table in tables:
                     conn.execute(text(f'DELETE FROM "{table}"'))
@@ -203,9 +208,15 @@ def make_user(app):
             signed_off = role in ("peer", "pharmacy")
         if signed_off:
             assessed = dt.date.today() - dt.timedelta(days=30)
-            db.session.add(SupplierSignOff(
-                user=user, assessed_by=assessor or user, trained_on=assessed,
-                assessed_on=assessed, refresher_due=assessed + dt.timedelta(days=365)))
+            db.session.add(
+                SupplierSignOff(
+                    user=user,
+                    assessed_by=assessor or user,
+                    trained_on=assessed,
+                    assessed_on=assessed,
+                    refresher_due=assessed + dt.timedelta(days=365),
+                )
+            )
         db.session.commit()
         return user
 
@@ -225,19 +236,33 @@ def make_area(app, make_user):
         service = Organisation(name=f"{name} service", kind="drug_service", area_id=area.id)
         db.session.add(service)
         db.session.flush()
-        peers = Organisation(name=f"{name} peers", kind="peer_group", area_id=area.id,
-                             managed_by_id=service.id)
-        pharmacy = Organisation(name=f"{name} pharmacy", kind="pharmacy", area_id=area.id,
-                                managed_by_id=service.id)
+        peers = Organisation(
+            name=f"{name} peers", kind="peer_group", area_id=area.id, managed_by_id=service.id
+        )
+        pharmacy = Organisation(
+            name=f"{name} pharmacy", kind="pharmacy", area_id=area.id, managed_by_id=service.id
+        )
         db.session.add_all([peers, pharmacy])
         db.session.flush()
         sites = SimpleNamespace(
-            service=Site(organisation=service, name=f"{name} hub", site_type="drug_service",
-                         postcode_district="M1"),
-            peers=Site(organisation=peers, name=f"{name} outreach", site_type="peer_group",
-                       postcode_district="M14"),
-            pharmacy=Site(organisation=pharmacy, name=f"{name} chemist",
-                          site_type="community_pharmacy", postcode_district="M20"),
+            service=Site(
+                organisation=service,
+                name=f"{name} hub",
+                site_type="drug_service",
+                postcode_district="M1",
+            ),
+            peers=Site(
+                organisation=peers,
+                name=f"{name} outreach",
+                site_type="peer_group",
+                postcode_district="M14",
+            ),
+            pharmacy=Site(
+                organisation=pharmacy,
+                name=f"{name} chemist",
+                site_type="community_pharmacy",
+                postcode_district="M20",
+            ),
         )
         db.session.add_all(vars(sites).values())
         product = db.session.query(Product).filter_by(code="prenoxad").one_or_none()
@@ -245,24 +270,39 @@ def make_area(app, make_user):
             product = Product(code="prenoxad", name="Prenoxad", route="im", min_age=16)
             db.session.add(product)
             db.session.flush()
-        batch = StockBatch(product=product, organisation_id=service.id,
-                           batch_number=f"{name}-B1",
-                           expiry_date=dt.date.today() + dt.timedelta(days=365))
+        batch = StockBatch(
+            product=product,
+            organisation_id=service.id,
+            batch_number=f"{name}-B1",
+            expiry_date=dt.date.today() + dt.timedelta(days=365),
+        )
         db.session.add(batch)
         # The notice the service's phones show at consent (tests/api_helpers.py names it).
-        db.session.add(PrivacyNotice(organisation_id=service.id, version="2026-01",
-                                     text=f"{name} service privacy notice",
-                                     in_force_from=dt.date(2026, 1, 1)))
+        db.session.add(
+            PrivacyNotice(
+                organisation_id=service.id,
+                version="2026-01",
+                text=f"{name} service privacy notice",
+                in_force_from=dt.date(2026, 1, 1),
+            )
+        )
         db.session.commit()
-        coordinator = make_user("coordinator", service, username=f"{name}-coordinator",
-                                signed_off=True)
+        coordinator = make_user(
+            "coordinator", service, username=f"{name}-coordinator", signed_off=True
+        )
         return SimpleNamespace(
-            area=area, service=service, peers=peers, pharmacy=pharmacy, sites=sites,
-            product=product, batch=batch,
+            area=area,
+            service=service,
+            peers=peers,
+            pharmacy=pharmacy,
+            sites=sites,
+            product=product,
+            batch=batch,
             coordinator=coordinator,
             peer=make_user("peer", peers, username=f"{name}-peer", assessor=coordinator),
-            pharmacist=make_user("pharmacy", pharmacy, username=f"{name}-pharmacist",
-                                 assessor=coordinator),
+            pharmacist=make_user(
+                "pharmacy", pharmacy, username=f"{name}-pharmacist", assessor=coordinator
+            ),
             commissioner=make_user("commissioner", area, username=f"{name}-commissioner"),
             admin=make_user("admin", area, username=f"{name}-admin"),
         )
@@ -294,11 +334,16 @@ def live_server(app):
 # Values the tests send that are personal or health data: none may reach a log line.
 PERSONAL_MARKERS = (
     PASSWORD,
-    "rc_abcdef123456",          # a recipient code (tests/api_helpers.py)
-    "1990-04-01",               # a recipient's date of birth typed into the field app
-    "M14 5AB",                  # a full postcode (refused, but must not be logged either)
-    "Test peer", "Test pharmacy", "Test coordinator", "Test commissioner",  # staff names
-    "north-peer", "south-peer", "north-pharmacist",                          # usernames
+    "rc_abcdef123456",  # a recipient code (tests/api_helpers.py)
+    "1990-04-01",  # a recipient's date of birth typed into the field app
+    "M14 5AB",  # a full postcode (refused, but must not be logged either)
+    "Test peer",
+    "Test pharmacy",
+    "Test coordinator",
+    "Test commissioner",  # staff names
+    "north-peer",
+    "south-peer",
+    "north-pharmacist",  # usernames
 )
 
 

@@ -1,4 +1,5 @@
 """Field records made directly in the database, for tests that are not about the sync API."""
+
 import datetime as dt
 
 from peerkit.extensions import db
@@ -10,12 +11,23 @@ def kit_supply(user, site, batch, *, supplied_on=None, commit=True, **fields) ->
     """A first supply of one kit by `user` at `site`, unless `fields` say otherwise."""
     supplied_on = supplied_on or dt.date.today()
     values = dict(
-        id=new_uuid(), organisation_id=user.organisation_id, user_id=user.id,
+        id=new_uuid(),
+        organisation_id=user.organisation_id,
+        user_id=user.id,
         client_created_at=dt.datetime.combine(supplied_on, dt.time(12)),
-        supplied_on=supplied_on, site_id=site.id, channel=channel_for(user.organisation),
-        recipient_category="person_at_risk", product_id=batch.product_id, batch_id=batch.id,
-        quantity=1, supply_type="first", repeat_reason=None, training="given", area="M14",
-        referral_offered=True, referral_accepted=False,
+        supplied_on=supplied_on,
+        site_id=site.id,
+        channel=channel_for(user.organisation),
+        recipient_category="person_at_risk",
+        product_id=batch.product_id,
+        batch_id=batch.id,
+        quantity=1,
+        supply_type="first",
+        repeat_reason=None,
+        training="given",
+        area="M14",
+        referral_offered=True,
+        referral_accepted=False,
     )
     values.update(fields)
     record = KitSupply(**values)
@@ -29,10 +41,16 @@ def training_session(user, *, session_date=None, commit=True, **fields) -> Train
     """A one-to-one overdose-awareness session with one person at risk who took a kit."""
     session_date = session_date or dt.date.today()
     values = dict(
-        id=new_uuid(), organisation_id=user.organisation_id, user_id=user.id,
+        id=new_uuid(),
+        organisation_id=user.organisation_id,
+        user_id=user.id,
         client_created_at=dt.datetime.combine(session_date, dt.time(11)),
-        session_date=session_date, mode="one_to_one", kind="overdose_awareness",
-        topics=["call_999", "giving_naloxone"], attendees_at_risk=1, kits_taken=1,
+        session_date=session_date,
+        mode="one_to_one",
+        kind="overdose_awareness",
+        topics=["call_999", "giving_naloxone"],
+        attendees_at_risk=1,
+        kits_taken=1,
     )
     values.update(fields)
     record = TrainingSession(**values)
@@ -46,10 +64,19 @@ def use_report(user, *, used_on=None, commit=True, **fields) -> NaloxoneUseRepor
     """A report of naloxone given in a public place; the person survived."""
     used_on = used_on or dt.date.today()
     values = dict(
-        id=new_uuid(), organisation_id=user.organisation_id, user_id=user.id,
-        client_created_at=dt.datetime.combine(used_on, dt.time(22)), used_on=used_on,
-        place_type="public_place", area="M14", administered_by="peer", doses=2, route="im",
-        called_999=True, stayed_with_person=True, outcome="survived",
+        id=new_uuid(),
+        organisation_id=user.organisation_id,
+        user_id=user.id,
+        client_created_at=dt.datetime.combine(used_on, dt.time(22)),
+        used_on=used_on,
+        place_type="public_place",
+        area="M14",
+        administered_by="peer",
+        doses=2,
+        route="im",
+        called_999=True,
+        stayed_with_person=True,
+        outcome="survived",
     )
     values.update(fields)
     record = NaloxoneUseReport(**values)

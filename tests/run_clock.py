@@ -8,6 +8,7 @@ token ages and orderings behave as usual; it only cannot reach midnight within a
 shorter than twelve hours. Chromium and other processes keep the real clock, so browser
 tests and tests marked `real_clock` stay on it (tests/conftest.py).
 """
+
 import datetime as dt
 
 import time_machine

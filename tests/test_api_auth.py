@@ -1,4 +1,5 @@
 """Device tokens: enrolment, revocation, tampering, rotation, and who may enrol."""
+
 from itsdangerous import URLSafeSerializer
 from sqlalchemy import select
 
@@ -14,8 +15,9 @@ from .conftest import csrf_token_from, make_app
 def _enrol(client, auth, username):
     auth.login(username)
     token = csrf_token_from(client.get("/login"))
-    return client.post("/api/v1/devices", json={"label": "Sam's phone"},
-                       headers={"X-CSRFToken": token})
+    return client.post(
+        "/api/v1/devices", json={"label": "Sam's phone"}, headers={"X-CSRFToken": token}
+    )
 
 
 def test_signed_in_peer_enrols_and_the_token_works(client, auth, two_areas):
@@ -76,11 +78,14 @@ def test_tampered_forged_and_missing_tokens_are_refused(client, app, two_areas):
     token = h.token_for(two_areas.north.peer)
     tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
     forged = URLSafeSerializer("not-our-key", salt=DEVICE_TOKEN_SALT).dumps(
-        {"d": db.session.scalars(select(Device.id)).one(), "v": 1})
-    for headers, code in (({}, "not_authenticated"),
-                          ({"Authorization": "Basic abc"}, "not_authenticated"),
-                          (h.bearer(tampered), "invalid_token"),
-                          (h.bearer(forged), "invalid_token")):
+        {"d": db.session.scalars(select(Device.id)).one(), "v": 1}
+    )
+    for headers, code in (
+        ({}, "not_authenticated"),
+        ({"Authorization": "Basic abc"}, "not_authenticated"),
+        (h.bearer(tampered), "invalid_token"),
+        (h.bearer(forged), "invalid_token"),
+    ):
         response = client.get("/api/v1/sync/pull", headers=headers)
         assert response.status_code == 401
         assert response.json["error"]["code"] == code
@@ -92,8 +97,10 @@ def test_old_token_version_and_disabled_account_are_refused(client, two_areas):
     device = db.session.scalars(select(Device)).one()
     device.token_version += 1
     db.session.commit()
-    assert client.get("/api/v1/sync/pull", headers=h.bearer(token)).json["error"]["code"] \
+    assert (
+        client.get("/api/v1/sync/pull", headers=h.bearer(token)).json["error"]["code"]
         == "invalid_token"
+    )
     token = h.token_for(north.pharmacist)
     north.pharmacist.active = False
     db.session.commit()
@@ -111,6 +118,8 @@ def test_device_keys_rotate_without_breaking_enrolled_phones(database_url, two_a
         db.engine.dispose()
     dropped = make_app(database_url, DEVICE_TOKEN_KEYS=["new-key"])
     with dropped.app_context():
-        assert dropped.test_client().get(
-            "/api/v1/sync/pull", headers=h.bearer(token)).status_code == 401
+        assert (
+            dropped.test_client().get("/api/v1/sync/pull", headers=h.bearer(token)).status_code
+            == 401
+        )
         db.engine.dispose()

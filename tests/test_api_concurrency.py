@@ -1,4 +1,5 @@
 """Real concurrent requests against a real server: identical pushes store one record."""
+
 import threading
 
 import requests
@@ -20,16 +21,22 @@ def test_identical_pushes_at_the_same_moment_store_one(live_server, two_areas):
 
     def send(round_no, sender, barrier):
         barrier.wait()
-        response = requests.post(f"{live_server}/api/v1/sync/push",
-                                 json={"records": batches[round_no]},
-                                 headers=h.bearer(token), timeout=60)
-        statuses[round_no][sender] = (response.status_code,
-                                      [r["status"] for r in response.json()["results"]])
+        response = requests.post(
+            f"{live_server}/api/v1/sync/push",
+            json={"records": batches[round_no]},
+            headers=h.bearer(token),
+            timeout=60,
+        )
+        statuses[round_no][sender] = (
+            response.status_code,
+            [r["status"] for r in response.json()["results"]],
+        )
 
     for round_no in range(rounds):
         barrier = threading.Barrier(senders)
-        threads = [threading.Thread(target=send, args=(round_no, s, barrier))
-                   for s in range(senders)]
+        threads = [
+            threading.Thread(target=send, args=(round_no, s, barrier)) for s in range(senders)
+        ]
         for t in threads:
             t.start()
         for t in threads:

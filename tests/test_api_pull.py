@@ -1,4 +1,5 @@
 """Pull: reference data and own records by cursor, paged, with tombstones, scoped."""
+
 import datetime as dt
 import random
 import threading
@@ -12,17 +13,25 @@ from . import api_helpers as h
 
 
 def _pull(client, token, cursor=0, limit=500):
-    response = client.get(f"/api/v1/sync/pull?cursor={cursor}&limit={limit}",
-                          headers=h.bearer(token))
+    response = client.get(
+        f"/api/v1/sync/pull?cursor={cursor}&limit={limit}", headers=h.bearer(token)
+    )
     assert response.status_code == 200, response.json
     return response.json
 
 
 def _alert(area, substance="Nitazenes", **fields):
-    alert = DrugAlert(organisation_id=area.service.id, area_description="Town centre",
-                      substance=substance, description="Overdoses", advice="Carry naloxone",
-                      grading="red", expires_at=utcnow() + dt.timedelta(days=7),
-                      created_by_id=area.coordinator.id, **fields)
+    alert = DrugAlert(
+        organisation_id=area.service.id,
+        area_description="Town centre",
+        substance=substance,
+        description="Overdoses",
+        advice="Carry naloxone",
+        grading="red",
+        expires_at=utcnow() + dt.timedelta(days=7),
+        created_by_id=area.coordinator.id,
+        **fields,
+    )
     db.session.add(alert)
     db.session.commit()
     return alert
@@ -69,7 +78,8 @@ def test_updates_come_again_and_deletes_come_as_tombstones(client, two_areas):
     db.session.commit()
     page = _pull(client, token, cursor)
     assert [(b["batch_number"], b["recalled"]) for b in page["changes"]["batches"]] == [
-        ("north-B1", True)]
+        ("north-B1", True)
+    ]
     db.session.delete(db.session.get(DrugAlert, alert.id))
     db.session.commit()
     page = _pull(client, token, page["cursor"])
@@ -80,8 +90,14 @@ def test_paging_returns_every_change_exactly_once(client, two_areas):
     north = two_areas.north
     token = h.token_for(north.peer)
     for i in range(7):
-        db.session.add(Site(organisation_id=north.peers.id, name=f"Hostel {i}",
-                            site_type="homelessness_service", postcode_district="M14"))
+        db.session.add(
+            Site(
+                organisation_id=north.peers.id,
+                name=f"Hostel {i}",
+                site_type="homelessness_service",
+                postcode_district="M14",
+            )
+        )
     db.session.commit()
     h.push(client, token, [h.use_report() for _ in range(5)])
     seen, cursor, pages = [], 0, 0
@@ -90,8 +106,9 @@ def test_paging_returns_every_change_exactly_once(client, two_areas):
         pages += 1
         seen += [("site", s["id"]) for s in page["changes"]["sites"]]
         seen += [("use", u["id"]) for u in page["changes"]["naloxone_use_reports"]]
-        seen += [("other", x) for key in ("products", "batches", "alerts")
-                 for x in page["changes"][key]]
+        seen += [
+            ("other", x) for key in ("products", "batches", "alerts") for x in page["changes"][key]
+        ]
         cursor = page["cursor"]
         if not page["more"]:
             break
@@ -116,10 +133,16 @@ def test_cursor_misses_nothing_when_writers_commit_out_of_order(app, two_areas):
         try:
             with app.app_context():
                 for i in range(6):
-                    alert = DrugAlert(organisation_id=service_id, area_description="x",
-                                      substance=f"w{seed}-{i}", description="d", advice="a",
-                                      grading="amber", expires_at=utcnow() + dt.timedelta(days=1),
-                                      created_by_id=coordinator_id)
+                    alert = DrugAlert(
+                        organisation_id=service_id,
+                        area_description="x",
+                        substance=f"w{seed}-{i}",
+                        description="d",
+                        advice="a",
+                        grading="amber",
+                        expires_at=utcnow() + dt.timedelta(days=1),
+                        created_by_id=coordinator_id,
+                    )
                     db.session.add(alert)
                     db.session.flush()  # the sync number is taken here...
                     time.sleep(rng.uniform(0, 0.03))  # ...and the commit comes later
@@ -172,11 +195,21 @@ def test_no_one_pulls_another_organisations_records(client, two_areas):
 
 def test_stock_in_hand_is_in_the_snapshot(client, two_areas):
     from peerkit.models import StockMovement, new_uuid
+
     north = two_areas.north
-    db.session.add(StockMovement(
-        id=new_uuid(), organisation_id=north.service.id, user_id=north.coordinator.id,
-        client_created_at=utcnow(), kind="transferred", moved_on=h.TODAY,
-        batch_id=north.batch.id, quantity=6, to_user_id=north.peer.id))
+    db.session.add(
+        StockMovement(
+            id=new_uuid(),
+            organisation_id=north.service.id,
+            user_id=north.coordinator.id,
+            client_created_at=utcnow(),
+            kind="transferred",
+            moved_on=h.TODAY,
+            batch_id=north.batch.id,
+            quantity=6,
+            to_user_id=north.peer.id,
+        )
+    )
     db.session.commit()
     token = h.token_for(north.peer)
     h.push(client, token, [h.kit_supply(north, quantity=2)])

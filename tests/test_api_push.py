@@ -1,4 +1,5 @@
 """Push: every record lands exactly once, each is answered on its own."""
+
 import datetime as dt
 
 import pytest
@@ -88,16 +89,23 @@ def test_mixed_batch_stores_the_good_and_reports_the_bad(client, two_areas):
     good1, good2 = h.kit_supply(north), h.use_report()
     records = [
         good1,
-        h.kit_supply(north, supply_type="repeat"),                 # no reason
-        h.kit_supply(north, quantity=-1),                          # negative
-        h.kit_supply(north, site_id=south.sites.peers.id),         # another area's site
-        h.kit_supply(north, area="M14 5AB"),                       # full postcode
-        {"kind": "teleport", "id": h.new_id(), "data": {}},        # unknown kind
+        h.kit_supply(north, supply_type="repeat"),  # no reason
+        h.kit_supply(north, quantity=-1),  # negative
+        h.kit_supply(north, site_id=south.sites.peers.id),  # another area's site
+        h.kit_supply(north, area="M14 5AB"),  # full postcode
+        {"kind": "teleport", "id": h.new_id(), "data": {}},  # unknown kind
         good2,
     ]
     results = h.push(client, h.token_for(north.peer), records).json["results"]
     assert [r["status"] for r in results] == [
-        "stored", "invalid", "invalid", "invalid", "invalid", "invalid", "stored"]
+        "stored",
+        "invalid",
+        "invalid",
+        "invalid",
+        "invalid",
+        "invalid",
+        "stored",
+    ]
     assert "repeat_reason" in results[1]["errors"]
     assert "quantity" in results[2]["errors"]
     assert "site_id" in results[3]["errors"]
@@ -106,19 +114,22 @@ def test_mixed_batch_stores_the_good_and_reports_the_bad(client, two_areas):
     assert _count(KitSupply) == 1 and _count(NaloxoneUseReport) == 1
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"supplied_on": "2014-12-31"}, "supplied_on"),
-    ({"supplied_on": (h.TODAY + dt.timedelta(days=5)).isoformat()}, "supplied_on"),
-    ({"supplied_on": "not a date"}, "supplied_on"),
-    ({"quantity": "2"}, "quantity"),
-    ({"quantity": 0}, "quantity"),
-    ({"recipient_category": "x" * 100_000}, "recipient_category"),
-    ({"referral_offered": False, "referral_accepted": True}, "referral_accepted"),
-    ({"supply_type": "first", "repeat_reason": "lost"}, "repeat_reason"),
-    ({"recipient_name": "Jane"}, "recipient_name"),
-    ({"batch_id": None}, "batch_id"),
-    ({"client_created_at": "2031-01-01T00:00:00Z"}, "client_created_at"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"supplied_on": "2014-12-31"}, "supplied_on"),
+        ({"supplied_on": (h.TODAY + dt.timedelta(days=5)).isoformat()}, "supplied_on"),
+        ({"supplied_on": "not a date"}, "supplied_on"),
+        ({"quantity": "2"}, "quantity"),
+        ({"quantity": 0}, "quantity"),
+        ({"recipient_category": "x" * 100_000}, "recipient_category"),
+        ({"referral_offered": False, "referral_accepted": True}, "referral_accepted"),
+        ({"supply_type": "first", "repeat_reason": "lost"}, "repeat_reason"),
+        ({"recipient_name": "Jane"}, "recipient_name"),
+        ({"batch_id": None}, "batch_id"),
+        ({"client_created_at": "2031-01-01T00:00:00Z"}, "client_created_at"),
+    ],
+)
 def test_bad_fields_are_named(client, two_areas, change, field):
     record = h.kit_supply(two_areas.north, **change)
     result = h.push(client, h.token_for(two_areas.north.peer), [record]).json["results"][0]
@@ -127,8 +138,7 @@ def test_bad_fields_are_named(client, two_areas, change, field):
     assert _count(KitSupply) == 0
 
 
-def test_expired_batch_is_held_naming_the_batch_and_the_phone_is_told_to_swap(client,
-                                                                               two_areas):
+def test_expired_batch_is_held_naming_the_batch_and_the_phone_is_told_to_swap(client, two_areas):
     north = two_areas.north
     north.batch.expiry_date = h.TODAY - dt.timedelta(days=1)
     db.session.commit()
@@ -148,7 +158,8 @@ def test_supplier_without_sign_off_is_held_with_the_reason(client, make_user, tw
     assert result["status"] == "held"
     assert "No supplier sign-off yet" in result["message"]
     assert db.session.get(KitSupply, record["id"]).hold_reason.startswith(
-        "No supplier sign-off yet")
+        "No supplier sign-off yet"
+    )
     # Their training sessions and use reports still land: only supplies need sign-off.
     other = h.push(client, h.token_for(untrained), [h.use_report()]).json["results"][0]
     assert other["status"] == "stored"
@@ -171,9 +182,15 @@ def test_consent_withdrawal(client, two_areas):
     token = h.token_for(north.peer)
     given = h.consent()
     h.push(client, token, [given])
-    withdrawal = {"kind": "consent_withdrawal", "id": h.new_id(),
-                  "data": {"client_created_at": h.NOW.isoformat(), "consent_id": given["id"],
-                           "withdrawn_on": h.TODAY.isoformat()}}
+    withdrawal = {
+        "kind": "consent_withdrawal",
+        "id": h.new_id(),
+        "data": {
+            "client_created_at": h.NOW.isoformat(),
+            "consent_id": given["id"],
+            "withdrawn_on": h.TODAY.isoformat(),
+        },
+    }
     assert h.push(client, token, [withdrawal]).json["results"][0]["status"] == "stored"
     assert h.push(client, token, [withdrawal]).json["results"][0]["status"] == "duplicate"
     assert db.session.get(Consent, given["id"]).withdrawn_on == h.TODAY
@@ -194,17 +211,25 @@ def test_pharmacy_supply_channel_and_stock_site(client, two_areas):
     assert results[1]["status"] == "invalid" and "site_id" in results[1]["errors"]
 
 
-@pytest.mark.parametrize("body, content_type, status, code", [
-    (b"{not json", "application/json", 400, "malformed_json"),
-    (b'{"records": "many"}', "application/json", 400, "invalid_request"),
-    (b'[1, 2]', "application/json", 400, "invalid_request"),
-    (b'{"records": [], "extra": 1}', "application/json", 400, "invalid_request"),
-    (b'{"records": []}', "text/plain", 415, "unsupported_media_type"),
-])
-def test_malformed_requests_get_one_error_shape(client, two_areas, body, content_type, status,
-                                                code):
-    response = client.post("/api/v1/sync/push", data=body, content_type=content_type,
-                           headers=h.bearer(h.token_for(two_areas.north.peer)))
+@pytest.mark.parametrize(
+    "body, content_type, status, code",
+    [
+        (b"{not json", "application/json", 400, "malformed_json"),
+        (b'{"records": "many"}', "application/json", 400, "invalid_request"),
+        (b"[1, 2]", "application/json", 400, "invalid_request"),
+        (b'{"records": [], "extra": 1}', "application/json", 400, "invalid_request"),
+        (b'{"records": []}', "text/plain", 415, "unsupported_media_type"),
+    ],
+)
+def test_malformed_requests_get_one_error_shape(
+    client, two_areas, body, content_type, status, code
+):
+    response = client.post(
+        "/api/v1/sync/push",
+        data=body,
+        content_type=content_type,
+        headers=h.bearer(h.token_for(two_areas.north.peer)),
+    )
     assert response.status_code == status
     assert response.json["error"]["code"] == code
     assert response.json["error"]["message"]
@@ -217,8 +242,9 @@ def test_batch_and_body_limits(client, app, two_areas):
     response = h.push(client, token, too_many)
     assert response.status_code == 413 and response.json["error"]["code"] == "batch_too_large"
     huge = b'{"records": [], "pad": "' + b"x" * app.config["SYNC_MAX_BODY_BYTES"] + b'"}'
-    response = client.post("/api/v1/sync/push", data=huge, content_type="application/json",
-                           headers=h.bearer(token))
+    response = client.post(
+        "/api/v1/sync/push", data=huge, content_type="application/json", headers=h.bearer(token)
+    )
     assert response.status_code == 413 and response.json["error"]["code"] == "body_too_large"
     assert _count(NaloxoneUseReport) == 0
 
@@ -237,23 +263,40 @@ def test_a_database_refusal_of_one_record_does_not_sink_the_batch(client, app, t
     """A rule only the database knows (here a trigger added for the test) rejects one
     record: the batch falls back to a savepoint per record and the others still land."""
     from sqlalchemy import text
+
     postgres = db.engine.dialect.name == "postgresql"
     with db.engine.begin() as conn:
         if postgres:
-            conn.execute(text("ALTER TABLE naloxone_use_report ADD CONSTRAINT "
-                              "test_no_hostel CHECK (place_type <> 'hostel')"))
+            conn.execute(
+                text(
+                    "ALTER TABLE naloxone_use_report ADD CONSTRAINT "
+                    "test_no_hostel CHECK (place_type <> 'hostel')"
+                )
+            )
         else:
-            conn.execute(text("CREATE TRIGGER test_no_hostel BEFORE INSERT ON "
-                              "naloxone_use_report WHEN NEW.place_type = 'hostel' "
-                              "BEGIN SELECT RAISE(ABORT, 'no hostels'); END"))
+            conn.execute(
+                text(
+                    "CREATE TRIGGER test_no_hostel BEFORE INSERT ON "
+                    "naloxone_use_report WHEN NEW.place_type = 'hostel' "
+                    "BEGIN SELECT RAISE(ABORT, 'no hostels'); END"
+                )
+            )
     try:
-        records = [h.use_report(place_type="public_place"), h.use_report(place_type="hostel"),
-                   h.kit_supply(two_areas.north)]
+        records = [
+            h.use_report(place_type="public_place"),
+            h.use_report(place_type="hostel"),
+            h.kit_supply(two_areas.north),
+        ]
         results = h.push(client, h.token_for(two_areas.north.peer), records).json["results"]
     finally:
         with db.engine.begin() as conn:
-            conn.execute(text("ALTER TABLE naloxone_use_report DROP CONSTRAINT test_no_hostel"
-                              if postgres else "DROP TRIGGER test_no_hostel"))
+            conn.execute(
+                text(
+                    "ALTER TABLE naloxone_use_report DROP CONSTRAINT test_no_hostel"
+                    if postgres
+                    else "DROP TRIGGER test_no_hostel"
+                )
+            )
     assert [r["status"] for r in results] == ["stored", "invalid", "stored"]
     assert "could not store" in results[1]["message"]
     assert _count(NaloxoneUseReport) == 1 and _count(KitSupply) == 1
@@ -268,8 +311,9 @@ def test_supplier_training_names_a_colleague_for_the_cascade(client, make_user, 
     session = h.training_session(north, kind="supplier_training", trainee_user_id=colleague.id)
     assert h.push(client, token, [session]).json["results"][0]["status"] == "stored"
     assert db.session.get(TrainingSession, session["id"]).trainee_user_id == colleague.id
-    outsider = h.training_session(north, kind="supplier_training",
-                                  trainee_user_id=two_areas.south.peer.id)
+    outsider = h.training_session(
+        north, kind="supplier_training", trainee_user_id=two_areas.south.peer.id
+    )
     result = h.push(client, token, [outsider]).json["results"][0]
     assert result["status"] == "invalid" and "trainee_user_id" in result["errors"]
 
@@ -290,13 +334,14 @@ def test_every_answer_is_already_in_the_form_the_schema_dumps(client, two_areas)
     db.session.commit()
     again = h.kit_supply(north)
     records = [
-        h.kit_supply(north),                                   # held: expired batch
-        stored,                                                # duplicate
+        h.kit_supply(north),  # held: expired batch
+        stored,  # duplicate
         {**stored, "data": {**stored["data"], "quantity": 2}},  # conflict
-        again, again,                                          # a repeat within the batch
-        h.kit_supply(north, quantity="many"),                  # invalid field
-        h.training_session(north, topics=[7]),                 # invalid item of a list
-        {"kind": "kit_supply"},                                # invalid envelope
+        again,
+        again,  # a repeat within the batch
+        h.kit_supply(north, quantity="many"),  # invalid field
+        h.training_session(north, topics=[7]),  # invalid item of a list
+        {"kind": "kit_supply"},  # invalid envelope
         "not a record",
     ]
     results = push_records(north.peer, device, records)

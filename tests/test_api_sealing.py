@@ -1,4 +1,5 @@
 """Sealed records (issue 14, point 1) and signing out on the phone (point 3), server side."""
+
 import pytest
 from sqlalchemy import func, inspect, select
 
@@ -26,8 +27,11 @@ def _published(client, token) -> dict:
 def _columns(row) -> dict:
     """A stored row's fields that describe the record (not where or when it landed)."""
     skip = {"id", "sync_seq", "sync_xid", "received_at"}
-    return {c.key: getattr(row, c.key) for c in inspect(KitSupply).mapper.column_attrs
-            if c.key not in skip}
+    return {
+        c.key: getattr(row, c.key)
+        for c in inspect(KitSupply).mapper.column_attrs
+        if c.key not in skip
+    }
 
 
 def test_published_key_matches_the_contract(client, two_areas):
@@ -69,8 +73,10 @@ def test_plain_records_from_phones_queued_before_the_update_still_land(client, t
     token = h.token_for(north.peer)
     key = _published(client, token)
     records = [h.kit_supply(north), seal(h.kit_supply(north), key)]
-    assert [r["status"] for r in h.push(client, token, records).json["results"]] \
-        == ["stored", "stored"]
+    assert [r["status"] for r in h.push(client, token, records).json["results"]] == [
+        "stored",
+        "stored",
+    ]
 
 
 def test_a_replayed_sealed_record_is_a_duplicate_stored_once(client, two_areas):
@@ -82,8 +88,11 @@ def test_a_replayed_sealed_record_is_a_duplicate_stored_once(client, two_areas):
     first = h.push(client, token, [sealed]).json["results"][0]["status"]
     replayed = h.push(client, token, [sealed, sealed]).json["results"]
     resealed = h.push(client, token, [seal(record, key)]).json["results"][0]["status"]
-    assert (first, [r["status"] for r in replayed], resealed) \
-        == ("stored", ["duplicate", "duplicate"], "duplicate")
+    assert (first, [r["status"] for r in replayed], resealed) == (
+        "stored",
+        ["duplicate", "duplicate"],
+        "duplicate",
+    )
     assert _supplies() == 1
 
 
@@ -109,8 +118,9 @@ def test_keys_rotate_newest_first_and_old_seals_still_open(database_url, two_are
     # Once the old key is dropped, what was sealed to it no longer opens.
     dropped = make_app(database_url, FIELD_SEALING_KEYS=[NEW_KEY])
     with dropped.app_context():
-        answer = h.push(dropped.test_client(), token,
-                        [seal(late, old_published)]).json["results"][0]
+        answer = h.push(dropped.test_client(), token, [seal(late, old_published)]).json["results"][
+            0
+        ]
         assert answer["status"] == "invalid" and list(answer["errors"]) == ["sealed"]
         db.engine.dispose()
 
@@ -130,22 +140,34 @@ def _another_servers_key() -> dict:
 SPOILERS = {
     "wrong key": lambda s, key, r: seal(r, {**_another_servers_key(), "kid": key["kid"]}),
     "unknown kid": lambda s, key, r: seal(r, _another_servers_key()),
-    "tampered ct": lambda s, key, r: {**s, "sealed": {**s["sealed"],
-                                                      "ct": _flip(s["sealed"]["ct"])}},
-    "tampered tag": lambda s, key, r: {**s, "sealed": {**s["sealed"],
-                                                       "ct": _flip(s["sealed"]["ct"], -1)}},
-    "tampered iv": lambda s, key, r: {**s, "sealed": {**s["sealed"],
-                                                      "iv": _flip(s["sealed"]["iv"])}},
-    "tampered epk": lambda s, key, r: {**s, "sealed": {**s["sealed"],
-                                                       "epk": _flip(s["sealed"]["epk"], 40)}},
+    "tampered ct": lambda s, key, r: {
+        **s,
+        "sealed": {**s["sealed"], "ct": _flip(s["sealed"]["ct"])},
+    },
+    "tampered tag": lambda s, key, r: {
+        **s,
+        "sealed": {**s["sealed"], "ct": _flip(s["sealed"]["ct"], -1)},
+    },
+    "tampered iv": lambda s, key, r: {
+        **s,
+        "sealed": {**s["sealed"], "iv": _flip(s["sealed"]["iv"])},
+    },
+    "tampered epk": lambda s, key, r: {
+        **s,
+        "sealed": {**s["sealed"], "epk": _flip(s["sealed"]["epk"], 40)},
+    },
     "relabelled id": lambda s, key, r: seal(r, key, record_id=h.new_id()),
     "relabelled kind": lambda s, key, r: seal(r, key, kind="naloxone_use_report"),
     "bad base64": lambda s, key, r: {**s, "sealed": {**s["sealed"], "ct": "not*base64"}},
-    "padded base64": lambda s, key, r: {**s, "sealed": {**s["sealed"],
-                                                        "iv": s["sealed"]["iv"] + "=="}},
+    "padded base64": lambda s, key, r: {
+        **s,
+        "sealed": {**s["sealed"], "iv": s["sealed"]["iv"] + "=="},
+    },
     "short iv": lambda s, key, r: {**s, "sealed": {**s["sealed"], "iv": b64url_encode(b"x")}},
-    "missing ct": lambda s, key, r: {**s, "sealed": {k: v for k, v in s["sealed"].items()
-                                                     if k != "ct"}},
+    "missing ct": lambda s, key, r: {
+        **s,
+        "sealed": {k: v for k, v in s["sealed"].items() if k != "ct"},
+    },
     "extra field": lambda s, key, r: {**s, "sealed": {**s["sealed"], "alg": "none"}},
     "not an object": lambda s, key, r: {**s, "sealed": "opaque"},
     "not JSON": lambda s, key, r: seal(r, key, plaintext=b"\xff not json"),
@@ -186,8 +208,10 @@ def test_data_and_sealed_together_or_neither_are_refused(client, two_areas):
     both = {**seal(record, _published(client, token)), "data": record["data"]}
     neither = {"kind": "kit_supply", "id": h.new_id()}
     answers = h.push(client, token, [both, neither]).json["results"]
-    assert [(r["status"], list(r["errors"])) for r in answers] \
-        == [("invalid", ["sealed"]), ("invalid", ["data"])]
+    assert [(r["status"], list(r["errors"])) for r in answers] == [
+        ("invalid", ["sealed"]),
+        ("invalid", ["data"]),
+    ]
     assert _supplies() == 0
 
 
@@ -200,8 +224,12 @@ def test_nothing_sealed_reaches_the_logs(app, client, two_areas, caplog):
     with caplog.at_level("DEBUG"):
         h.push(client, token, [sealed, spoilt])
     logged = caplog.text
-    for secret in (sealed["sealed"]["ct"], sealed["sealed"]["epk"], "ZZ9",
-                   app.config["FIELD_SEALING_KEYS"][0][-20:]):
+    for secret in (
+        sealed["sealed"]["ct"],
+        sealed["sealed"]["epk"],
+        "ZZ9",
+        app.config["FIELD_SEALING_KEYS"][0][-20:],
+    ):
         assert secret not in logged
 
 
@@ -216,10 +244,10 @@ def test_signing_out_revokes_the_phone_and_is_audited(client, two_areas):
     assert device.revoked_at is not None
     assert device.revoked_reason == "Signed out on the phone"
     assert device.revoked_by_id == north.peer.id
-    events = db.session.scalars(select(AuditEvent).where(
-        AuditEvent.object_id == device.id)).all()
-    assert [(e.action, e.user_id) for e in events if e.action.startswith("device.sign")] \
-        == [("device.sign_out", north.peer.id)]
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.object_id == device.id)).all()
+    assert [(e.action, e.user_id) for e in events if e.action.startswith("device.sign")] == [
+        ("device.sign_out", north.peer.id)
+    ]
     assert "device.revoke" not in [e.action for e in events]
     refused = client.get("/api/v1/sync/pull", headers=h.bearer(token))
     assert refused.status_code == 401
@@ -240,8 +268,12 @@ def test_signing_out_needs_the_phones_own_token(client, two_areas):
     assert client.post("/api/v1/devices/current/sign-out").status_code == 401
     forged = client.post("/api/v1/devices/current/sign-out", headers=h.bearer("x.y"))
     assert forged.status_code == 401
-    assert db.session.scalars(select(AuditEvent.action).where(
-        AuditEvent.action == "device.sign_out")).all() == []
+    assert (
+        db.session.scalars(
+            select(AuditEvent.action).where(AuditEvent.action == "device.sign_out")
+        ).all()
+        == []
+    )
 
 
 def test_production_refuses_to_start_without_sealing_keys(monkeypatch, tmp_path):
@@ -283,7 +315,8 @@ def test_the_document_describes_the_sealed_form_and_where_the_key_comes_from(cli
     parts = client.get("/api/v1/openapi.json").json["components"]["schemas"]
     assert set(parts["SealedRecord"]["required"]) == {"kid", "epk", "iv", "ct"}
     assert parts["PushRecord"]["properties"]["sealed"]["allOf"] == [
-        {"$ref": "#/components/schemas/SealedRecord"}]
+        {"$ref": "#/components/schemas/SealedRecord"}
+    ]
     assert "data" not in parts["PushRecord"].get("required", [])
     for answer in ("EnrolResponse", "PullResponse"):
         assert "sealing_key" in parts[answer]["required"]

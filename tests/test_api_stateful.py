@@ -5,6 +5,7 @@ the server holds exactly the records it answered "stored" for, that resends neve
 twice, and that a full pull returns the phone's records. `make test` runs a few sequences;
 `make load` runs many more (PEERKIT_FUZZ_EXAMPLES).
 """
+
 import os
 
 from hypothesis import HealthCheck, settings
@@ -48,13 +49,17 @@ def run_machine(app, area, client):
             assert response.status_code == 200, response.get_json()
             return response.get_json()["results"]
 
-        @rule(target=sent, kind=st.sampled_from(["kit_supply", "naloxone_use_report",
-                                                 "training_session"]),
-              quantity=st.integers(min_value=1, max_value=10))
+        @rule(
+            target=sent,
+            kind=st.sampled_from(["kit_supply", "naloxone_use_report", "training_session"]),
+            quantity=st.integers(min_value=1, max_value=10),
+        )
         def push_new_valid(self, kind, quantity):
-            record = {"kit_supply": lambda: h.kit_supply(area, quantity=quantity),
-                      "naloxone_use_report": lambda: h.use_report(doses=min(quantity, 20)),
-                      "training_session": lambda: h.training_session(area)}[kind]()
+            record = {
+                "kit_supply": lambda: h.kit_supply(area, quantity=quantity),
+                "naloxone_use_report": lambda: h.use_report(doses=min(quantity, 20)),
+                "training_session": lambda: h.training_session(area),
+            }[kind]()
             [result] = self._push([record])
             assert result["status"] == "stored"
             self.stored[record["id"]] = record
@@ -92,8 +97,9 @@ def run_machine(app, area, client):
         def pull_everything(self):
             cursor, seen = 0, set()
             while True:
-                page = client.get(f"/api/v1/sync/pull?cursor={cursor}&limit=7",
-                                  headers=h.bearer(token)).get_json()
+                page = client.get(
+                    f"/api/v1/sync/pull?cursor={cursor}&limit=7", headers=h.bearer(token)
+                ).get_json()
                 for key in ("kit_supplies", "naloxone_use_reports", "training_sessions"):
                     seen.update(r["id"] for r in page["changes"][key])
                 cursor = page["cursor"]
@@ -103,8 +109,10 @@ def run_machine(app, area, client):
 
         @invariant()
         def server_holds_exactly_what_was_stored(self):
-            total = sum(db.session.scalar(select(func.count()).select_from(model))
-                        for model in (KitSupply, NaloxoneUseReport, TrainingSession))
+            total = sum(
+                db.session.scalar(select(func.count()).select_from(model))
+                for model in (KitSupply, NaloxoneUseReport, TrainingSession)
+            )
             db.session.commit()
             assert total == len(self.stored)
 
@@ -114,8 +122,12 @@ def run_machine(app, area, client):
             db.session.commit()
 
     SyncMachine.TestCase.settings = settings(
-        max_examples=EXAMPLES, stateful_step_count=12, deadline=None, database=None,
-        suppress_health_check=list(HealthCheck))
+        max_examples=EXAMPLES,
+        stateful_step_count=12,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     SyncMachine.TestCase().runTest()
 
 

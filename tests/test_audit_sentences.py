@@ -1,4 +1,5 @@
 """The audit log reads as sentences, and every action the code records has one."""
+
 import ast
 import datetime as dt
 from pathlib import Path
@@ -14,9 +15,11 @@ from peerkit.vocab import STOCK_MOVEMENT_KINDS
 from .conftest import csrf_token_from
 
 # The only action names built at run time, and every value their variable part takes.
-TEMPLATED_ACTIONS = {"stock.{}": STOCK_MOVEMENT_KINDS,
-                     # peerkit/coordination/privacy_views.py: a look-up or a download.
-                     "subject_access.{}": ("look_up", "export")}
+TEMPLATED_ACTIONS = {
+    "stock.{}": STOCK_MOVEMENT_KINDS,
+    # peerkit/coordination/privacy_views.py: a look-up or a download.
+    "subject_access.{}": ("look_up", "export"),
+}
 AUDITING_CALLS = {"record", "_audit_export"}
 
 
@@ -28,18 +31,22 @@ def _recorded_actions() -> set[str]:
             if not (isinstance(node, ast.Call) and node.args):
                 continue
             name = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
-            if name not in AUDITING_CALLS or (name == "record" and getattr(
-                    getattr(node.func, "value", None), "id", None) != "audit"):
+            if name not in AUDITING_CALLS or (
+                name == "record"
+                and getattr(getattr(node.func, "value", None), "id", None) != "audit"
+            ):
                 continue
             first = node.args[0]
             if isinstance(first, ast.Name):  # the helper's own parameter, passed through
                 continue
             if isinstance(first, ast.JoinedStr):
-                template = "".join(part.value if isinstance(part, ast.Constant) else "{}"
-                                   for part in first.values)
+                template = "".join(
+                    part.value if isinstance(part, ast.Constant) else "{}" for part in first.values
+                )
                 assert template in TEMPLATED_ACTIONS, (
                     f"{path.name}:{node.lineno}: action {template!r} is built at run time; "
-                    "add it to TEMPLATED_ACTIONS with the values it takes")
+                    "add it to TEMPLATED_ACTIONS with the values it takes"
+                )
                 actions |= {template.format(v) for v in TEMPLATED_ACTIONS[template]}
                 continue
             literals = _literals(first)
@@ -59,8 +66,14 @@ def _literals(expression) -> set[str]:
 
 def test_every_action_the_code_records_has_a_sentence():
     actions = _recorded_actions()
-    assert {"device.enrol", "device.replace", "device.revoke", "record.accept",
-            "export.summary_csv", "stock.received"} <= actions  # the scan finds them
+    assert {
+        "device.enrol",
+        "device.replace",
+        "device.revoke",
+        "record.accept",
+        "export.summary_csv",
+        "stock.received",
+    } <= actions  # the scan finds them
     missing = sorted(actions - set(SENTENCES))
     assert not missing, f"write a sentence in peerkit/audit_sentences.py for: {missing}"
 
@@ -74,8 +87,10 @@ def test_the_audit_log_reads_as_sentences_and_still_filters(client, auth, two_ar
     device_id = db.session.scalars(select(Device.id)).one()
     auth.login("north-coordinator")
     page = client.get("/coordination/devices")
-    client.post(f"/coordination/devices/{device_id}/revoke",
-                data={"reason": "lost", "csrf_token": csrf_token_from(page)})
+    client.post(
+        f"/coordination/devices/{device_id}/revoke",
+        data={"reason": "lost", "csrf_token": csrf_token_from(page)},
+    )
     log = client.get("/coordination/audit").get_data(as_text=True)
     assert "Test peer set up a phone (Pixel)" in log
     assert "Test coordinator locked out Test peer&#39;s phone (Pixel): lost" in log

@@ -1,4 +1,5 @@
 """Sign-in, sign-out, CSRF and role checks through the real forms."""
+
 from peerkit.extensions import db
 from peerkit.models import AuditEvent
 
@@ -30,8 +31,9 @@ def test_inactive_user_cannot_sign_in(client, auth, two_areas):
 
 
 def test_login_without_csrf_token_is_rejected(client, two_areas):
-    response = client.post("/login", data={"username": "north-coordinator",
-                                           "password": "correct horse battery staple"})
+    response = client.post(
+        "/login", data={"username": "north-coordinator", "password": "correct horse battery staple"}
+    )
     assert response.status_code == 400
     assert client.get("/").headers["Location"].endswith("/login")
 
@@ -47,9 +49,14 @@ def test_logout_needs_post_with_csrf(client, auth, two_areas):
 
 def test_open_redirect_after_login_is_ignored(client, two_areas):
     token = csrf_token_from(client.get("/login"))
-    response = client.post("/login?next=https://evil.example/", data={
-        "username": "north-peer", "password": "correct horse battery staple",
-        "csrf_token": token})
+    response = client.post(
+        "/login?next=https://evil.example/",
+        data={
+            "username": "north-peer",
+            "password": "correct horse battery staple",
+            "csrf_token": token,
+        },
+    )
     assert response.status_code == 302
     assert "evil.example" not in response.headers["Location"]
 

@@ -5,6 +5,7 @@ Every endpoint in the app's URL map must have a rule below; a new route without 
 it as anonymous, as each role of the "north" area, and as the same roles of the "south"
 area (for routes about a north object, they must get 403 or 404, never the object).
 """
+
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,19 +29,25 @@ from peerkit.signing import make_device_token
 from .conftest import AuthActions, csrf_token_from
 
 ROLES = ("peer", "pharmacy", "coordinator", "commissioner", "admin", "carrier")
-USERS = {"peer": "peer", "pharmacy": "pharmacist", "coordinator": "coordinator",
-         "commissioner": "commissioner", "admin": "admin", "carrier": "carrier"}
+USERS = {
+    "peer": "peer",
+    "pharmacy": "pharmacist",
+    "coordinator": "coordinator",
+    "commissioner": "commissioner",
+    "admin": "admin",
+    "carrier": "carrier",
+}
 
 
 @dataclass
 class Rule:
     """Who may call an endpoint, and how to call it."""
 
-    allowed: tuple[str, ...]            # roles that may; "anyone" for public routes
+    allowed: tuple[str, ...]  # roles that may; "anyone" for public routes
     method: str = "GET"
-    args: Callable = lambda area: {}     # URL arguments naming an object of `area`
-    auth: str = "session"                # "session", "device" (Bearer) or "public"
-    about_area: bool = False             # the route names an object of one area
+    args: Callable = lambda area: {}  # URL arguments naming an object of `area`
+    auth: str = "session"  # "session", "device" (Bearer) or "public"
+    about_area: bool = False  # the route names an object of one area
     json: dict | Callable | None = None  # a callable gets the area, for its objects' ids
     extra: dict = field(default_factory=dict)  # more form fields to post
 
@@ -54,8 +61,9 @@ RULES: dict[str, Rule] = {
     "auth.logout": Rule(allowed=ROLES, method="POST"),
     "auth.accept_invitation": PUBLIC,
     # Anyone may switch language; it changes only the caller's own account or cookie.
-    "auth.choose_language": Rule(allowed=ROLES, method="POST", auth="public",
-                                 extra={"language": "cy"}),
+    "auth.choose_language": Rule(
+        allowed=ROLES, method="POST", auth="public", extra={"language": "cy"}
+    ),
     "field.static": Rule(allowed=ROLES, auth="public", args=lambda a: {"filename": "css/app.css"}),
     "api.openapi_json": PUBLIC,
     "health.healthz": PUBLIC,  # ok / not ok and the reason, nothing more
@@ -70,90 +78,149 @@ RULES: dict[str, Rule] = {
     # Revokes the calling phone itself, so the matrix calls it last (see test_matrix).
     "api.sign_out": Rule(allowed=FIELD, method="POST", auth="device"),
     # Frontline intelligence (docs/ALERTS.md): a phone's notification answer and receipts.
-    "api.push_subscription": Rule(allowed=FIELD, method="PUT", auth="device",
-                                  json={"permission": "denied"}),
-    "api.alert_receipt": Rule(allowed=FIELD, method="POST", auth="device", about_area=True,
-                              json=lambda a: {"alert_id": a.alert_id, "event": "opened"}),
+    "api.push_subscription": Rule(
+        allowed=FIELD, method="PUT", auth="device", json={"permission": "denied"}
+    ),
+    "api.alert_receipt": Rule(
+        allowed=FIELD,
+        method="POST",
+        auth="device",
+        about_area=True,
+        json=lambda a: {"alert_id": a.alert_id, "event": "opened"},
+    ),
     "coordination.field_reports": Rule(allowed=("coordinator",)),
-    "coordination.dismiss_field_report": Rule(allowed=("coordinator",), method="POST",
-                                              about_area=True,
-                                              args=lambda a: {"report_id": a.field_report_id}),
-    "coordination.alert_detail": Rule(allowed=("coordinator",), about_area=True,
-                                      args=lambda a: {"alert_id": a.alert_id}),
+    "coordination.dismiss_field_report": Rule(
+        allowed=("coordinator",),
+        method="POST",
+        about_area=True,
+        args=lambda a: {"report_id": a.field_report_id},
+    ),
+    "coordination.alert_detail": Rule(
+        allowed=("coordinator",), about_area=True, args=lambda a: {"alert_id": a.alert_id}
+    ),
     "coordination.referral_destinations": Rule(allowed=("coordinator",)),
     "coordination.retire_referral_destination": Rule(
-        allowed=("coordinator",), method="POST", about_area=True,
-        args=lambda a: {"destination_id": a.destination_id}),
+        allowed=("coordinator",),
+        method="POST",
+        about_area=True,
+        args=lambda a: {"destination_id": a.destination_id},
+    ),
     "coordination.referrals_awaiting": Rule(allowed=("coordinator",)),
     "coordination.record_referral_outcome": Rule(
-        allowed=("coordinator",), method="POST", about_area=True,
+        allowed=("coordinator",),
+        method="POST",
+        about_area=True,
         args=lambda a: {"supply_id": a.referred_supply_id},
-        extra={"outcome": "attended", "on": dt.date.today().isoformat()}),
+        extra={"outcome": "attended", "on": dt.date.today().isoformat()},
+    ),
     "monitoring.alerts_overview": Rule(allowed=("commissioner",)),
     "monitoring.use_report_log": Rule(allowed=("commissioner",)),
     # Coordination: the coordinator's own service (admins: the overview only).
     "coordination.index": Rule(allowed=("coordinator", "admin")),
     "coordination.device_list": Rule(allowed=("coordinator",)),
-    "coordination.revoke": Rule(allowed=("coordinator",), method="POST", about_area=True,
-                                args=lambda a: {"device_id": a.device_id}),
+    "coordination.revoke": Rule(
+        allowed=("coordinator",),
+        method="POST",
+        about_area=True,
+        args=lambda a: {"device_id": a.device_id},
+    ),
     "coordination.alerts": Rule(allowed=("coordinator",)),
-    "coordination.withdraw_alert": Rule(allowed=("coordinator",), method="POST",
-                                        about_area=True, args=lambda a: {"alert_id": a.alert_id}),
+    "coordination.withdraw_alert": Rule(
+        allowed=("coordinator",),
+        method="POST",
+        about_area=True,
+        args=lambda a: {"alert_id": a.alert_id},
+    ),
     "coordination.people": Rule(allowed=("coordinator",)),
     "coordination.new_person": Rule(allowed=("coordinator",)),
-    "coordination.reinvite": Rule(allowed=("coordinator",), method="POST", about_area=True,
-                                  args=lambda a: {"user_id": a.peer.id}),
-    "coordination.unlock": Rule(allowed=("coordinator",), method="POST", about_area=True,
-                                args=lambda a: {"user_id": a.peer.id}),
+    "coordination.reinvite": Rule(
+        allowed=("coordinator",),
+        method="POST",
+        about_area=True,
+        args=lambda a: {"user_id": a.peer.id},
+    ),
+    "coordination.unlock": Rule(
+        allowed=("coordinator",),
+        method="POST",
+        about_area=True,
+        args=lambda a: {"user_id": a.peer.id},
+    ),
     "coordination.reinvite_coordinator": Rule(
-        allowed=("admin",), method="POST", about_area=True,
-        args=lambda a: {"user_id": a.coordinator.id}),
-    "coordination.sign_off": Rule(allowed=("coordinator",), about_area=True,
-                                  args=lambda a: {"user_id": a.peer.id}),
+        allowed=("admin",),
+        method="POST",
+        about_area=True,
+        args=lambda a: {"user_id": a.coordinator.id},
+    ),
+    "coordination.sign_off": Rule(
+        allowed=("coordinator",), about_area=True, args=lambda a: {"user_id": a.peer.id}
+    ),
     "coordination.audit_log": Rule(allowed=("coordinator",)),
     "coordination.cascade": Rule(allowed=("coordinator",)),
     "coordination.organisations": Rule(allowed=("admin",)),
     "coordination.held": Rule(allowed=("coordinator",)),
-    "coordination.decide": Rule(allowed=("coordinator",), method="POST", about_area=True,
-                                args=lambda a: {"kind": "kit_supply",
-                                                "record_id": a.held_supply_id}),
+    "coordination.decide": Rule(
+        allowed=("coordinator",),
+        method="POST",
+        about_area=True,
+        args=lambda a: {"kind": "kit_supply", "record_id": a.held_supply_id},
+    ),
     "coordination.withdraw_consent": Rule(allowed=("coordinator",)),
     # Privacy (docs/PRIVACY.md): the person's details come by POST only; periods are the area's.
     "coordination.subject_access_page": Rule(allowed=("coordinator",)),
     "coordination.privacy_notices_page": Rule(allowed=("coordinator",)),
     "coordination.retention_page": Rule(allowed=("coordinator", "admin")),
-    "coordination.set_retention": Rule(allowed=("admin",), method="POST",
-                                       extra={"supply_years": "7", "code_years": "2"}),
+    "coordination.set_retention": Rule(
+        allowed=("admin",), method="POST", extra={"supply_years": "7", "code_years": "2"}
+    ),
     "coordination.recall_by_number": Rule(allowed=("coordinator", "admin")),
     # The product catalogue is the deployment's, not one area's: any admin manages it.
     "coordination.products": Rule(allowed=("admin",)),
-    "coordination.retire_product": Rule(allowed=("admin",), method="POST",
-                                        args=lambda a: {"product_id": a.product.id}),
+    "coordination.retire_product": Rule(
+        allowed=("admin",), method="POST", args=lambda a: {"product_id": a.product.id}
+    ),
     "coordination.import_people": Rule(allowed=("coordinator",)),
     "coordination.import_template": Rule(allowed=("coordinator",)),
     "coordination.stock": Rule(allowed=("coordinator",)),
-    "coordination.batch_detail": Rule(allowed=("coordinator",), about_area=True,
-                                      args=lambda a: {"batch_id": a.batch.id}),
+    "coordination.batch_detail": Rule(
+        allowed=("coordinator",), about_area=True, args=lambda a: {"batch_id": a.batch.id}
+    ),
     # People over time. About a peer, only their coordinator may (admins manage
     # coordinators: tests/test_people_over_time.py). Changes use a spare person and site,
     # so the actors above keep working.
     "coordination.accounts": Rule(allowed=("coordinator", "admin")),
-    "coordination.edit_account": Rule(allowed=("coordinator",), about_area=True,
-                                      args=lambda a: {"user_id": a.peer.id}),
-    "coordination.deactivate_account": Rule(allowed=("coordinator",), method="POST",
-                                            about_area=True,
-                                            args=lambda a: {"user_id": a.leaver.id}),
-    "coordination.reactivate_account": Rule(allowed=("coordinator",), method="POST",
-                                            about_area=True,
-                                            args=lambda a: {"user_id": a.leaver.id}),
-    "coordination.edit_organisation": Rule(allowed=("admin",), about_area=True,
-                                           args=lambda a: {"organisation_id": a.peers.id}),
-    "coordination.edit_site": Rule(allowed=("admin",), about_area=True,
-                                   args=lambda a: {"site_id": a.spare_site.id}),
-    "coordination.close_site": Rule(allowed=("admin",), method="POST", about_area=True,
-                                    args=lambda a: {"site_id": a.spare_site.id}),
-    "coordination.reopen_site": Rule(allowed=("admin",), method="POST", about_area=True,
-                                     args=lambda a: {"site_id": a.spare_site.id}),
+    "coordination.edit_account": Rule(
+        allowed=("coordinator",), about_area=True, args=lambda a: {"user_id": a.peer.id}
+    ),
+    "coordination.deactivate_account": Rule(
+        allowed=("coordinator",),
+        method="POST",
+        about_area=True,
+        args=lambda a: {"user_id": a.leaver.id},
+    ),
+    "coordination.reactivate_account": Rule(
+        allowed=("coordinator",),
+        method="POST",
+        about_area=True,
+        args=lambda a: {"user_id": a.leaver.id},
+    ),
+    "coordination.edit_organisation": Rule(
+        allowed=("admin",), about_area=True, args=lambda a: {"organisation_id": a.peers.id}
+    ),
+    "coordination.edit_site": Rule(
+        allowed=("admin",), about_area=True, args=lambda a: {"site_id": a.spare_site.id}
+    ),
+    "coordination.close_site": Rule(
+        allowed=("admin",),
+        method="POST",
+        about_area=True,
+        args=lambda a: {"site_id": a.spare_site.id},
+    ),
+    "coordination.reopen_site": Rule(
+        allowed=("admin",),
+        method="POST",
+        about_area=True,
+        args=lambda a: {"site_id": a.spare_site.id},
+    ),
     # Commissioner monitoring: read-only, their own area (filters, not object ids).
     "monitoring.dashboard": Rule(allowed=("commissioner",)),
     "monitoring.distribution_log": Rule(allowed=("commissioner",)),
@@ -163,10 +230,16 @@ RULES: dict[str, Rule] = {
     "monitoring.board_report": Rule(allowed=("commissioner",)),
     "monitoring.set_coverage": Rule(allowed=("commissioner",), method="POST"),
     "monitoring.claims_overview": Rule(allowed=("commissioner",)),
-    "monitoring.claims_statement": Rule(allowed=("commissioner",), about_area=True,
-                                        args=lambda a: {"organisation_id": a.pharmacy.id}),
-    "monitoring.claims_csv": Rule(allowed=("commissioner",), about_area=True,
-                                  args=lambda a: {"organisation_id": a.pharmacy.id}),
+    "monitoring.claims_statement": Rule(
+        allowed=("commissioner",),
+        about_area=True,
+        args=lambda a: {"organisation_id": a.pharmacy.id},
+    ),
+    "monitoring.claims_csv": Rule(
+        allowed=("commissioner",),
+        about_area=True,
+        args=lambda a: {"organisation_id": a.pharmacy.id},
+    ),
 }
 
 
@@ -196,8 +269,7 @@ def _call(client, rule: Rule, url: str, headers=None, csrf=None, area=None):
             headers["X-CSRFToken"] = csrf
         body = rule.json(area) if callable(rule.json) else rule.json
         data = {"csrf_token": csrf, **rule.extra} if csrf and body is None else None
-        response = client.open(url, method=rule.method, headers=headers, json=body,
-                               data=data)
+        response = client.open(url, method=rule.method, headers=headers, json=body, data=data)
     response.close()
     return response
 
@@ -208,10 +280,18 @@ def actors(app, two_areas, make_user):
     result = {}
     for area_name in ("north", "south"):
         area = getattr(two_areas, area_name)
-        shelter = Organisation(name=f"{area_name} shelter", kind="partner_agency",
-                               area_id=area.area.id, managed_by_id=area.service.id)
-        area.spare_site = Site(organisation=area.peers, name=f"{area_name} spare",
-                               site_type="outreach", postcode_district="M1")
+        shelter = Organisation(
+            name=f"{area_name} shelter",
+            kind="partner_agency",
+            area_id=area.area.id,
+            managed_by_id=area.service.id,
+        )
+        area.spare_site = Site(
+            organisation=area.peers,
+            name=f"{area_name} spare",
+            site_type="outreach",
+            postcode_district="M1",
+        )
         db.session.add_all([shelter, area.spare_site])
         db.session.commit()
         area.carrier = make_user("carrier", shelter, username=f"{area_name}-carrier")
@@ -227,33 +307,65 @@ def actors(app, two_areas, make_user):
                 area.device_id = device.id  # the object routes about a phone name
             db.session.commit()
             result[(area_name, role)] = (client, token)
-        alert = DrugAlert(organisation_id=area.service.id, area_description="x", substance="x",
-                          description="x", advice="x", grading="info",
-                          expires_at=utcnow() + dt.timedelta(days=1),
-                          created_by_id=area.coordinator.id)
+        alert = DrugAlert(
+            organisation_id=area.service.id,
+            area_description="x",
+            substance="x",
+            description="x",
+            advice="x",
+            grading="info",
+            expires_at=utcnow() + dt.timedelta(days=1),
+            created_by_id=area.coordinator.id,
+        )
         db.session.add(alert)
-        held = KitSupply(organisation_id=area.peers.id, user_id=area.peer.id,
-                         client_created_at=utcnow(), supplied_on=dt.date.today(),
-                         site_id=area.sites.peers.id, channel="peer",
-                         recipient_category="unknown", product_id=area.product.id,
-                         batch_id=area.batch.id, quantity=1, supply_type="first",
-                         training="declined", area="UNKNOWN", review_status="held",
-                         hold_reason="Test hold.")
+        held = KitSupply(
+            organisation_id=area.peers.id,
+            user_id=area.peer.id,
+            client_created_at=utcnow(),
+            supplied_on=dt.date.today(),
+            site_id=area.sites.peers.id,
+            channel="peer",
+            recipient_category="unknown",
+            product_id=area.product.id,
+            batch_id=area.batch.id,
+            quantity=1,
+            supply_type="first",
+            training="declined",
+            area="UNKNOWN",
+            review_status="held",
+            hold_reason="Test hold.",
+        )
         db.session.add(held)
-        destination = ReferralDestination(organisation_id=area.service.id, name="x",
-                                          kind="housing")
+        destination = ReferralDestination(organisation_id=area.service.id, name="x", kind="housing")
         db.session.add(destination)
         db.session.flush()
-        referred = KitSupply(organisation_id=area.peers.id, user_id=area.peer.id,
-                             client_created_at=utcnow(), supplied_on=dt.date.today(),
-                             site_id=area.sites.peers.id, channel="peer",
-                             recipient_category="unknown", product_id=area.product.id,
-                             batch_id=area.batch.id, quantity=1, supply_type="first",
-                             training="declined", area="UNKNOWN", referral_offered=True,
-                             referral_accepted=True, referral_destination_id=destination.id)
-        report = FieldReport(organisation_id=area.peers.id, user_id=area.peer.id,
-                             client_created_at=utcnow(), seen_on=dt.date.today(), area="M14",
-                             drug_described="x", more_than_one_dose=True)
+        referred = KitSupply(
+            organisation_id=area.peers.id,
+            user_id=area.peer.id,
+            client_created_at=utcnow(),
+            supplied_on=dt.date.today(),
+            site_id=area.sites.peers.id,
+            channel="peer",
+            recipient_category="unknown",
+            product_id=area.product.id,
+            batch_id=area.batch.id,
+            quantity=1,
+            supply_type="first",
+            training="declined",
+            area="UNKNOWN",
+            referral_offered=True,
+            referral_accepted=True,
+            referral_destination_id=destination.id,
+        )
+        report = FieldReport(
+            organisation_id=area.peers.id,
+            user_id=area.peer.id,
+            client_created_at=utcnow(),
+            seen_on=dt.date.today(),
+            area="M14",
+            drug_described="x",
+            more_than_one_dose=True,
+        )
         db.session.add_all([referred, report])
         db.session.commit()
         area.alert_id = alert.id
@@ -267,8 +379,9 @@ def actors(app, two_areas, make_user):
 def test_matrix(app, two_areas, actors):
     problems = []
     # Signing out comes last: it ends the actors' sessions and revokes their phones.
-    for endpoint, rule in sorted(RULES.items(),
-                                 key=lambda item: item[0] in ("auth.logout", "api.sign_out")):
+    for endpoint, rule in sorted(
+        RULES.items(), key=lambda item: item[0] in ("auth.logout", "api.sign_out")
+    ):
         with app.test_request_context():
             url = url_for(endpoint, **rule.args(two_areas.north))
         # Anonymous (with a CSRF token from the sign-in page, as a browser would have).
@@ -287,9 +400,7 @@ def test_matrix(app, two_areas, actors):
                 continue
             may = role in rule.allowed and (area_name == "north" or not rule.about_area)
             if may and _denied(response, rule.auth):
-                problems.append(f"{endpoint}: {area_name} {role} refused "
-                                f"({response.status_code})")
+                problems.append(f"{endpoint}: {area_name} {role} refused ({response.status_code})")
             if not may and not _denied(response, rule.auth):
-                problems.append(f"{endpoint}: {area_name} {role} let in "
-                                f"({response.status_code})")
+                problems.append(f"{endpoint}: {area_name} {role} let in ({response.status_code})")
     assert problems == []

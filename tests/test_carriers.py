@@ -1,5 +1,6 @@
 """Partner agencies' carriers: hold kits, report naloxone use, never supply (issue 12,
 point 3). Through the coordinator's forms, the real sync API and the monitoring figures."""
+
 import datetime as dt
 
 from sqlalchemy import select
@@ -15,8 +16,12 @@ from .conftest import AuthActions, csrf_token_from
 
 
 def _shelter(area) -> Organisation:
-    shelter = Organisation(name=f"{area.service.name} night shelter", kind="partner_agency",
-                           area_id=area.area.id, managed_by_id=area.service.id)
+    shelter = Organisation(
+        name=f"{area.service.name} night shelter",
+        kind="partner_agency",
+        area_id=area.area.id,
+        managed_by_id=area.service.id,
+    )
     db.session.add(shelter)
     db.session.commit()
     return shelter
@@ -28,9 +33,16 @@ def _post(client, url, data):
 
 
 def _new_person(client, organisation, role="carrier", username="sam"):
-    return _post(client, "/coordination/people/new", {
-        "display_name": "Sam Shelter", "username": username, "organisation_id": organisation.id,
-        "role": role})
+    return _post(
+        client,
+        "/coordination/people/new",
+        {
+            "display_name": "Sam Shelter",
+            "username": username,
+            "organisation_id": organisation.id,
+            "role": role,
+        },
+    )
 
 
 def test_coordinator_creates_a_carrier_in_a_partner_agency_only(client, auth, two_areas):
@@ -49,24 +61,45 @@ def test_coordinator_creates_a_carrier_in_a_partner_agency_only(client, auth, tw
 
 
 def test_a_carrier_holds_kits_and_reports_use_but_never_supplies(
-        app, client, auth, two_areas, make_user):
+    app, client, auth, two_areas, make_user
+):
     north = two_areas.north
     shelter = _shelter(north)
-    front_desk = Site(organisation=shelter, name="Front desk", site_type="homelessness_service",
-                      postcode_district="M14")
+    front_desk = Site(
+        organisation=shelter,
+        name="Front desk",
+        site_type="homelessness_service",
+        postcode_district="M14",
+    )
     db.session.add(front_desk)
     db.session.commit()
     carrier = make_user("carrier", shelter, username="north-carrier")
     auth.login("north-coordinator")
     stock_url = "/coordination/stock"
-    _post(client, stock_url, {
-        "receive-product_id": north.product.id, "receive-batch_number": north.batch.batch_number,
-        "receive-expiry_date": north.batch.expiry_date.isoformat(), "receive-quantity": 10,
-        "receive-to": f"site:{north.sites.service.id}", "receive-submit": "Record delivery"})
-    sent = _post(client, stock_url, {
-        "move-batch_id": north.batch.id, "move-source": f"site:{north.sites.service.id}",
-        "move-kind": "transferred", "move-destination": f"user:{carrier.id}",
-        "move-quantity": 4, "move-submit": "Record"})
+    _post(
+        client,
+        stock_url,
+        {
+            "receive-product_id": north.product.id,
+            "receive-batch_number": north.batch.batch_number,
+            "receive-expiry_date": north.batch.expiry_date.isoformat(),
+            "receive-quantity": 10,
+            "receive-to": f"site:{north.sites.service.id}",
+            "receive-submit": "Record delivery",
+        },
+    )
+    sent = _post(
+        client,
+        stock_url,
+        {
+            "move-batch_id": north.batch.id,
+            "move-source": f"site:{north.sites.service.id}",
+            "move-kind": "transferred",
+            "move-destination": f"user:{carrier.id}",
+            "move-quantity": 4,
+            "move-submit": "Record",
+        },
+    )
     assert sent.status_code == 302
     assert "Carrier: Test carrier" in client.get(stock_url).get_data(as_text=True)
 
@@ -74,20 +107,26 @@ def test_a_carrier_holds_kits_and_reports_use_but_never_supplies(
     phone = app.test_client()
     AuthActions(phone).login("north-carrier")
     csrf = csrf_token_from(phone.get("/app/enrol"))
-    enrolled = phone.post("/api/v1/devices", json={"label": "shelter phone"},
-                          headers={"X-CSRFToken": csrf})
+    enrolled = phone.post(
+        "/api/v1/devices", json={"label": "shelter phone"}, headers={"X-CSRFToken": csrf}
+    )
     assert enrolled.status_code == 201
     token = enrolled.json["token"]
     snapshot = phone.get("/api/v1/sync/pull", headers=h.bearer(token)).json["snapshot"]
-    assert [(s["batch_number"], s["quantity"]) for s in snapshot["stock_in_hand"]] \
-        == [(north.batch.batch_number, 4)]
+    assert [(s["batch_number"], s["quantity"]) for s in snapshot["stock_in_hand"]] == [
+        (north.batch.batch_number, 4)
+    ]
     assert snapshot["supplier"]["authorised"] is False
 
-    results = h.push(phone, token, [
-        h.use_report(administered_by="worker"),
-        h.kit_supply(north, site_id=front_desk.id),
-        h.stock_return(north, quantity=1),
-    ]).json["results"]
+    results = h.push(
+        phone,
+        token,
+        [
+            h.use_report(administered_by="worker"),
+            h.kit_supply(north, site_id=front_desk.id),
+            h.stock_return(north, quantity=1),
+        ],
+    ).json["results"]
     # A carrier does not supply: if a supply arrives anyway it is kept but held (a kit
     # that left someone's hands is a fact), and not counted. Returns are their own stock.
     assert [r["status"] for r in results] == ["stored", "held", "stored"]
@@ -98,13 +137,13 @@ def test_a_carrier_holds_kits_and_reports_use_but_never_supplies(
     today = dt.date.today()
     summary = metrics.summary(north.commissioner, Filters(today, today), today)
     assert summary.totals["use_reports"] == 1 and summary.totals["kits"] == 0
-    outreach = metrics.summary(north.commissioner, Filters(today, today, channel="outreach"),
-                               today)
+    outreach = metrics.summary(north.commissioner, Filters(today, today, channel="outreach"), today)
     assert outreach.totals["use_reports"] == 1
     # And the kits they carry show in stock today.
     rows = metrics.stock(north.commissioner, today)["rows"]
     assert ("Carried by carriers", shelter.name, 2) in {
-        (r["holder"], r["organisation"], r["on_hand"]) for r in rows}
+        (r["holder"], r["organisation"], r["on_hand"]) for r in rows
+    }
     commissioner = app.test_client()
     AuthActions(commissioner).login("north-commissioner")
     assert b"Carried by carriers" in commissioner.get("/monitoring/stock").data

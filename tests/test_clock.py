@@ -1,5 +1,6 @@
 """One date helper and one filter family (peerkit.clock): every date shown to a person or
 written in a CSV is a UK date, "dd/mm/yyyy", whatever the language."""
+
 import datetime as dt
 
 from flask import render_template_string
@@ -29,8 +30,9 @@ def test_an_aware_time_is_shown_in_the_uk_not_relabelled():
 def test_templates_and_csv_cells_use_the_same_helper(app):
     day, stored = dt.date(2026, 3, 9), dt.datetime(2026, 6, 30, 23, 30)
     with app.test_request_context():
-        page = render_template_string("{{ day|uk_date }} {{ at|uk_date }} {{ at|uk_datetime }}",
-                                      day=day, at=stored)
+        page = render_template_string(
+            "{{ day|uk_date }} {{ at|uk_date }} {{ at|uk_datetime }}", day=day, at=stored
+        )
         assert page == "09/03/2026 01/07/2026 01/07/2026 00:30"
         assert cell(day) == "09/03/2026"
         assert cell(uk_datetime(stored)) == "01/07/2026 00:30"

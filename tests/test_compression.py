@@ -1,4 +1,5 @@
 """Responses leave compressed and cacheable (issue 17, point 9)."""
+
 import gzip
 
 import brotli
@@ -23,8 +24,13 @@ def test_every_text_shell_file_leaves_compressed_and_cacheable(client):
         # visit costs a 304 and no body.
         assert "no-cache" in packed.headers["Cache-Control"], url
         if url != "/sw.js":
-            again = client.get(url, headers={"Accept-Encoding": "gzip, deflate, br",
-                                             "If-None-Match": packed.headers["ETag"]})
+            again = client.get(
+                url,
+                headers={
+                    "Accept-Encoding": "gzip, deflate, br",
+                    "If-None-Match": packed.headers["ETag"],
+                },
+            )
             assert again.status_code == 304, url
 
 

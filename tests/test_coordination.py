@@ -1,4 +1,5 @@
 """Coordination through the real forms (CSRF on): lost phones, alerts, sign-off, audit."""
+
 import datetime as dt
 
 from sqlalchemy import select
@@ -23,8 +24,12 @@ def test_coordinator_locks_out_a_lost_phone(client, auth, two_areas):
     page = client.get("/coordination/devices")
     assert b"north-peer" not in page.data  # display names, not usernames
     assert b"Test peer" in page.data
-    response = _post(client, f"/coordination/devices/{device_id}/revoke",
-                     {"reason": "Lost on the bus"}, "/coordination/devices")
+    response = _post(
+        client,
+        f"/coordination/devices/{device_id}/revoke",
+        {"reason": "Lost on the bus"},
+        "/coordination/devices",
+    )
     assert response.status_code == 302
     db.session.expire_all()
     device = db.session.get(Device, device_id)
@@ -39,8 +44,12 @@ def test_another_service_cannot_lock_out_or_see_the_phone(client, auth, two_area
     device_id = db.session.scalars(select(Device.id)).one()
     auth.login("south-coordinator")
     assert b"Test peer" not in client.get("/coordination/devices").data
-    response = _post(client, f"/coordination/devices/{device_id}/revoke",
-                     {"reason": "malice"}, "/coordination/devices")
+    response = _post(
+        client,
+        f"/coordination/devices/{device_id}/revoke",
+        {"reason": "malice"},
+        "/coordination/devices",
+    )
     assert response.status_code == 404
     db.session.expire_all()
     assert db.session.get(Device, device_id).revoked_at is None
@@ -52,8 +61,9 @@ def test_revoking_without_a_reason_or_csrf_changes_nothing(client, auth, two_are
     auth.login("north-coordinator")
     no_csrf = client.post(f"/coordination/devices/{device_id}/revoke", data={"reason": "x"})
     assert no_csrf.status_code == 400
-    _post(client, f"/coordination/devices/{device_id}/revoke", {"reason": ""},
-          "/coordination/devices")
+    _post(
+        client, f"/coordination/devices/{device_id}/revoke", {"reason": ""}, "/coordination/devices"
+    )
     db.session.expire_all()
     assert db.session.get(Device, device_id).revoked_at is None
 
@@ -62,10 +72,19 @@ def test_an_alert_reaches_the_services_phones_and_no_others(client, auth, two_ar
     north, south = two_areas.north, two_areas.south
     north_token, south_token = h.token_for(north.peer), h.token_for(south.peer)
     auth.login("north-coordinator")
-    response = _post(client, "/coordination/alerts", {
-        "substance": "Nitazene-laced heroin", "area_description": "Town centre, NB1",
-        "description": "Three overdoses in a day", "advice": "Carry naloxone; don't use alone",
-        "grading": "red", "days": "7"}, "/coordination/alerts")
+    response = _post(
+        client,
+        "/coordination/alerts",
+        {
+            "substance": "Nitazene-laced heroin",
+            "area_description": "Town centre, NB1",
+            "description": "Three overdoses in a day",
+            "advice": "Carry naloxone; don't use alone",
+            "grading": "red",
+            "days": "7",
+        },
+        "/coordination/alerts",
+    )
     assert response.status_code == 302
     north_alerts = client.get("/api/v1/sync/pull", headers=h.bearer(north_token)).json
     assert [a["substance"] for a in north_alerts["changes"]["alerts"]] == ["Nitazene-laced heroin"]
@@ -75,16 +94,27 @@ def test_an_alert_reaches_the_services_phones_and_no_others(client, auth, two_ar
     # Withdrawn early: the phone hears of it at its next pull.
     alert_id = db.session.scalars(select(DrugAlert.id)).one()
     _post(client, f"/coordination/alerts/{alert_id}/withdraw", {}, "/coordination/alerts")
-    again = client.get(f"/api/v1/sync/pull?cursor={north_alerts['cursor']}",
-                       headers=h.bearer(north_token)).json
+    again = client.get(
+        f"/api/v1/sync/pull?cursor={north_alerts['cursor']}", headers=h.bearer(north_token)
+    ).json
     assert again["changes"]["alerts"][0]["withdrawn"] is True
 
 
 def test_a_bad_alert_is_refused_naming_the_field(client, auth, two_areas):
     auth.login("north-coordinator")
-    response = _post(client, "/coordination/alerts", {
-        "substance": "", "area_description": "NB1", "description": "x", "advice": "y",
-        "grading": "red", "days": "400"}, "/coordination/alerts")
+    response = _post(
+        client,
+        "/coordination/alerts",
+        {
+            "substance": "",
+            "area_description": "NB1",
+            "description": "x",
+            "advice": "y",
+            "grading": "red",
+            "days": "400",
+        },
+        "/coordination/alerts",
+    )
     assert response.status_code == 400
     assert b"This field is required" in response.data
     assert b"Number must be between 1 and 90" in response.data
@@ -101,25 +131,33 @@ def test_sign_off_lets_a_new_peer_supply(client, auth, make_user, two_areas):
     people = client.get("/coordination/people").get_data(as_text=True)
     assert "not signed off" in people
     today = dt.date.today().isoformat()
-    response = _post(client, f"/coordination/people/{newcomer.id}/sign-off",
-                     {"trained_on": today, "assessed_on": today},
-                     f"/coordination/people/{newcomer.id}/sign-off")
+    response = _post(
+        client,
+        f"/coordination/people/{newcomer.id}/sign-off",
+        {"trained_on": today, "assessed_on": today},
+        f"/coordination/people/{newcomer.id}/sign-off",
+    )
     assert response.status_code == 302
     stored = h.push(client, token, [h.kit_supply(north)]).json["results"][0]
     assert stored["status"] == "stored"
-    assert [(s.user_id, s.review_status) for s in db.session.scalars(
-        select(KitSupply).order_by(KitSupply.received_at))] == [
-        (newcomer.id, "held"), (newcomer.id, "counted")]
+    assert [
+        (s.user_id, s.review_status)
+        for s in db.session.scalars(select(KitSupply).order_by(KitSupply.received_at))
+    ] == [(newcomer.id, "held"), (newcomer.id, "counted")]
 
 
 def test_sign_off_dates_are_checked_and_other_services_people_are_out_of_reach(
-        client, auth, two_areas):
+    client, auth, two_areas
+):
     auth.login("north-coordinator")
     peer = two_areas.north.peer
     future = (dt.date.today() + dt.timedelta(days=3)).isoformat()
-    bad = _post(client, f"/coordination/people/{peer.id}/sign-off",
-                {"trained_on": future, "assessed_on": future},
-                f"/coordination/people/{peer.id}/sign-off")
+    bad = _post(
+        client,
+        f"/coordination/people/{peer.id}/sign-off",
+        {"trained_on": future, "assessed_on": future},
+        f"/coordination/people/{peer.id}/sign-off",
+    )
     assert bad.status_code == 400 and b"cannot be in the future" in bad.data
     south_peer = two_areas.south.peer
     assert client.get(f"/coordination/people/{south_peer.id}/sign-off").status_code == 404
@@ -127,9 +165,19 @@ def test_sign_off_dates_are_checked_and_other_services_people_are_out_of_reach(
 
 def test_audit_log_is_scoped_to_the_service(client, auth, two_areas):
     auth.login("north-coordinator")
-    _post(client, "/coordination/alerts", {
-        "substance": "Xylazine", "area_description": "NB2", "description": "d",
-        "advice": "a", "grading": "amber", "days": "3"}, "/coordination/alerts")
+    _post(
+        client,
+        "/coordination/alerts",
+        {
+            "substance": "Xylazine",
+            "area_description": "NB2",
+            "description": "d",
+            "advice": "a",
+            "grading": "amber",
+            "days": "3",
+        },
+        "/coordination/alerts",
+    )
     page = client.get("/coordination/audit?action=drug_alert.create")
     assert b"drug_alert.create" in page.data and b"Test coordinator" in page.data
     auth.logout()
@@ -139,9 +187,19 @@ def test_audit_log_is_scoped_to_the_service(client, auth, two_areas):
 
 def test_audit_log_filters_by_person_and_date(client, auth, two_areas):
     auth.login("north-coordinator")
-    _post(client, "/coordination/alerts", {
-        "substance": "Xylazine", "area_description": "NB2", "description": "d",
-        "advice": "a", "grading": "amber", "days": "3"}, "/coordination/alerts")
+    _post(
+        client,
+        "/coordination/alerts",
+        {
+            "substance": "Xylazine",
+            "area_description": "NB2",
+            "description": "d",
+            "advice": "a",
+            "grading": "amber",
+            "days": "3",
+        },
+        "/coordination/alerts",
+    )
     me = two_areas.north.coordinator.id
     today = dt.date.today()
     row = b"Test coordinator sent an amber drug alert about Xylazine"

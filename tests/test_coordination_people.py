@@ -1,4 +1,5 @@
 """New accounts by one-time invitation link, never a mailed password."""
+
 import re
 
 from sqlalchemy import select
@@ -12,23 +13,36 @@ NEW_PASSWORD = "a long enough pass phrase"
 
 
 def _create(client, area, **changes):
-    data = {"display_name": "Robin", "username": "robin", "organisation_id": area.peers.id,
-            "role": "peer", **changes}
+    data = {
+        "display_name": "Robin",
+        "username": "robin",
+        "organisation_id": area.peers.id,
+        "role": "peer",
+        **changes,
+    }
     token = csrf_token_from(client.get("/coordination/people/new"))
     return client.post("/coordination/people/new", data={**data, "csrf_token": token})
 
 
 def _link(response) -> str:
-    return re.search(r"<code>http://[^/]+(/invite#[^<]+)</code>",
-                     response.get_data(as_text=True)).group(1)
+    return re.search(
+        r"<code>http://[^/]+(/invite#[^<]+)</code>", response.get_data(as_text=True)
+    ).group(1)
 
 
 def _set_password(client, link, password=NEW_PASSWORD, confirm=None):
     """What the set-up page does: its script posts the fragment's token with the form."""
     path, _, token = link.partition("#")
     csrf = csrf_token_from(client.get(path))
-    return client.post(path, data={"token": token, "password": password,
-                                   "confirm": confirm or password, "csrf_token": csrf})
+    return client.post(
+        path,
+        data={
+            "token": token,
+            "password": password,
+            "confirm": confirm or password,
+            "csrf_token": csrf,
+        },
+    )
 
 
 def test_invited_peer_sets_a_password_once_and_signs_in(client, auth, two_areas):
@@ -74,6 +88,7 @@ def test_passwords_are_checked_on_the_link(client, auth, two_areas):
 def test_new_link_for_someone_else_s_person_is_refused(client, auth, two_areas):
     auth.login("south-coordinator")
     token = csrf_token_from(client.get("/coordination/people"))
-    response = client.post(f"/coordination/people/{two_areas.north.peer.id}/invite",
-                           data={"csrf_token": token})
+    response = client.post(
+        f"/coordination/people/{two_areas.north.peer.id}/invite", data={"csrf_token": token}
+    )
     assert response.status_code == 404

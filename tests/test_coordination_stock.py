@@ -1,4 +1,5 @@
 """Stock through the coordinator's forms: deliveries, transfers, write-offs, recall."""
+
 import datetime as dt
 import threading
 
@@ -21,16 +22,31 @@ def _post(client, data, url="/coordination/stock"):
 
 
 def _receive(client, area, quantity=10, batch="NEW-1"):
-    return _post(client, {"receive-product_id": area.product.id, "receive-batch_number": batch,
-                          "receive-expiry_date": NEXT_YEAR, "receive-quantity": quantity,
-                          "receive-to": f"site:{area.sites.service.id}",
-                          "receive-submit": "Record delivery"})
+    return _post(
+        client,
+        {
+            "receive-product_id": area.product.id,
+            "receive-batch_number": batch,
+            "receive-expiry_date": NEXT_YEAR,
+            "receive-quantity": quantity,
+            "receive-to": f"site:{area.sites.service.id}",
+            "receive-submit": "Record delivery",
+        },
+    )
 
 
 def _move(client, batch_id, source, quantity, kind="transferred", destination=""):
-    return _post(client, {"move-batch_id": batch_id, "move-source": source,
-                          "move-kind": kind, "move-destination": destination,
-                          "move-quantity": quantity, "move-submit": "Record"})
+    return _post(
+        client,
+        {
+            "move-batch_id": batch_id,
+            "move-source": source,
+            "move-kind": kind,
+            "move-destination": destination,
+            "move-quantity": quantity,
+            "move-submit": "Record",
+        },
+    )
 
 
 def test_delivery_then_transfer_reaches_the_peers_phone(client, auth, two_areas):
@@ -38,13 +54,15 @@ def test_delivery_then_transfer_reaches_the_peers_phone(client, auth, two_areas)
     auth.login("north-coordinator")
     assert _receive(client, north).status_code == 302
     batch = db.session.scalar(select(StockBatch).where(StockBatch.batch_number == "NEW-1"))
-    response = _move(client, batch.id, f"site:{north.sites.service.id}", 4,
-                     destination=f"user:{north.peer.id}")
+    response = _move(
+        client, batch.id, f"site:{north.sites.service.id}", 4, destination=f"user:{north.peer.id}"
+    )
     assert response.status_code == 302
     assert in_hand(site_id=north.sites.service.id) == {batch.id: 6}
     stock = client.get("/api/v1/sync/pull", headers=h.bearer(h.token_for(north.peer))).json
-    assert [(s["batch_number"], s["quantity"]) for s in stock["snapshot"]["stock_in_hand"]] \
-        == [("NEW-1", 4)]
+    assert [(s["batch_number"], s["quantity"]) for s in stock["snapshot"]["stock_in_hand"]] == [
+        ("NEW-1", 4)
+    ]
 
 
 def test_stock_never_goes_negative_and_write_offs_count(client, auth, two_areas):
@@ -64,21 +82,36 @@ def test_stock_never_goes_negative_and_write_offs_count(client, auth, two_areas)
 
 def test_expired_delivery_is_refused(client, auth, two_areas):
     auth.login("north-coordinator")
-    response = _post(client, {
-        "receive-product_id": two_areas.north.product.id, "receive-batch_number": "OLD",
-        "receive-expiry_date": "2020-01-01", "receive-quantity": 5,
-        "receive-to": f"site:{two_areas.north.sites.service.id}", "receive-submit": "x"})
+    response = _post(
+        client,
+        {
+            "receive-product_id": two_areas.north.product.id,
+            "receive-batch_number": "OLD",
+            "receive-expiry_date": "2020-01-01",
+            "receive-quantity": 5,
+            "receive-to": f"site:{two_areas.north.sites.service.id}",
+            "receive-submit": "x",
+        },
+    )
     assert response.status_code == 400 and b"already expired" in response.data
     assert db.session.scalar(select(StockBatch).where(StockBatch.batch_number == "OLD")) is None
 
 
 def test_concurrent_transfers_cannot_spend_the_same_kits(app, two_areas):
     north = two_areas.north
-    db.session.add(StockMovement(
-        id="00000000-0000-4000-8000-000000000001", organisation_id=north.service.id,
-        user_id=north.coordinator.id, client_created_at=dt.datetime(2026, 1, 1),
-        kind="received", moved_on=dt.date.today(), batch_id=north.batch.id, quantity=10,
-        to_site_id=north.sites.service.id))
+    db.session.add(
+        StockMovement(
+            id="00000000-0000-4000-8000-000000000001",
+            organisation_id=north.service.id,
+            user_id=north.coordinator.id,
+            client_created_at=dt.datetime(2026, 1, 1),
+            kind="received",
+            moved_on=dt.date.today(),
+            batch_id=north.batch.id,
+            quantity=10,
+            to_site_id=north.sites.service.id,
+        )
+    )
     db.session.commit()
     coordinator_id, batch_id = north.coordinator.id, north.batch.id
     site, peer = f"site:{north.sites.service.id}", f"user:{north.peer.id}"
@@ -126,15 +159,15 @@ def test_recall_traces_supplies_and_reaches_phones(client, auth, two_areas):
     assert _post(client, {"reason": "Faulty needles"}, url).status_code == 302
     pulled = client.get(f"/api/v1/sync/pull?cursor={cursor}", headers=h.bearer(token)).json
     assert [(b["batch_number"], b["recalled"]) for b in pulled["changes"]["batches"]] == [
-        ("north-B1", True)]
+        ("north-B1", True)
+    ]
 
 
 def test_another_service_cannot_see_or_move_this_stock(client, auth, two_areas):
     north = two_areas.north
     auth.login("south-coordinator")
     assert client.get(f"/coordination/batches/{north.batch.id}").status_code == 404
-    response = _move(client, north.batch.id, f"site:{north.sites.service.id}", 1,
-                     kind="destroyed")
+    response = _move(client, north.batch.id, f"site:{north.sites.service.id}", 1, kind="destroyed")
     assert response.status_code in (400, 404)
     assert db.session.scalars(select(StockMovement)).all() == []
 
@@ -145,15 +178,28 @@ def test_amnesty_swaps_old_kits_for_new_in_one_step(client, auth, two_areas):
     _receive(client, north, quantity=10, batch="NEW-1")
     new = db.session.scalar(select(StockBatch).where(StockBatch.batch_number == "NEW-1"))
     site, peer = f"site:{north.sites.service.id}", f"user:{north.peer.id}"
-    db.session.add(StockMovement(
-        id="00000000-0000-4000-8000-000000000002", organisation_id=north.service.id,
-        user_id=north.coordinator.id, client_created_at=dt.datetime(2026, 1, 1),
-        kind="transferred", moved_on=dt.date.today(), batch_id=north.batch.id, quantity=3,
-        to_user_id=north.peer.id))
+    db.session.add(
+        StockMovement(
+            id="00000000-0000-4000-8000-000000000002",
+            organisation_id=north.service.id,
+            user_id=north.coordinator.id,
+            client_created_at=dt.datetime(2026, 1, 1),
+            kind="transferred",
+            moved_on=dt.date.today(),
+            batch_id=north.batch.id,
+            quantity=3,
+            to_user_id=north.peer.id,
+        )
+    )
     db.session.commit()
-    swap = {"amnesty-holder": peer, "amnesty-old_batch_id": north.batch.id,
-            "amnesty-new_batch_id": new.id, "amnesty-new_from": site, "amnesty-quantity": 3,
-            "amnesty-submit": "Record the swap"}
+    swap = {
+        "amnesty-holder": peer,
+        "amnesty-old_batch_id": north.batch.id,
+        "amnesty-new_batch_id": new.id,
+        "amnesty-new_from": site,
+        "amnesty-quantity": 3,
+        "amnesty-submit": "Record the swap",
+    }
     assert _post(client, swap).status_code == 302
     assert in_hand(user_id=north.peer.id) == {new.id: 3}
     assert in_hand(site_id=north.sites.service.id) == {new.id: 7}

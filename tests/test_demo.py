@@ -1,4 +1,5 @@
 """The demo data: believable, loaded once, with working logins."""
+
 from sqlalchemy import func, select
 
 from peerkit.demo import DEMO_PASSWORD
@@ -17,9 +18,11 @@ def test_demo_loads_once_and_peers_out_supply_the_service(runner, client, app):
     assert again.exit_code == 0 and "already loaded" in again.output
     assert db.session.scalar(select(func.count(User.id))) == users
 
-    by_channel = dict(db.session.execute(
-        select(KitSupply.channel, func.sum(KitSupply.quantity)).group_by(KitSupply.channel)
-    ).all())
+    by_channel = dict(
+        db.session.execute(
+            select(KitSupply.channel, func.sum(KitSupply.quantity)).group_by(KitSupply.channel)
+        ).all()
+    )
     assert by_channel["peer"] > 2 * by_channel["drug_service"]
     repeats = db.session.scalar(select(func.count()).where(KitSupply.supply_type == "repeat"))
     assert repeats > 0
@@ -32,8 +35,10 @@ def test_demo_loads_once_and_peers_out_supply_the_service(runner, client, app):
 def test_demo_logins_work(runner, client):
     runner.invoke(args=["peerkit", "load-demo"])
     from .conftest import csrf_token_from
+
     token = csrf_token_from(client.get("/login"))
-    response = client.post("/login", data={"username": "commissioner",
-                                           "password": DEMO_PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/login", data={"username": "commissioner", "password": DEMO_PASSWORD, "csrf_token": token}
+    )
     assert response.status_code == 302
     assert "/login" not in response.headers["Location"]

@@ -7,6 +7,7 @@ either declines, or returns what `schema.load` returns; `FastLoader.load` always
 same values or the same field messages; and a record made only of values as phones send
 them is never declined when the schema accepts it, so the fast path really carries pushes.
 """
+
 import datetime as dt
 import uuid
 
@@ -19,9 +20,15 @@ from peerkit.api.fastload import FastLoader, Unsure
 from peerkit.api.push import _digest
 from peerkit.api.schemas import RECORD_SCHEMAS, Area, PushRecordSchema
 
-JUNK = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.text(max_size=5),
-                 st.floats(allow_nan=False, allow_infinity=False), st.lists(st.integers(), max_size=2),
-                 st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
+JUNK = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 5),
+    st.text(max_size=5),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
 
 
 def _iso_time(value: dt.datetime, zone: str) -> str:
@@ -38,7 +45,9 @@ def _good(field: fields.Field, phone_like: bool):
         if validate.OneOf in rules:
             good = st.sampled_from(list(rules[validate.OneOf].choices))
         elif validate.Regexp in rules:
-            good = st.from_regex(rules[validate.Regexp].regex, fullmatch=True) | st.text(max_size=70)
+            good = st.from_regex(rules[validate.Regexp].regex, fullmatch=True) | st.text(
+                max_size=70
+            )
         else:
             length = rules.get(validate.Length)
             top = (length.max or 10) + 2 if length else 10
@@ -57,7 +66,8 @@ def _good(field: fields.Field, phone_like: bool):
         good = st.builds(_iso_time, times, st.sampled_from(["naive", "z", "utc", "bst"]))
     elif isinstance(field, fields.Date):
         good = st.dates(dt.date(2014, 10, 1), dt.date.today() + dt.timedelta(days=3)).map(
-            dt.date.isoformat)
+            dt.date.isoformat
+        )
         if not phone_like:
             good |= st.sampled_from(["20250102", "2025-02-30", "2025-1-2"])
     elif isinstance(field, fields.UUID):
@@ -76,7 +86,9 @@ def records(draw, schema, phone_like: bool):
     """A record for `schema`: each field good, junk, null or left out; maybe an extra key."""
     raw = {}
     for name, field in schema.load_fields.items():
-        choice = draw(st.sampled_from(["value"] * 6 + ["missing"] + ([] if phone_like else ["null"])))
+        choice = draw(
+            st.sampled_from(["value"] * 6 + ["missing"] + ([] if phone_like else ["null"]))
+        )
         if choice == "value":
             raw[name] = draw(_good(field, phone_like))
         elif choice == "null":
@@ -95,8 +107,7 @@ def _outcome(load, raw):
 
 
 KINDS = sorted(RECORD_SCHEMAS)
-PROPERTY = settings(max_examples=150, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -130,10 +141,17 @@ def test_fast_path_carries_every_valid_record_a_phone_sends(kind, data):
 
 
 @PROPERTY
-@given(raw=st.fixed_dictionaries({}, optional={
-    "kind": st.sampled_from(KINDS) | JUNK, "id": st.uuids().map(str) | JUNK,
-    "data": st.dictionaries(st.text(max_size=4), JUNK, max_size=3) | JUNK,
-    "extra": JUNK}))
+@given(
+    raw=st.fixed_dictionaries(
+        {},
+        optional={
+            "kind": st.sampled_from(KINDS) | JUNK,
+            "id": st.uuids().map(str) | JUNK,
+            "data": st.dictionaries(st.text(max_size=4), JUNK, max_size=3) | JUNK,
+            "extra": JUNK,
+        },
+    )
+)
 def test_envelope_answers_as_its_schema(raw):
     schema = PushRecordSchema()
     loader = FastLoader(PushRecordSchema())

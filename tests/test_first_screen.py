@@ -1,5 +1,6 @@
 """The commissioner's first screen: cards of this period against the previous one, and
 four charts readable without their tables, on the hand-made area with known answers."""
+
 import datetime as dt
 import re
 from html import unescape
@@ -20,14 +21,20 @@ def _cards(html: str) -> dict:
 def test_the_previous_period_is_the_same_length_just_before():
     before = previous_period(Filters(dt.date(2025, 10, 20), dt.date(2025, 11, 2), channel="peer"))
     assert (before.start, before.end, before.channel) == (
-        dt.date(2025, 10, 6), dt.date(2025, 10, 19), "peer")
+        dt.date(2025, 10, 6),
+        dt.date(2025, 10, 19),
+        "peer",
+    )
 
 
 def test_cards_match_the_metrics_and_the_summary_csv(commissioner, world):  # noqa: F811
     html = commissioner.get(f"/monitoring/?{PERIOD}").get_data(as_text=True)
     cards = _cards(html)
-    assert cards["kits"] == str(EXPECTED["kits"]) == _summary_csv(commissioner)[
-        ("Kits issued", "Kits issued")]
+    assert (
+        cards["kits"]
+        == str(EXPECTED["kits"])
+        == _summary_csv(commissioner)[("Kits issued", "Kits issued")]
+    )
     assert cards["reach"] == str(EXPECTED["reach"])
     assert cards["repeats"] == str(EXPECTED["repeat"])
     assert cards["use_reports"] == str(EXPECTED["use_reports"])
@@ -35,7 +42,7 @@ def test_cards_match_the_metrics_and_the_summary_csv(commissioner, world):  # no
     now = metrics.summary(commissioner_user, Filters(START, END), uk_today())
     before = metrics.summary(commissioner_user, previous_period(Filters(START, END)), uk_today())
     assert cards["held"] == str(now.held["kits"])
-    kits_card = unescape(html[html.index('data-card="kits"'):html.index('data-card="reach"')])
+    kits_card = unescape(html[html.index('data-card="kits"') : html.index('data-card="reach"')])
     difference = now.totals["kits"] - before.totals["kits"]
     if difference:
         direction = "up" if difference > 0 else "down"
@@ -46,13 +53,15 @@ def test_cards_match_the_metrics_and_the_summary_csv(commissioner, world):  # no
             assert f"{b.label}: {b.kits} (was {was.get(b.code, 0)})" in kits_card
 
 
-def test_charts_are_images_described_by_their_numbers_with_tables_a_click_away(
-        commissioner, world):  # noqa: F811
+def test_charts_are_images_described_by_their_numbers_with_tables_a_click_away(commissioner, world):  # noqa: F811
     html = commissioner.get(f"/monitoring/?{PERIOD}").get_data(as_text=True)
     summary = metrics.summary(world.north.commissioner, Filters(START, END), uk_today())
-    for chart, table in (("chart-areas", "by-area"), ("chart-reasons", "repeat-reasons"),
-                         ("chart-use-weeks", "used-by-week"),
-                         ("chart-outcomes", "outcomes-outcome")):
+    for chart, table in (
+        ("chart-areas", "by-area"),
+        ("chart-reasons", "repeat-reasons"),
+        ("chart-use-weeks", "used-by-week"),
+        ("chart-outcomes", "outcomes-outcome"),
+    ):
         assert f'role="img" aria-labelledby="{chart}-title {chart}-desc"' in html
         assert f'<desc id="{chart}-desc">' in html
         assert f'href="#{table}"' in html and f'id="{table}"' in html

@@ -1,6 +1,7 @@
 """Frontline intelligence (issue 15, docs/ALERTS.md): field reports, triage, area-wide
 alerts with the commissioner's agreement, real Web Push to a local receiver, delivery
 counts, refused phones, referrals. Both databases."""
+
 import base64
 import json
 import threading
@@ -31,9 +32,15 @@ from .conftest import AuthActions, csrf_token_from
 
 
 def field_report(record_id=None, **data) -> dict:
-    fields = {"client_created_at": h.NOW.isoformat(), "seen_on": h.TODAY.isoformat(),
-              "area": "m14", "drug_described": "Brown heroin", "appearance": "Blue bag",
-              "more_than_one_dose": True, "unusual_symptoms": "Slow to come round"}
+    fields = {
+        "client_created_at": h.NOW.isoformat(),
+        "seen_on": h.TODAY.isoformat(),
+        "area": "m14",
+        "drug_described": "Brown heroin",
+        "appearance": "Blue bag",
+        "more_than_one_dose": True,
+        "unusual_symptoms": "Slow to come round",
+    }
     fields.update(data)
     return {"kind": "field_report", "id": record_id or h.new_id(), "data": fields}
 
@@ -90,16 +97,25 @@ def vapid(app, monkeypatch):
 def second_service(two_areas, make_user):
     """Another drug service in the north area, with its own pharmacy and pharmacist."""
     north = two_areas.north
-    service = Organisation(name="north second service", kind="drug_service",
-                           area_id=north.area.id)
+    service = Organisation(name="north second service", kind="drug_service", area_id=north.area.id)
     db.session.add(service)
     db.session.flush()
-    pharmacy = Organisation(name="north second pharmacy", kind="pharmacy",
-                            area_id=north.area.id, managed_by_id=service.id)
+    pharmacy = Organisation(
+        name="north second pharmacy",
+        kind="pharmacy",
+        area_id=north.area.id,
+        managed_by_id=service.id,
+    )
     db.session.add(pharmacy)
     db.session.flush()
-    db.session.add(Site(organisation=pharmacy, name="second chemist",
-                        site_type="community_pharmacy", postcode_district="M15"))
+    db.session.add(
+        Site(
+            organisation=pharmacy,
+            name="second chemist",
+            site_type="community_pharmacy",
+            postcode_district="M15",
+        )
+    )
     db.session.commit()
     return make_user("pharmacy", pharmacy, username="north-second-pharmacist")
 
@@ -111,12 +127,23 @@ def _signed_in(app, username):
 
 
 def _issue(client, **fields):
-    page = client.get("/coordination/alerts" + (f"?reports={fields.pop('reports')}"
-                                                 if "reports" in fields else ""))
-    form = {"csrf_token": csrf_token_from(page), "substance": "Heroin with nitazenes",
-            "area_description": "Town centre, M14", "description": "Three overdoses",
-            "advice": "Carry naloxone. Call 999.", "grading": "red", "days": "7",
-            "scope": "service", "agreed_by": "", "agreement_note": "", "report_ids": ""}
+    page = client.get(
+        "/coordination/alerts"
+        + (f"?reports={fields.pop('reports')}" if "reports" in fields else "")
+    )
+    form = {
+        "csrf_token": csrf_token_from(page),
+        "substance": "Heroin with nitazenes",
+        "area_description": "Town centre, M14",
+        "description": "Three overdoses",
+        "advice": "Carry naloxone. Call 999.",
+        "grading": "red",
+        "days": "7",
+        "scope": "service",
+        "agreed_by": "",
+        "agreement_note": "",
+        "report_ids": "",
+    }
     form.update(fields)
     return client.post("/coordination/alerts", data=form)
 
@@ -138,7 +165,8 @@ def test_field_report_pushes_linked_to_its_use_report_and_names_a_bad_link(clien
 
 
 def test_triage_clusters_by_district_and_week_and_an_alert_marks_its_reports(
-        app, client, two_areas):
+    app, client, two_areas
+):
     north, south = two_areas.north, two_areas.south
     token = h.token_for(north.peer)
     week_ago = (h.TODAY - __import__("datetime").timedelta(days=7)).isoformat()
@@ -154,22 +182,28 @@ def test_triage_clusters_by_district_and_week_and_an_alert_marks_its_reports(
     response = _issue(coordinator, reports=ids, report_ids=ids)
     assert response.status_code == 302
     alert = db.session.scalar(select(DrugAlert))
-    statuses = {r.id: (r.triage_status, r.alert_id) for r in db.session.scalars(
-        select(FieldReport).where(FieldReport.organisation_id == north.peers.id))}
+    statuses = {
+        r.id: (r.triage_status, r.alert_id)
+        for r in db.session.scalars(
+            select(FieldReport).where(FieldReport.organisation_id == north.peers.id)
+        )
+    }
     assert all(statuses[r["id"]] == ("alerted", alert.id) for r in same)
     assert sum(1 for s, _ in statuses.values() if s == "new") == 2
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "drug_alert.create"))
     assert sorted(event.detail["field_reports"]) == sorted(r["id"] for r in same)
     # Another service's report id slipped into the form is ignored, never linked.
-    south_report = db.session.scalar(select(FieldReport).where(
-        FieldReport.organisation_id == south.peers.id))
+    south_report = db.session.scalar(
+        select(FieldReport).where(FieldReport.organisation_id == south.peers.id)
+    )
     _issue(coordinator, report_ids=south_report.id)
     db.session.refresh(south_report)
     assert south_report.triage_status == "new" and south_report.alert_id is None
 
 
 def test_area_alert_needs_the_commissioners_agreement_and_reaches_the_whole_area(
-        app, client, two_areas, second_service):
+    app, client, two_areas, second_service
+):
     north = two_areas.north
     coordinator = _signed_in(app, "north-coordinator")
     refused = _issue(coordinator, scope="area")
@@ -179,10 +213,21 @@ def test_area_alert_needs_the_commissioners_agreement_and_reaches_the_whole_area
     assert "Say how the commissioner agreed" in text
     assert db.session.scalar(select(DrugAlert)) is None
     # A commissioner of another area cannot be named.
-    assert _issue(coordinator, scope="area", agreed_by=str(two_areas.south.commissioner.id),
-                  agreement_note="By phone").status_code == 400
-    sent = _issue(coordinator, scope="area", agreed_by=str(north.commissioner.id),
-                  agreement_note="By phone, 30/11 14:10")
+    assert (
+        _issue(
+            coordinator,
+            scope="area",
+            agreed_by=str(two_areas.south.commissioner.id),
+            agreement_note="By phone",
+        ).status_code
+        == 400
+    )
+    sent = _issue(
+        coordinator,
+        scope="area",
+        agreed_by=str(north.commissioner.id),
+        agreement_note="By phone, 30/11 14:10",
+    )
     assert sent.status_code == 302
     alert = db.session.scalar(select(DrugAlert))
     assert (alert.scope, alert.agreed_by_id) == ("area", north.commissioner.id)
@@ -203,93 +248,149 @@ def test_area_alert_needs_the_commissioners_agreement_and_reaches_the_whole_area
 
 
 def test_red_alert_is_pushed_encrypted_to_a_phone_of_another_service_and_counted(
-        app, client, two_areas, second_service, receiver, vapid):
+    app, client, two_areas, second_service, receiver, vapid
+):
     north = two_areas.north
     token = h.token_for(second_service)
     device = db.session.scalar(select(Device).where(Device.user_id == second_service.id))
     # The phone's subscription keys, as a browser makes them.
     private = ec.generate_private_key(ec.SECP256R1())
-    p256dh = private.public_key().public_bytes(serialization.Encoding.X962,
-                                               serialization.PublicFormat.UncompressedPoint)
+    p256dh = private.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
     auth_secret = b"0123456789abcdef"
-    answer = client.put("/api/v1/push-subscription", headers=h.bearer(token), json={
-        "permission": "granted", "endpoint": f"{receiver.url}/push/phone-1",
-        "keys": {"p256dh": _b64(p256dh), "auth": _b64(auth_secret)}})
+    answer = client.put(
+        "/api/v1/push-subscription",
+        headers=h.bearer(token),
+        json={
+            "permission": "granted",
+            "endpoint": f"{receiver.url}/push/phone-1",
+            "keys": {"p256dh": _b64(p256dh), "auth": _b64(auth_secret)},
+        },
+    )
     assert answer.status_code == 200, answer.json
     # A phone of the issuing service said no: listed for the coordinator to phone.
     peer_token = h.token_for(north.peer)
-    assert client.put("/api/v1/push-subscription", headers=h.bearer(peer_token),
-                      json={"permission": "denied"}).status_code == 200
+    assert (
+        client.put(
+            "/api/v1/push-subscription", headers=h.bearer(peer_token), json={"permission": "denied"}
+        ).status_code
+        == 200
+    )
     # The snapshot gives phones the key to subscribe with.
     snapshot = client.get("/api/v1/sync/pull", headers=h.bearer(token)).json["snapshot"]
     assert snapshot["push_public_key"] == vapid
 
     coordinator = _signed_in(app, "north-coordinator")
-    response = _issue(coordinator, scope="area", agreed_by=str(north.commissioner.id),
-                      agreement_note="Email, 30/11")
+    response = _issue(
+        coordinator,
+        scope="area",
+        agreed_by=str(north.commissioner.id),
+        agreement_note="Email, 30/11",
+    )
     assert response.status_code == 302
     assert len(receiver.received) == 1
     message = receiver.received[0]
     assert message["path"] == "/push/phone-1"
     assert message["headers"]["content-encoding"] == "aes128gcm"
     assert message["headers"]["authorization"].startswith("vapid t=")
-    clear = json.loads(http_ece.decrypt(message["body"], private_key=private,
-                                        auth_secret=auth_secret, version="aes128gcm"))
+    clear = json.loads(
+        http_ece.decrypt(
+            message["body"], private_key=private, auth_secret=auth_secret, version="aes128gcm"
+        )
+    )
     alert = db.session.scalar(select(DrugAlert))
-    assert clear == {"alert_id": alert.id, "title": "RED: Heroin with nitazenes",
-                     "body": "Town centre, M14. Carry naloxone. Call 999."}
+    assert clear == {
+        "alert_id": alert.id,
+        "title": "RED: Heroin with nitazenes",
+        "body": "Town centre, M14. Carry naloxone. Call 999.",
+    }
 
     # Received (the service worker) and opened (the person tapped it); again is harmless.
     for event in ("received", "opened", "opened"):
-        assert client.post("/api/v1/alert-receipts", headers=h.bearer(token),
-                           json={"alert_id": alert.id, "event": event}).status_code == 200
+        assert (
+            client.post(
+                "/api/v1/alert-receipts",
+                headers=h.bearer(token),
+                json={"alert_id": alert.id, "event": event},
+            ).status_code
+            == 200
+        )
     deliveries = db.session.scalars(select(AlertDelivery)).all()
     # Addressed to every phone in use of the area (the peer's, the subscribed one's).
     assert {d.device_id for d in deliveries} == {
-        device.id, db.session.scalar(select(Device.id).where(Device.user_id == north.peer.id))}
+        device.id,
+        db.session.scalar(select(Device.id).where(Device.user_id == north.peer.id)),
+    }
     detail = coordinator.get(f"/coordination/alerts/{alert.id}").get_data(as_text=True)
     sent_to = len(deliveries)
-    assert f"<th scope=\"row\">Phones it was sent to</th><td>{sent_to}</td>" in detail
-    assert "<th scope=\"row\">Pushed as a notification</th><td>1</td>" in detail
-    assert "<th scope=\"row\">Received</th><td>1</td>" in detail
-    assert "<th scope=\"row\">Opened</th><td>1</td>" in detail
-    refused_list = detail[detail.index('id="refused"'):]
+    assert f'<th scope="row">Phones it was sent to</th><td>{sent_to}</td>' in detail
+    assert '<th scope="row">Pushed as a notification</th><td>1</td>' in detail
+    assert '<th scope="row">Received</th><td>1</td>' in detail
+    assert '<th scope="row">Opened</th><td>1</td>' in detail
+    refused_list = detail[detail.index('id="refused"') :]
     assert "Test peer" in refused_list.split("</ul>")[0]
     # A south phone cannot claim a north alert.
     south = h.token_for(two_areas.south.peer)
-    assert client.post("/api/v1/alert-receipts", headers=h.bearer(south),
-                       json={"alert_id": alert.id, "event": "opened"}).status_code == 404
+    assert (
+        client.post(
+            "/api/v1/alert-receipts",
+            headers=h.bearer(south),
+            json={"alert_id": alert.id, "event": "opened"},
+        ).status_code
+        == 404
+    )
 
 
 def test_amber_alerts_go_by_pull_only_and_a_granted_phone_must_send_its_endpoint(
-        app, client, two_areas, receiver, vapid):
+    app, client, two_areas, receiver, vapid
+):
     north = two_areas.north
     token = h.token_for(north.pharmacist)
-    client.put("/api/v1/push-subscription", headers=h.bearer(token), json={
-        "permission": "granted", "endpoint": f"{receiver.url}/gone",
-        "keys": {"p256dh": _b64(ec.generate_private_key(ec.SECP256R1()).public_key()
-                                .public_bytes(serialization.Encoding.X962,
-                                              serialization.PublicFormat.UncompressedPoint)),
-                 "auth": _b64(b"0123456789abcdef")}})
+    client.put(
+        "/api/v1/push-subscription",
+        headers=h.bearer(token),
+        json={
+            "permission": "granted",
+            "endpoint": f"{receiver.url}/gone",
+            "keys": {
+                "p256dh": _b64(
+                    ec.generate_private_key(ec.SECP256R1())
+                    .public_key()
+                    .public_bytes(
+                        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+                    )
+                ),
+                "auth": _b64(b"0123456789abcdef"),
+            },
+        },
+    )
     coordinator = _signed_in(app, "north-coordinator")
     _issue(coordinator, grading="amber")
     assert receiver.received == []
-    assert client.put("/api/v1/push-subscription", headers=h.bearer(token),
-                      json={"permission": "granted"}).json["error"]["fields"]["endpoint"]
+    assert client.put(
+        "/api/v1/push-subscription", headers=h.bearer(token), json={"permission": "granted"}
+    ).json["error"]["fields"]["endpoint"]
 
 
 def test_referral_destination_outcome_and_stages(app, client, two_areas):
     north, south = two_areas.north, two_areas.south
     coordinator = _signed_in(app, "north-coordinator")
     page = coordinator.get("/coordination/referral-destinations")
-    coordinator.post("/coordination/referral-destinations", data={
-        "csrf_token": csrf_token_from(page), "name": "Recovery Hub", "kind": "treatment"})
+    coordinator.post(
+        "/coordination/referral-destinations",
+        data={"csrf_token": csrf_token_from(page), "name": "Recovery Hub", "kind": "treatment"},
+    )
     hub = db.session.scalar(select(ReferralDestination))
     token = h.token_for(north.peer)
     pulled = client.get("/api/v1/sync/pull", headers=h.bearer(token)).json
     assert [d["name"] for d in pulled["changes"]["referral_destinations"]] == ["Recovery Hub"]
-    supplies = [h.kit_supply(north, referral_offered=True, referral_accepted=True,
-                             referral_destination_id=hub.id) for _ in range(3)]
+    supplies = [
+        h.kit_supply(
+            north, referral_offered=True, referral_accepted=True, referral_destination_id=hub.id
+        )
+        for _ in range(3)
+    ]
     supplies += [h.kit_supply(north, referral_offered=True, referral_accepted=False)]
     results = h.push(client, token, supplies).json["results"]
     assert [r["status"] for r in results] == ["stored"] * 4
@@ -297,22 +398,39 @@ def test_referral_destination_outcome_and_stages(app, client, two_areas):
     south_hub = ReferralDestination(organisation_id=south.service.id, name="South", kind="gp")
     db.session.add(south_hub)
     db.session.commit()
-    bad = h.push(client, token, [
-        h.kit_supply(north, referral_accepted=True, referral_destination_id=south_hub.id),
-        h.kit_supply(north, referral_accepted=False, referral_destination_id=hub.id)]).json
+    bad = h.push(
+        client,
+        token,
+        [
+            h.kit_supply(north, referral_accepted=True, referral_destination_id=south_hub.id),
+            h.kit_supply(north, referral_accepted=False, referral_destination_id=hub.id),
+        ],
+    ).json
     assert [r["status"] for r in bad["results"]] == ["invalid", "invalid"]
     assert all("referral_destination_id" in r["errors"] for r in bad["results"])
 
     waiting = coordinator.get("/coordination/referrals")
     assert waiting.get_data(as_text=True).count("Recovery Hub") == 3
     for supply, outcome in zip(supplies[:2], ("attended", "declined"), strict=True):
-        assert coordinator.post(f"/coordination/referrals/{supply['id']}", data={
-            "csrf_token": csrf_token_from(waiting), "outcome": outcome,
-            "on": h.TODAY.isoformat()}).status_code == 302
+        assert (
+            coordinator.post(
+                f"/coordination/referrals/{supply['id']}",
+                data={
+                    "csrf_token": csrf_token_from(waiting),
+                    "outcome": outcome,
+                    "on": h.TODAY.isoformat(),
+                },
+            ).status_code
+            == 302
+        )
     assert db.session.get(KitSupply, supplies[0]["id"]).referral_outcome == "attended"
     # Another area's coordinator cannot record one.
     south_client = _signed_in(app, "south-coordinator")
     token_south = csrf_token_from(south_client.get("/coordination/referrals"))
-    assert south_client.post(f"/coordination/referrals/{supplies[2]['id']}", data={
-        "csrf_token": token_south, "outcome": "attended",
-        "on": h.TODAY.isoformat()}).status_code == 404
+    assert (
+        south_client.post(
+            f"/coordination/referrals/{supplies[2]['id']}",
+            data={"csrf_token": token_south, "outcome": "attended", "on": h.TODAY.isoformat()},
+        ).status_code
+        == 404
+    )

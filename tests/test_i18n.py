@@ -1,5 +1,6 @@
 """English and Welsh (issue 16, point 1): the catalogue is complete, every page of every
 role comes out in Welsh, the switcher sticks, dates follow the UK in both languages."""
+
 import datetime as dt
 import html
 import re
@@ -35,7 +36,8 @@ SAME_IN_BOTH = {"PeerKit", "CSV", "CPR", "GP", "UNKNOWN", "Prenoxad", "Nyxoid"}
 # Everyday English words a Welsh page should never hold (as whole words), whatever the
 # catalogue says: they catch wording that was never wrapped for translation at all.
 ENGLISH_WORDS = re.compile(
-    r"\b(the|and|of|for|not|is|are|your|with|from|this|have|been|which|there)\b", re.IGNORECASE)
+    r"\b(the|and|of|for|not|is|are|your|with|from|this|have|been|which|there)\b", re.IGNORECASE
+)
 
 
 def _catalogue():
@@ -46,22 +48,46 @@ def _catalogue():
 def test_every_extracted_message_has_a_welsh_translation(tmp_path):
     pot = tmp_path / "messages.pot"
     # The same extraction as `make messages` (pybabel), into a scratch template.
-    subprocess.run([sys.executable, "-c", "from babel.messages.frontend import main; main()",
-                    "-q", "extract",
-                    "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "-o", str(pot),
-                    "peerkit", "templates"], cwd=ROOT, check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from babel.messages.frontend import main; main()",
+            "-q",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "-o",
+            str(pot),
+            "peerkit",
+            "templates",
+        ],
+        cwd=ROOT,
+        check=True,
+    )
     with pot.open("rb") as pot_file:
         extracted = {m.id for m in read_po(pot_file) if m.id}
     assert len(extracted) > 150  # the extraction really found the app's strings
     welsh = {m.id: m for m in _catalogue() if m.id}
     missing = sorted(str(i) for i in extracted - set(welsh))
-    empty = sorted(str(i) for i in extracted & set(welsh)
-                   if not all(welsh[i].string if isinstance(i, tuple) else [welsh[i].string]))
+    empty = sorted(
+        str(i)
+        for i in extracted & set(welsh)
+        if not all(welsh[i].string if isinstance(i, tuple) else [welsh[i].string])
+    )
     fuzzy = sorted(str(i) for i in extracted & set(welsh) if welsh[i].fuzzy)
     assert (missing, empty, fuzzy) == ([], [], [])
     # A translation must keep every placeholder of its English, or formatting breaks.
-    broken = [m.id for m in welsh.values() if isinstance(m.id, str)
-              and sorted(PLACEHOLDER.findall(m.id)) != sorted(PLACEHOLDER.findall(m.string))]
+    broken = [
+        m.id
+        for m in welsh.values()
+        if isinstance(m.id, str)
+        and sorted(PLACEHOLDER.findall(m.id)) != sorted(PLACEHOLDER.findall(m.string))
+    ]
     assert broken == []
 
 
@@ -100,8 +126,16 @@ def _data_names() -> set[str]:
     names = set()
     # Products' dose, pack and description are the catalogue's own (English) data; a
     # privacy notice's text is what the service typed, in its own words.
-    for column in (User.display_name, Organisation.name, Site.name, Product.name,
-                   Product.dose, Product.pack, Product.description, PrivacyNotice.text):
+    for column in (
+        User.display_name,
+        Organisation.name,
+        Site.name,
+        Product.name,
+        Product.dose,
+        Product.pack,
+        Product.description,
+        PrivacyNotice.text,
+    ):
         names |= set(db.session.scalars(db.select(column)))
     return {n for n in names if n}
 
@@ -119,22 +153,27 @@ def test_every_page_of_every_role_is_in_welsh(app, two_areas, actors):  # noqa: 
             if area_name != "north" or (rule.auth != "public" and role not in rule.allowed):
                 continue
             response = actor.get(url, headers={"Accept-Language": "cy"})
-            if (response.status_code != 200 or response.mimetype != "text/html"
-                    or endpoint == "field.app_shell"):
+            if (
+                response.status_code != 200
+                or response.mimetype != "text/html"
+                or endpoint == "field.app_shell"
+            ):
                 continue  # redirects, CSV, JSON; the field app has its own catalogues
             page = response.get_data(as_text=True)
             assert '<html lang="cy-GB">' in page, (endpoint, role)
             text = _visible_text(page)
             if endpoint in NOT_YET_TRANSLATED:
-                text = _visible_text(re.sub(r"<main\b.*</main>|<title>.*?</title>", "", page,
-                                            flags=re.S))
+                text = _visible_text(
+                    re.sub(r"<main\b.*</main>|<title>.*?</title>", "", page, flags=re.S)
+                )
             found = _english_in(text, sources, names)
             checked.add(endpoint)
             if found:
                 english[f"{endpoint} as {role}"] = found[:5]
     assert len(checked) > 20  # the walk really reached the pages
     assert english == {}, "English on Welsh pages:\n" + "\n".join(
-        f"{page}: {found}" for page, found in sorted(english.items()))
+        f"{page}: {found}" for page, found in sorted(english.items())
+    )
 
 
 def test_a_page_left_untranslated_is_caught():
@@ -155,14 +194,16 @@ def test_the_browser_language_chooses_then_the_switcher_sticks(app, client):
 
     # Not signed in: the choice goes into a cookie and back to the same page.
     token = csrf_token_from(page)
-    response = client.post("/language", data={"csrf_token": token, "language": "cy",
-                                              "next": "/login"})
+    response = client.post(
+        "/language", data={"csrf_token": token, "language": "cy", "next": "/login"}
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/login"
     page = client.get("/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert '<html lang="cy-GB">' in page and ">Mewngofnodi<" in page
     # An address elsewhere is never followed.
-    response = client.post("/language", data={"csrf_token": token, "language": "en",
-                                              "next": "//evil.example/"})
+    response = client.post(
+        "/language", data={"csrf_token": token, "language": "en", "next": "//evil.example/"}
+    )
     assert response.headers["Location"] == "/"
 
 
@@ -178,8 +219,7 @@ def test_the_account_keeps_its_choice_on_every_browser(app, two_areas):
     first = app.test_client()
     AuthActions(first).login(coordinator.username)
     token = csrf_token_from(first.get("/coordination/"))
-    first.post("/language", data={"csrf_token": token, "language": "cy",
-                                  "next": "/coordination/"})
+    first.post("/language", data={"csrf_token": token, "language": "cy", "next": "/coordination/"})
     db.session.expire_all()
     assert db.session.get(User, coordinator.id).locale == "cy"
     # Another browser that asks for English still gets the account's Welsh once signed in.
@@ -201,8 +241,13 @@ def test_dates_are_uk_dates_in_both_languages(app):
 
 
 @pytest.mark.parametrize("language, greeting", [("cy", "Helo"), (None, "Hello")])
-def test_a_set_up_email_is_in_the_recipients_language(app, two_areas, inbox,  # noqa: F811
-                                                      language, greeting):
+def test_a_set_up_email_is_in_the_recipients_language(
+    app,
+    two_areas,
+    inbox,  # noqa: F811
+    language,
+    greeting,
+):
     from peerkit import emails
 
     person = two_areas.north.coordinator

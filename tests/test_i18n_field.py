@@ -1,5 +1,6 @@
 """The field app's Welsh: a complete catalogue, extracted the way the app translates, and the
 account's language reaching the phone (docs/TRANSLATING.md, "The field app")."""
+
 import json
 import re
 
@@ -25,8 +26,11 @@ def test_every_message_the_field_app_shows_has_welsh_with_its_placeholders():
     ids = i18n_field.field_message_ids()
     missing = sorted(i for i in ids if not catalogue.get(i, "").strip())
     assert not missing, f"no Welsh in pwa/i18n/cy.json (run `make messages`, translate): {missing}"
-    lost = {i: catalogue[i] for i in ids
-            if sorted(PLACEHOLDER.findall(i)) != sorted(PLACEHOLDER.findall(catalogue[i]))}
+    lost = {
+        i: catalogue[i]
+        for i in ids
+        if sorted(PLACEHOLDER.findall(i)) != sorted(PLACEHOLDER.findall(catalogue[i]))
+    }
     assert not lost, f"a translation lost or changed a {{placeholder}}: {lost}"
     stale = sorted(set(catalogue) - ids)
     assert not stale, f"ids no longer used (run `make messages`): {stale}"
@@ -46,8 +50,17 @@ def test_extraction_reads_markup_as_the_walk_does():
       <script>t("not markup")</script>
     </body></html>"""
     assert i18n_field.markup_ids(html) == {
-        "Set up this {device}", "phone", "Last sent: {last-sync}", "never", "Offered", "Record",
-        "Go", "Not asked", "records waiting", "unnamed"}
+        "Set up this {device}",
+        "phone",
+        "Last sent: {last-sync}",
+        "never",
+        "Offered",
+        "Record",
+        "Go",
+        "Not asked",
+        "records waiting",
+        "unnamed",
+    }
 
 
 def test_extraction_reads_each_t_call_literal():
@@ -72,8 +85,9 @@ def test_enrolment_and_pull_carry_the_accounts_language(client, auth, two_areas)
     db.session.commit()
     auth.login("north-peer")
     token = csrf_token_from(client.get("/login"))
-    enrolled = client.post("/api/v1/devices", json={"label": "Ffôn Sam"},
-                           headers={"X-CSRFToken": token})
+    enrolled = client.post(
+        "/api/v1/devices", json={"label": "Ffôn Sam"}, headers={"X-CSRFToken": token}
+    )
     assert enrolled.status_code == 201
     assert enrolled.json["user"]["locale"] == "cy"
     pull = client.get("/api/v1/sync/pull", headers=h.bearer(enrolled.json["token"]))

@@ -2,6 +2,7 @@
 tests/test_monitoring_data.py): the metric functions, the dashboard, the summary CSV and the
 board report must all give the same answers, suppressed where shared beyond the commissioner.
 """
+
 import csv
 import datetime as dt
 import io
@@ -70,15 +71,19 @@ def test_metrics_give_the_hand_worked_answers(world):
     s = _summary(world)
     for key, value in EXPECTED.items():
         assert s.totals[key] == value, key
-    assert {w["monday"]: dict(w["channels"], used=w["used"], reports=w["reports"])
-            for w in s.weeks} == EXPECTED_WEEKS
+    assert {
+        w["monday"]: dict(w["channels"], used=w["used"], reports=w["reports"]) for w in s.weeks
+    } == EXPECTED_WEEKS
     assert {b.code: b.kits for b in s.by_channel} == EXPECTED_CHANNELS
     assert {b.code: b.kits for b in s.by_category} == EXPECTED_CATEGORIES
     assert {b.code: b.kits for b in s.by_area} == EXPECTED_AREAS
     reasons = {b.code: b.supplies for b in s.repeat_reasons}
     assert {code: reasons[code] for code in EXPECTED_REASONS} == EXPECTED_REASONS
     assert {b.label: b.kits for b in s.by_site} == {
-        "north outreach": 5, "north chemist": 2, "north hub": 1}
+        "north outreach": 5,
+        "north chemist": 2,
+        "north hub": 1,
+    }
     assert s.training == EXPECTED_TRAINING
     assert s.peers == EXPECTED_PEERS
     assert s.coverage["estimate"] == 400 and s.coverage["per_100"] == 2.0
@@ -105,8 +110,13 @@ def test_late_record_lands_in_the_week_it_happened(world):
     user = world.north.commissioner
     before = _summary(world)
     arrived = dt.datetime(2025, 12, 1, 9, 0)
-    factories.kit_supply(world.north.peer, world.north.sites.peers, world.north.batch,
-                         supplied_on=dt.date(2025, 10, 22), received_at=arrived)
+    factories.kit_supply(
+        world.north.peer,
+        world.north.sites.peers,
+        world.north.batch,
+        supplied_on=dt.date(2025, 10, 22),
+        received_at=arrived,
+    )
     after = metrics.summary(user, Filters(START, END), uk_today())
     assert after.weeks[0]["channels"]["peer"] == before.weeks[0]["channels"]["peer"] + 1
     assert after.weeks[1] == before.weeks[1]
@@ -140,7 +150,8 @@ def test_dashboard_shows_the_same_figures(commissioner, world):
     # No inline script or style (the CSP forbids both); the only script is a file that
     # lets wide tables scroll in their own region at phone width.
     assert re.findall(r"<script[^>]*>", html) == [
-        '<script type="module" src="/static/js/desk.js"></script>'[:-len("</script>")]]
+        '<script type="module" src="/static/js/desk.js"></script>'[: -len("</script>")]
+    ]
     assert "style=" not in html
     assert "<svg" in html and "<table" in html
 
@@ -161,19 +172,21 @@ def test_summary_csv_and_report_agree_with_suppression(commissioner, world):
     assert summary[("Kits issued", "Kits issued")] == "8"
     assert summary[("By channel", "Peer")] == "5"
     assert summary[("By channel", "Drug service")] == "<5"
-    assert summary[("By recipient category", "Unknown")] == "0"   # zero is not suppressed
+    assert summary[("By recipient category", "Unknown")] == "0"  # zero is not suppressed
     assert summary[("Use", "Repeats because a kit was used")] == "<5"
     assert summary[("Training", "People trained")] == "7"
     assert summary[("Reach and coverage", "Kits per 100 estimated opiate users")] == "2.0"
     assert summary[("Kits by week", "20/10/2025 Peer")] == "<5"
     html = commissioner.get(f"/monitoring/report?{PERIOD}").get_data(as_text=True)
-    report = {(unescape(section), unescape(measure)): unescape(value) for section, measure, value
-              in re.findall(r'data-report="([^"|]+)\|([^"]+)">([^<]*)<', html)}
+    report = {
+        (unescape(section), unescape(measure)): unescape(value)
+        for section, measure, value in re.findall(r'data-report="([^"|]+)\|([^"]+)">([^<]*)<', html)
+    }
     # The report holds every summary figure (the period is in its heading) and no other.
     assert set(summary) - set(report) == {("Period", "From"), ("Period", "To")}
     as_of = ("About these figures", "Figures as of (UK time)")
     for key, value in report.items():
-        if key != as_of:   # taken at each export, so a minute apart at most
+        if key != as_of:  # taken at each export, so a minute apart at most
             assert summary[key] == value, key
     # The dashboard's exact figures, suppressed, are what the shared outputs hold.
     figures = _figures(commissioner.get(f"/monitoring/?{PERIOD}").get_data(as_text=True))
@@ -201,8 +214,9 @@ def test_log_drill_down_consent_and_csv(commissioner, world):
     for name, href, value in links:
         target = commissioner.get(href.replace("&amp;", "&")).get_data(as_text=True)
         total = int(_figures(target)["log.total"])
-        if name.startswith(("kits.", "channel.", "site.", "product.", "category.", "area.",
-                            "age.")):
+        if name.startswith(
+            ("kits.", "channel.", "site.", "product.", "category.", "area.", "age.")
+        ):
             kits = sum(int(k) for k in re.findall(r'<td class="num">(\d+)</td>', target))
             assert kits == int(value), name
         else:
@@ -225,19 +239,23 @@ def test_csv_cells_cannot_run_as_formulas(commissioner, world):
     sneaky = db.session.scalar(select(Site).where(Site.name.startswith("=")))
     factories.kit_supply(world.north.pharmacist, sneaky, world.north.batch, supplied_on=END)
     text = commissioner.get(f"/monitoring/log.csv?{PERIOD}").get_data().decode("utf-8-sig")
-    assert "'=HYPERLINK" in text and ',=HYPERLINK' not in text
+    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
     summary = commissioner.get(f"/monitoring/summary.csv?{PERIOD}").get_data().decode("utf-8-sig")
-    assert "'=HYPERLINK" in summary and ',=HYPERLINK' not in summary
+    assert "'=HYPERLINK" in summary and ",=HYPERLINK" not in summary
 
 
 def test_every_export_is_audited(commissioner, world):
     for path in ("summary.csv", "log.csv", "report"):
         assert commissioner.get(f"/monitoring/{path}?{PERIOD}").status_code == 200
-    events = db.session.execute(select(AuditEvent.action, AuditEvent.user_id, AuditEvent.detail)
-                                .order_by(AuditEvent.id)).all()
+    events = db.session.execute(
+        select(AuditEvent.action, AuditEvent.user_id, AuditEvent.detail).order_by(AuditEvent.id)
+    ).all()
     exports = [(a, u, d) for a, u, d in events if a.startswith("export.")]
     assert [a for a, _u, _d in exports] == [
-        "export.summary_csv", "export.log_csv", "export.board_report"]
+        "export.summary_csv",
+        "export.log_csv",
+        "export.board_report",
+    ]
     assert all(u == world.north.commissioner.id for _a, u, _d in exports)
     assert exports[1][2]["rows"] == 7 and exports[0][2]["start"] == str(START)
     # The audit log holds filters and counts, never recipient codes.
@@ -249,17 +267,25 @@ def test_coverage_estimate_is_the_only_write_and_is_audited(commissioner, world)
 
     page = commissioner.get(f"/monitoring/?{PERIOD}")
     token = csrf_token_from(page)
-    response = commissioner.post(f"/monitoring/coverage?{PERIOD}", data={
-        "csrf_token": token, "year": "2025", "estimated_opiate_users": "800",
-        "source": "Updated estimate"})
+    response = commissioner.post(
+        f"/monitoring/coverage?{PERIOD}",
+        data={
+            "csrf_token": token,
+            "year": "2025",
+            "estimated_opiate_users": "800",
+            "source": "Updated estimate",
+        },
+    )
     assert response.status_code == 302
     figures = _figures(commissioner.get(f"/monitoring/?{PERIOD}").get_data(as_text=True))
     assert figures["coverage.per_100"] == "1.0"
-    event = db.session.scalar(select(AuditEvent).where(
-        AuditEvent.action == "coverage_estimate.set"))
+    event = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "coverage_estimate.set")
+    )
     assert event.detail == {"year": 2025, "estimated_opiate_users": 800, "previous": 400}
     # Without a CSRF token nothing is written.
-    refused = commissioner.post("/monitoring/coverage", data={
-        "year": "2025", "estimated_opiate_users": "5"})
+    refused = commissioner.post(
+        "/monitoring/coverage", data={"year": "2025", "estimated_opiate_users": "5"}
+    )
     assert refused.status_code == 400
     assert _summary(world).coverage["estimate"] == 800

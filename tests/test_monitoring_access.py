@@ -1,4 +1,5 @@
 """Commissioners read their own area only, and write nothing but their coverage estimate."""
+
 import re
 
 import pytest
@@ -19,8 +20,14 @@ from .conftest import AuthActions, csrf_token_from
 from .test_monitoring_data import END, START, build, read_log_csv
 
 PERIOD = f"start={START}&end={END}"
-PAGES = ("/monitoring/", "/monitoring/log", "/monitoring/stock", "/monitoring/log.csv",
-         "/monitoring/summary.csv", "/monitoring/report")
+PAGES = (
+    "/monitoring/",
+    "/monitoring/log",
+    "/monitoring/stock",
+    "/monitoring/log.csv",
+    "/monitoring/summary.csv",
+    "/monitoring/report",
+)
 
 
 @pytest.fixture
@@ -37,7 +44,7 @@ def _client(app, user):
 def test_other_area_commissioner_sees_nothing_of_this_one(app, world):
     south = _client(app, world.south.commissioner)
     html = south.get(f"/monitoring/?{PERIOD}").get_data(as_text=True)
-    assert re.search(r'data-figure="kits.total"[^>]*>7<', html)   # south's own supply of 7
+    assert re.search(r'data-figure="kits.total"[^>]*>7<', html)  # south's own supply of 7
     for name in ("north outreach", "north chemist", "north hub", "Office phone"):
         assert name not in html
     log_csv = south.get(f"/monitoring/log.csv?{PERIOD}").get_data(as_text=True)
@@ -45,8 +52,11 @@ def test_other_area_commissioner_sees_nothing_of_this_one(app, world):
     assert "north" not in log_csv and len(rows) == 1 and notes["Records in this file"] == "1"
     # Guessing north's ids in filters, drill-downs and export URLs: 404, never a figure.
     north = world.north
-    for guess in (f"organisation_id={north.peers.id}", f"site_id={north.sites.peers.id}",
-                  f"organisation_id={north.area.id}"):
+    for guess in (
+        f"organisation_id={north.peers.id}",
+        f"site_id={north.sites.peers.id}",
+        f"organisation_id={north.area.id}",
+    ):
         for page in PAGES:
             assert south.get(f"{page}?{PERIOD}&{guess}").status_code == 404, (page, guess)
 
@@ -64,8 +74,10 @@ def test_only_commissioners_open_monitoring(app, world, role):
     for page in PAGES:
         assert client.get(page).status_code == 403, page
     token = csrf_token_from(client.get("/login"))
-    response = client.post("/monitoring/coverage", data={
-        "csrf_token": token, "year": "2025", "estimated_opiate_users": "1"})
+    response = client.post(
+        "/monitoring/coverage",
+        data={"csrf_token": token, "year": "2025", "estimated_opiate_users": "1"},
+    )
     assert response.status_code == 403
 
 
@@ -84,8 +96,14 @@ def test_monitoring_routes_are_read_only(app):
 
 
 def test_reading_everything_changes_no_field_data(app, world):
-    tables = (KitSupply, TrainingSession, NaloxoneUseReport, StockMovement, Consent,
-              CoverageEstimate)
+    tables = (
+        KitSupply,
+        TrainingSession,
+        NaloxoneUseReport,
+        StockMovement,
+        Consent,
+        CoverageEstimate,
+    )
 
     def counts():
         return [db.session.scalar(select(func.count()).select_from(t)) for t in tables]
@@ -97,22 +115,40 @@ def test_reading_everything_changes_no_field_data(app, world):
     assert counts() == before
     # A commissioner's coverage estimate is for their own area, whatever the form says.
     token = csrf_token_from(north.get("/monitoring/"))
-    north.post("/monitoring/coverage", data={"csrf_token": token, "year": "2025",
-                                             "estimated_opiate_users": "900",
-                                             "area_id": str(world.south.area.id)})
-    estimates = db.session.execute(select(CoverageEstimate.area_id,
-                                          CoverageEstimate.estimated_opiate_users)).all()
+    north.post(
+        "/monitoring/coverage",
+        data={
+            "csrf_token": token,
+            "year": "2025",
+            "estimated_opiate_users": "900",
+            "area_id": str(world.south.area.id),
+        },
+    )
+    estimates = db.session.execute(
+        select(CoverageEstimate.area_id, CoverageEstimate.estimated_opiate_users)
+    ).all()
     assert estimates == [(world.north.area.id, 900)]
-    actions = db.session.scalars(select(AuditEvent.action).where(
-        AuditEvent.user_id == world.north.commissioner.id)).all()
-    assert set(actions) == {"login", "export.log_csv", "export.summary_csv",
-                            "export.board_report", "coverage_estimate.set"}
+    actions = db.session.scalars(
+        select(AuditEvent.action).where(AuditEvent.user_id == world.north.commissioner.id)
+    ).all()
+    assert set(actions) == {
+        "login",
+        "export.log_csv",
+        "export.summary_csv",
+        "export.board_report",
+        "coverage_estimate.set",
+    }
 
 
 def test_bad_filters_are_refused(app, world):
     north = _client(app, world.north.commissioner)
-    for query in ("start=yesterday", "channel=carrier-pigeon", "site_id=abc",
-                  "start=2025-11-02&end=2025-10-01", "area=M14%205AB",
-                  "start=2010-01-01&end=2025-01-01"):
+    for query in (
+        "start=yesterday",
+        "channel=carrier-pigeon",
+        "site_id=abc",
+        "start=2025-11-02&end=2025-10-01",
+        "area=M14%205AB",
+        "start=2010-01-01&end=2025-01-01",
+    ):
         assert north.get(f"/monitoring/?{query}").status_code == 400, query
     assert north.get("/monitoring/?product_id=99999").status_code == 404

@@ -1,5 +1,6 @@
 """Operations: the health check, request ids and JSON logs, the Docker and compose files,
 and backup and restore with pg_dump / pg_restore against the throwaway PostgreSQL."""
+
 import glob
 import json
 import os
@@ -47,8 +48,10 @@ def _pg_server_url() -> str:
 
 
 def _pg_bin(name: str) -> str:
-    return sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
-                  key=lambda p: [int(x) for x in re.findall(r"\d+", p)])[-1]
+    return sorted(
+        glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
+        key=lambda p: [int(x) for x in re.findall(r"\d+", p)],
+    )[-1]
 
 
 def _free_port() -> int:
@@ -73,10 +76,14 @@ def test_healthz_is_503_with_the_reason_when_migrations_lag_or_never_ran(app):
         lagging = behind.test_client().get("/healthz")
         db.session.remove()
         db.engine.dispose()
-    assert (never.status_code, never.json) == (503, {"status": "not ok",
-                                                     "reason": "migrations not applied"})
-    assert (lagging.status_code, lagging.json) == (503, {"status": "not ok",
-                                                         "reason": "migrations not at head"})
+    assert (never.status_code, never.json) == (
+        503,
+        {"status": "not ok", "reason": "migrations not applied"},
+    )
+    assert (lagging.status_code, lagging.json) == (
+        503,
+        {"status": "not ok", "reason": "migrations not at head"},
+    )
 
 
 def test_healthz_is_503_when_the_database_is_unreachable(app):
@@ -105,19 +112,33 @@ def test_request_id_is_taken_when_plain_and_otherwise_made_and_always_echoed(cli
 @pytest.mark.real_clock
 def test_json_logs_from_a_real_gunicorn_name_routes_not_paths(tmp_path):
     """LOG_FORMAT=json: every line gunicorn and the app write is one JSON object."""
-    env = {**os.environ, "LOG_FORMAT": "json", "SECRET_KEY": "k" * 64,
-           "FIELD_SEALING_KEYS": new_key(),
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'logs.db'}", "PATH": f"{VENV_BIN}:"
-           + os.environ.get("PATH", "")}
+    env = {
+        **os.environ,
+        "LOG_FORMAT": "json",
+        "SECRET_KEY": "k" * 64,
+        "FIELD_SEALING_KEYS": new_key(),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'logs.db'}",
+        "PATH": f"{VENV_BIN}:" + os.environ.get("PATH", ""),
+    }
     env.pop("PEERKIT_DEV", None)
-    migrated = subprocess.run([str(VENV_BIN / "flask"), "--app", "wsgi", "db", "upgrade"],
-                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    migrated = subprocess.run(
+        [str(VENV_BIN / "flask"), "--app", "wsgi", "db", "upgrade"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert migrated.returncode == 0, migrated.stderr
     port = _free_port()
     server = subprocess.Popen(
-        [str(VENV_BIN / "gunicorn"), "--workers", "1", "--bind", f"127.0.0.1:{port}",
-         "wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True)
+        [str(VENV_BIN / "gunicorn"), "--workers", "1", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         for _ in range(100):
@@ -129,8 +150,9 @@ def test_json_logs_from_a_real_gunicorn_name_routes_not_paths(tmp_path):
         health = requests.get(f"{base}/healthz", headers={"X-Request-ID": "probe-1"}, timeout=5)
         assert health.status_code == 200 and health.headers["X-Request-ID"] == "probe-1"
         requests.get(f"{base}/invite/secret-link-token-123", timeout=5)
-        requests.get(f"{base}/coordination/people/4242/sign-off?name=Jane", timeout=5,
-                     allow_redirects=False)
+        requests.get(
+            f"{base}/coordination/people/4242/sign-off?name=Jane", timeout=5, allow_redirects=False
+        )
     finally:
         server.terminate()
         _, stderr = server.communicate(timeout=30)
@@ -151,8 +173,9 @@ def test_json_logs_from_a_real_gunicorn_name_routes_not_paths(tmp_path):
 
 
 def _healthcheck_command() -> list[str]:
-    match = re.search(r"^HEALTHCHECK .*?CMD (\[.*?\])$", (ROOT / "Dockerfile").read_text(),
-                      re.S | re.M)
+    match = re.search(
+        r"^HEALTHCHECK .*?CMD (\[.*?\])$", (ROOT / "Dockerfile").read_text(), re.S | re.M
+    )
     assert match, "Dockerfile has no HEALTHCHECK"
     return json.loads(match.group(1))
 
@@ -171,11 +194,18 @@ def test_the_docker_healthcheck_passes_on_a_healthy_app_and_fails_otherwise(app)
     behind_app = make_app(_other_database(app, "unmigrated"))
     unhealthy = _serve(behind_app)
     try:
-        ok = subprocess.run(command, env={**os.environ, "PORT": str(healthy.server_port)},
-                            capture_output=True, timeout=30)
-        failing = subprocess.run(command, env={**os.environ,
-                                               "PORT": str(unhealthy.server_port)},
-                                 capture_output=True, timeout=30)
+        ok = subprocess.run(
+            command,
+            env={**os.environ, "PORT": str(healthy.server_port)},
+            capture_output=True,
+            timeout=30,
+        )
+        failing = subprocess.run(
+            command,
+            env={**os.environ, "PORT": str(unhealthy.server_port)},
+            capture_output=True,
+            timeout=30,
+        )
     finally:
         healthy.shutdown()
         unhealthy.shutdown()
@@ -198,8 +228,7 @@ def test_compose_file_parses_and_agrees_with_the_readme_and_image():
     assert f"--bind 0.0.0.0:{port}" in readme
     # The app reaches PostgreSQL by its service name, with the database compose creates.
     env = database["environment"]
-    assert app["environment"]["DATABASE_URL"].startswith(
-        f"postgresql://{env['POSTGRES_USER']}:")
+    assert app["environment"]["DATABASE_URL"].startswith(f"postgresql://{env['POSTGRES_USER']}:")
     assert app["environment"]["DATABASE_URL"].endswith(f"@db:5432/{env['POSTGRES_DB']}")
     assert app["depends_on"]["db"]["condition"] == "service_healthy"
     assert "docker compose up" in readme
@@ -215,10 +244,21 @@ def test_backup_and_restore_with_pg_dump_and_pg_restore(tmp_path):
         flask_migrate.upgrade()
         runner = app.test_cli_runner()
         assert runner.invoke(args=["peerkit", "create-area", "Backup Area"]).exit_code == 0
-        made = runner.invoke(args=["peerkit", "create-user", "backup-admin", "--role", "admin",
-                                   "--email", "backup@example.org",
-                                   "--organisation", "Backup Area", "--password",
-                                   "a long enough passphrase"])
+        made = runner.invoke(
+            args=[
+                "peerkit",
+                "create-user",
+                "backup-admin",
+                "--role",
+                "admin",
+                "--email",
+                "backup@example.org",
+                "--organisation",
+                "Backup Area",
+                "--password",
+                "a long enough passphrase",
+            ]
+        )
         assert made.exit_code == 0, made.output
         assert runner.invoke(args=["peerkit", "product", "retire", "nyxoid"]).exit_code == 0
         db.session.remove()
@@ -227,27 +267,45 @@ def test_backup_and_restore_with_pg_dump_and_pg_restore(tmp_path):
     dump = tmp_path / "peerkit.dump"
     docs = (ROOT / "docs" / "OPERATIONS.md").read_text()
     assert "pg_dump --format=custom" in docs and "pg_restore --no-owner" in docs
-    subprocess.run([_pg_bin("pg_dump"), "--format=custom", "--file", str(dump), source],
-                   check=True, timeout=120)
-    subprocess.run([_pg_bin("pg_restore"), "--no-owner", "--exit-on-error", "--dbname", target,
-                    str(dump)], check=True, timeout=120)
+    subprocess.run(
+        [_pg_bin("pg_dump"), "--format=custom", "--file", str(dump), source],
+        check=True,
+        timeout=120,
+    )
+    subprocess.run(
+        [_pg_bin("pg_restore"), "--no-owner", "--exit-on-error", "--dbname", target, str(dump)],
+        check=True,
+        timeout=120,
+    )
     bump = "UPDATE sync_counter SET value = value + 100000000 WHERE id = 1"
     assert bump in docs
-    subprocess.run([_pg_bin("psql"), target, "-c", bump], check=True, timeout=60,
-                   capture_output=True)
+    subprocess.run(
+        [_pg_bin("psql"), target, "-c", bump], check=True, timeout=60, capture_output=True
+    )
 
     restored = make_app(target)
     with restored.app_context():
         client = restored.test_client()
         assert client.get("/healthz").json == {"status": "ok"}
         from peerkit.models import Product, User
+
         admin = db.session.query(User).filter_by(username="backup-admin").one()
         assert admin.check_password("a long enough passphrase")
         assert {p.code: p.active for p in db.session.query(Product)}["nyxoid"] is False
         # New rows after a restore get fresh ids and sync numbers (sequences came back).
         runner = restored.test_cli_runner()
-        added = runner.invoke(args=["peerkit", "product", "add", "after_restore", "--name",
-                                    "Added after restore", "--route", "im"])
+        added = runner.invoke(
+            args=[
+                "peerkit",
+                "product",
+                "add",
+                "after_restore",
+                "--name",
+                "Added after restore",
+                "--route",
+                "im",
+            ]
+        )
         assert added.exit_code == 0, added.output
         after = db.session.query(Product).filter_by(code="after_restore").one()
         assert after.sync_seq > 100000000  # beyond any number a phone saw before
@@ -263,8 +321,9 @@ def test_an_error_is_logged_with_its_route_and_request_id_not_its_path(app, capl
         raise RuntimeError("boom")
 
     with failing.app_context():
-        response = failing.test_client().get("/boom/secret-token-456",
-                                             headers={"X-Request-ID": "err-1"})
+        response = failing.test_client().get(
+            "/boom/secret-token-456", headers={"X-Request-ID": "err-1"}
+        )
         db.engine.dispose()
     assert response.status_code == 500 and response.headers["X-Request-ID"] == "err-1"
     errors = [r for r in caplog.records if r.levelname == "ERROR"]

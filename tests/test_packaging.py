@@ -8,6 +8,7 @@ the base interpreter's packages with `--system-site-packages`, not ours); `.pth`
 that folder are not run, so the checkout's editable install stays out of the way. Then
 gunicorn serves the installed package as a real process on 127.0.0.1.
 """
+
 import os
 import socket
 import subprocess
@@ -52,27 +53,66 @@ def _wait_until_serving(server: subprocess.Popen, url: str) -> None:
 def test_the_wheel_installed_outside_the_checkout_serves_pages_worker_and_modules(tmp_path):
     # Build the wheel (hatchling is a test dependency, so no download).
     dist = tmp_path / "dist"
-    _run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-         "--wheel-dir", str(dist), str(PROJECT_ROOT), cwd=tmp_path)
+    _run(
+        sys.executable,
+        "-m",
+        "pip",
+        "wheel",
+        "--quiet",
+        "--no-deps",
+        "--no-build-isolation",
+        "--wheel-dir",
+        str(dist),
+        str(PROJECT_ROOT),
+        cwd=tmp_path,
+    )
     (wheel,) = dist.glob("peerkit-*.whl")
 
     # A fresh environment that holds the wheel and nothing else of PeerKit.
     venv = tmp_path / "venv"
     _run(sys.executable, "-m", "venv", "--without-pip", str(venv), cwd=tmp_path)
     python = venv / "bin" / "python"
-    _run(sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet",
-         "--no-deps", str(wheel), cwd=tmp_path)
-    site_packages = Path(_run(str(python), "-c",
-                              "import sysconfig; print(sysconfig.get_paths()['purelib'])",
-                              cwd=tmp_path).strip())
+    _run(
+        sys.executable,
+        "-m",
+        "pip",
+        "--python",
+        str(python),
+        "install",
+        "--quiet",
+        "--no-deps",
+        str(wheel),
+        cwd=tmp_path,
+    )
+    site_packages = Path(
+        _run(
+            str(python),
+            "-c",
+            "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+            cwd=tmp_path,
+        ).strip()
+    )
     (site_packages / "project-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
 
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("FLASK_", "PEERKIT_"))}
-    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'peerkit.db'}", SECRET_KEY="packaging-test-key",
-               FIELD_SEALING_KEYS=sealing.new_key(), SESSION_COOKIE_SECURE="0", PYTHONPATH="")
-    where = _run(str(python), "-c", "import peerkit; print(peerkit.__file__, peerkit.INSTALLED)",
-                 cwd=tmp_path, env=env)
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("FLASK_", "PEERKIT_"))
+    }
+    env.update(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'peerkit.db'}",
+        SECRET_KEY="packaging-test-key",
+        FIELD_SEALING_KEYS=sealing.new_key(),
+        SESSION_COOKIE_SECURE="0",
+        PYTHONPATH="",
+    )
+    where = _run(
+        str(python),
+        "-c",
+        "import peerkit; print(peerkit.__file__, peerkit.INSTALLED)",
+        cwd=tmp_path,
+        env=env,
+    )
     assert where.split() == [str(site_packages / "peerkit" / "__init__.py"), "True"]
 
     # The migrations come from the wheel too.
@@ -80,10 +120,23 @@ def test_the_wheel_installed_outside_the_checkout_serves_pages_worker_and_module
 
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([str(python), "-m", "gunicorn", "--workers", "1", "--bind",
-                               f"127.0.0.1:{port}", "peerkit:create_app()"],
-                              cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [
+            str(python),
+            "-m",
+            "gunicorn",
+            "--workers",
+            "1",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "peerkit:create_app()",
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         _wait_until_serving(server, f"{base}/healthz")
         # 200 only when the schema is at the migrations' head.

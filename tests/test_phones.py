@@ -1,4 +1,5 @@
 """Phones: the same browser set up again replaces its old device; "waiting" says when."""
+
 import datetime as dt
 
 from sqlalchemy import select
@@ -15,8 +16,7 @@ def _set_up(client, auth, username, label):
     """Sign in and set this browser up, as enrol.js does; the browser keeps its cookies."""
     auth.login(username)
     token = csrf_token_from(client.get("/login"))
-    response = client.post("/api/v1/devices", json={"label": label},
-                           headers={"X-CSRFToken": token})
+    response = client.post("/api/v1/devices", json={"label": label}, headers={"X-CSRFToken": token})
     assert response.status_code == 201, response.json
     auth.logout()
     return response
@@ -24,8 +24,9 @@ def _set_up(client, auth, username, label):
 
 def test_the_installation_cookie_is_httponly_strict_and_scoped_to_set_up(client, auth, two_areas):
     response = _set_up(client, auth, "north-peer", "Pixel")
-    cookie = next(c for c in response.headers.getlist("Set-Cookie")
-                  if c.startswith("peerkit_installation="))
+    cookie = next(
+        c for c in response.headers.getlist("Set-Cookie") if c.startswith("peerkit_installation=")
+    )
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
     assert "Path=/api/v1/devices" in cookie and "Max-Age=34560000" in cookie
     value = cookie.split(";")[0].split("=", 1)[1]
@@ -55,7 +56,8 @@ def test_setting_the_same_browser_up_again_replaces_its_old_phone(client, auth, 
     answer = h.push(client, first["token"], [late]).json
     assert answer["results"][0]["status"] == "held" and answer["device"]["revoked"] is True
     assert db.session.get(KitSupply, late["id"]).hold_reason == (
-        "Sent from a phone that has been set up again since.")
+        "Sent from a phone that has been set up again since."
+    )
     # Someone else setting up the same browser replaces it too.
     third = _set_up(client, auth, "north-pharmacist", "Counter PC").json
     db.session.expire_all()

@@ -6,6 +6,7 @@ The commands run as real subprocesses (`flask --app wsgi ...` with DATABASE_URL 
 the app is served by gunicorn, configured from the environment as in production; every
 screen is driven over HTTP with a cookie session, CSRF tokens taken from the forms.
 """
+
 import datetime as dt
 import html
 import os
@@ -52,10 +53,10 @@ def _csrf(page: str) -> str:
 
 def _option(page: str, select_name: str, label: str) -> str:
     """The value of the option labelled `label` in the select named `select_name`."""
-    select = re.search(rf'<select[^>]*name="{re.escape(select_name)}".*?</select>', page,
-                       re.S).group(0)
-    for value, text in re.findall(r'<option[^>]*value="([^"]*)"[^>]*>([^<]*)</option>',
-                                  select):
+    select = re.search(
+        rf'<select[^>]*name="{re.escape(select_name)}".*?</select>', page, re.S
+    ).group(0)
+    for value, text in re.findall(r'<option[^>]*value="([^"]*)"[^>]*>([^<]*)</option>', select):
         if html.unescape(text).strip() == label:
             return value
     raise AssertionError(f"no option {label!r} in {select_name}")
@@ -76,8 +77,9 @@ class Browser:
     def submit(self, path: str, data: dict, expect=(302,)) -> requests.Response:
         """Open the form page, post `data` with its CSRF token, as a browser would."""
         token = _csrf(self.get(path))
-        response = self.http.post(self.base + path, data={**data, "csrf_token": token},
-                                  allow_redirects=False, timeout=60)
+        response = self.http.post(
+            self.base + path, data={**data, "csrf_token": token}, allow_redirects=False, timeout=60
+        )
         assert response.status_code in expect, (path, response.status_code, response.text)
         return response
 
@@ -94,8 +96,8 @@ class Browser:
 
 def _link_on(page: str) -> str:
     """The set-up link a coordinator is shown for a new peer or pharmacy account."""
-    link = html.unescape(re.search(r'<code>(http[^<]+/invite#[^<]+)</code>', page).group(1))
-    return link[link.index("/invite#"):]
+    link = html.unescape(re.search(r"<code>(http[^<]+/invite#[^<]+)</code>", page).group(1))
+    return link[link.index("/invite#") :]
 
 
 @pytest.fixture
@@ -107,17 +109,23 @@ def production(tmp_path):
             pytest.skip("PostgreSQL not started (PEERKIT_ALLOW_NO_PG=1)")
         pytest.fail("PEERKIT_TEST_PG_URL is not set: run the suite with `make test`.")
     url = _fresh_postgres_database(server, "peerkit_production_run")
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": uuid.uuid4().hex * 2,
-           "FIELD_SEALING_KEYS": new_key(),
-           # Plain http on loopback for the test; production keeps secure cookies.
-           "SESSION_COOKIE_SECURE": "0", "PATH": f"{BIN}:{os.environ.get('PATH', '')}"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": uuid.uuid4().hex * 2,
+        "FIELD_SEALING_KEYS": new_key(),
+        # Plain http on loopback for the test; production keeps secure cookies.
+        "SESSION_COOKIE_SECURE": "0",
+        "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
+    }
     env.pop("PEERKIT_DEV", None)
     # Coordinators' set-up links go by email: a real SMTP server on loopback receives them.
     inbox = Inbox()
     smtp = Controller(inbox, hostname="127.0.0.1", port=_free_port())
     smtp.start()
-    env.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=str(smtp.port),
-               MAIL_DEFAULT_SENDER="peerkit@example.org")
+    env.update(
+        MAIL_SERVER="127.0.0.1", MAIL_PORT=str(smtp.port), MAIL_DEFAULT_SENDER="peerkit@example.org"
+    )
     try:
         yield SimpleNamespace(env=env, inbox=inbox)
     finally:
@@ -125,8 +133,14 @@ def production(tmp_path):
 
 
 def _flask(env, *args) -> str:
-    done = subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [str(BIN / "flask"), "--app", "wsgi", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, (args, done.stdout, done.stderr)
     return done.stdout
 
@@ -137,15 +151,43 @@ def served(production):
     inbox, production = production.inbox, production.env
     _flask(production, "db", "upgrade")
     _flask(production, "peerkit", "create-area", AREA)
-    _flask(production, "peerkit", "create-user", "admin", "--role", "admin",
-           "--email", "admin@example.org", "--organisation", AREA, "--password", ADMIN_PASSWORD)
-    _flask(production, "peerkit", "create-user", "commissioner", "--role", "commissioner",
-           "--email", "public.health@example.org", "--organisation", AREA,
-           "--password", ADMIN_PASSWORD)
+    _flask(
+        production,
+        "peerkit",
+        "create-user",
+        "admin",
+        "--role",
+        "admin",
+        "--email",
+        "admin@example.org",
+        "--organisation",
+        AREA,
+        "--password",
+        ADMIN_PASSWORD,
+    )
+    _flask(
+        production,
+        "peerkit",
+        "create-user",
+        "commissioner",
+        "--role",
+        "commissioner",
+        "--email",
+        "public.health@example.org",
+        "--organisation",
+        AREA,
+        "--password",
+        ADMIN_PASSWORD,
+    )
     port = _free_port()
-    server = subprocess.Popen([str(BIN / "gunicorn"), "--workers", "2", "--bind",
-                               f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=production,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+        cwd=ROOT,
+        env=production,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:  # the server goes, however the test ends
         for _ in range(150):
@@ -154,8 +196,7 @@ def served(production):
                     break
             except requests.RequestException:  # still starting
                 time.sleep(0.1)
-        yield SimpleNamespace(base=base, inbox=inbox,
-                              sealing_keys=production["FIELD_SEALING_KEYS"])
+        yield SimpleNamespace(base=base, inbox=inbox, sealing_keys=production["FIELD_SEALING_KEYS"])
     finally:
         server.terminate()
         server.communicate(timeout=30)
@@ -169,31 +210,60 @@ def test_an_empty_database_to_a_kit_on_the_dashboard(served):
     admin = Browser(base)
     admin.login("admin", ADMIN_PASSWORD)
     organisations = "/coordination/organisations"
-    admin.submit(organisations, {"org-name": "Northbridge Recovery", "org-kind": "drug_service",
-                                 "org-managed_by_id": "0", "org-submit": "Add organisation"})
+    admin.submit(
+        organisations,
+        {
+            "org-name": "Northbridge Recovery",
+            "org-kind": "drug_service",
+            "org-managed_by_id": "0",
+            "org-submit": "Add organisation",
+        },
+    )
     service_id = _option(admin.get(organisations), "org-managed_by_id", "Northbridge Recovery")
-    admin.submit(organisations, {"org-name": "Northbridge Peer Network", "org-kind": "peer_group",
-                                 "org-managed_by_id": service_id,
-                                 "org-submit": "Add organisation"})
+    admin.submit(
+        organisations,
+        {
+            "org-name": "Northbridge Peer Network",
+            "org-kind": "peer_group",
+            "org-managed_by_id": service_id,
+            "org-submit": "Add organisation",
+        },
+    )
     page = admin.get(organisations)
     peers_id = _option(page, "site-organisation_id", "Northbridge Peer Network")
     for organisation_id, name, kind, district in (
-            (service_id, "Recovery hub", "drug_service", "M1"),
-            (peers_id, "Peer outreach", "peer_group", "M14")):
-        admin.submit(organisations, {"site-organisation_id": organisation_id, "site-name": name,
-                                     "site-site_type": kind, "site-postcode_district": district,
-                                     "site-submit": "Add site"})
+        (service_id, "Recovery hub", "drug_service", "M1"),
+        (peers_id, "Peer outreach", "peer_group", "M14"),
+    ):
+        admin.submit(
+            organisations,
+            {
+                "site-organisation_id": organisation_id,
+                "site-name": name,
+                "site-site_type": kind,
+                "site-postcode_district": district,
+                "site-submit": "Add site",
+            },
+        )
     # A coordinator's set-up link is emailed to them, never shown to the admin.
-    shown = admin.submit(organisations, {
-        "coord-display_name": "Casey Coordinator", "coord-username": "casey",
-        "coord-email": "casey@example.org", "coord-organisation_id": service_id,
-        "coord-submit": "Create and email a set-up link"}, expect=(200, 302, 303))
+    shown = admin.submit(
+        organisations,
+        {
+            "coord-display_name": "Casey Coordinator",
+            "coord-username": "casey",
+            "coord-email": "casey@example.org",
+            "coord-organisation_id": service_id,
+            "coord-submit": "Create and email a set-up link",
+        },
+        expect=(200, 302, 303),
+    )
     assert "/invite#" not in shown.text
     invitation = served.inbox.link_for("casey@example.org")
     # Products come from the catalogue the migrations added.
     catalogue = admin.get("/coordination/products")
-    assert "Prenoxad 2 mg/2 ml injection kit" in catalogue and "Nyxoid 1.8 mg nasal spray" \
-        in catalogue
+    assert (
+        "Prenoxad 2 mg/2 ml injection kit" in catalogue and "Nyxoid 1.8 mg nasal spray" in catalogue
+    )
 
     coordinator = Browser(base)
     coordinator.accept_invitation(invitation, PASSWORD)
@@ -201,40 +271,68 @@ def test_an_empty_database_to_a_kit_on_the_dashboard(served):
 
     # A delivery booked in on the stock screen.
     stock = coordinator.get("/coordination/stock")
-    coordinator.submit("/coordination/stock", {
-        "receive-product_id": _option(stock, "receive-product_id",
-                                      "Prenoxad 2 mg/2 ml injection kit"),
-        "receive-batch_number": "PX26001",
-        "receive-expiry_date": (TODAY + dt.timedelta(days=500)).isoformat(),
-        "receive-quantity": "20", "receive-to": _option(stock, "receive-to", "Site: Recovery hub"),
-        "receive-submit": "Record delivery"})
+    coordinator.submit(
+        "/coordination/stock",
+        {
+            "receive-product_id": _option(
+                stock, "receive-product_id", "Prenoxad 2 mg/2 ml injection kit"
+            ),
+            "receive-batch_number": "PX26001",
+            "receive-expiry_date": (TODAY + dt.timedelta(days=500)).isoformat(),
+            "receive-quantity": "20",
+            "receive-to": _option(stock, "receive-to", "Site: Recovery hub"),
+            "receive-submit": "Record delivery",
+        },
+    )
 
     # A peer, created and signed off; ten kits handed to them.
-    new_peer = coordinator.submit("/coordination/people/new", {
-        "display_name": "Pat Peer", "username": "pat",
-        "organisation_id": _option(coordinator.get("/coordination/people/new"),
-                                   "organisation_id", "Northbridge Peer Network"),
-        "role": "peer", "submit": "Create and get a set-up link"}, expect=(200,)).text
+    new_peer = coordinator.submit(
+        "/coordination/people/new",
+        {
+            "display_name": "Pat Peer",
+            "username": "pat",
+            "organisation_id": _option(
+                coordinator.get("/coordination/people/new"),
+                "organisation_id",
+                "Northbridge Peer Network",
+            ),
+            "role": "peer",
+            "submit": "Create and get a set-up link",
+        },
+        expect=(200,),
+    ).text
     sign_off_path = re.search(r'href="(/coordination/people/\d+/sign-off)"', new_peer).group(1)
-    coordinator.submit(sign_off_path, {"trained_on": TODAY.isoformat(),
-                                       "assessed_on": TODAY.isoformat(), "submit": "Sign off"})
+    coordinator.submit(
+        sign_off_path,
+        {"trained_on": TODAY.isoformat(), "assessed_on": TODAY.isoformat(), "submit": "Sign off"},
+    )
     stock = coordinator.get("/coordination/stock")
-    batch_label = next(text for text in re.findall(r"<option[^>]*>([^<]*PX26001[^<]*)</option>",
-                                                   stock))
-    coordinator.submit("/coordination/stock", {
-        "move-batch_id": _option(stock, "move-batch_id", html.unescape(batch_label)),
-        "move-source": _option(stock, "move-source", "Site: Recovery hub"),
-        "move-kind": "transferred",
-        "move-destination": _option(stock, "move-destination", "Peer: Pat Peer"),
-        "move-quantity": "10", "move-submit": "Record"})
+    batch_label = next(
+        text for text in re.findall(r"<option[^>]*>([^<]*PX26001[^<]*)</option>", stock)
+    )
+    coordinator.submit(
+        "/coordination/stock",
+        {
+            "move-batch_id": _option(stock, "move-batch_id", html.unescape(batch_label)),
+            "move-source": _option(stock, "move-source", "Site: Recovery hub"),
+            "move-kind": "transferred",
+            "move-destination": _option(stock, "move-destination", "Peer: Pat Peer"),
+            "move-quantity": "10",
+            "move-submit": "Record",
+        },
+    )
 
     # The peer sets a password, signs in on the phone and sets it up (enrols).
     peer = Browser(base)
     peer.accept_invitation(_link_on(new_peer), PASSWORD)
     peer.login("pat", PASSWORD)
     token = _csrf(peer.get("/login"))
-    enrolled = peer.http.post(base + "/api/v1/devices", json={"label": "Pat's phone"},
-                              headers={"X-CSRFToken": token}, timeout=30)
+    enrolled = peer.http.post(
+        base + "/api/v1/devices",
+        json={"label": "Pat's phone"},
+        headers={"X-CSRFToken": token},
+        timeout=30,
+    )
     assert enrolled.status_code == 201, enrolled.text
     device = {"Authorization": f"Bearer {enrolled.json()['token']}"}
     # The key phones seal to is the one in this server's environment.
@@ -248,16 +346,33 @@ def test_an_empty_database_to_a_kit_on_the_dashboard(served):
     in_hand = pulled["snapshot"]["stock_in_hand"]
     assert [(s["batch_number"], s["quantity"]) for s in in_hand] == [("PX26001", 10)]
     assert pulled["snapshot"]["supplier"]["authorised"] is True
-    record = {"kind": "kit_supply", "id": str(uuid.uuid4()), "data": {
-        "client_created_at": dt.datetime.now(dt.UTC).replace(microsecond=0)
-        .isoformat().replace("+00:00", "Z"),
-        "supplied_on": TODAY.isoformat(), "site_id": site_id,
-        "recipient_category": "person_at_risk", "batch_id": in_hand[0]["batch_id"],
-        "quantity": 1, "supply_type": "first", "repeat_reason": None, "training": "given",
-        "area": "M14", "referral_offered": True, "referral_accepted": False}}
-    pushed = requests.post(base + "/api/v1/sync/push",
-                           json={"records": [seal(record, sealing_key)]}, headers=device,
-                           timeout=30)
+    record = {
+        "kind": "kit_supply",
+        "id": str(uuid.uuid4()),
+        "data": {
+            "client_created_at": dt.datetime.now(dt.UTC)
+            .replace(microsecond=0)
+            .isoformat()
+            .replace("+00:00", "Z"),
+            "supplied_on": TODAY.isoformat(),
+            "site_id": site_id,
+            "recipient_category": "person_at_risk",
+            "batch_id": in_hand[0]["batch_id"],
+            "quantity": 1,
+            "supply_type": "first",
+            "repeat_reason": None,
+            "training": "given",
+            "area": "M14",
+            "referral_offered": True,
+            "referral_accepted": False,
+        },
+    }
+    pushed = requests.post(
+        base + "/api/v1/sync/push",
+        json={"records": [seal(record, sealing_key)]},
+        headers=device,
+        timeout=30,
+    )
     assert pushed.status_code == 200, pushed.text
     assert pushed.json()["results"][0]["status"] == "stored", pushed.json()
 
@@ -271,7 +386,8 @@ def test_an_empty_database_to_a_kit_on_the_dashboard(served):
     assert figures["peers.active"] == "1"
 
     # The peer signs out on the phone once its outbox is sent: its token stops working.
-    signed_out = requests.post(base + "/api/v1/devices/current/sign-out", headers=device,
-                               timeout=30)
+    signed_out = requests.post(
+        base + "/api/v1/devices/current/sign-out", headers=device, timeout=30
+    )
     assert signed_out.json() == {"signed_out": True}
     assert requests.get(base + "/api/v1/sync/pull", headers=device, timeout=30).status_code == 401

@@ -2,6 +2,7 @@
 
 A second app on the test database carries three throwaway views, so the boundary is checked
 on its own, on SQLite and PostgreSQL, without a real view's side effects."""
+
 import pytest
 from flask import abort
 from sqlalchemy import select

@@ -1,4 +1,5 @@
 """Domain rules: supplier sign-off and area codes."""
+
 import datetime as dt
 
 import pytest
@@ -24,9 +25,15 @@ def test_peer_without_sign_off_may_not_supply(make_user, two_areas):
 def test_overdue_refresher_stops_supplies_but_not_earlier_ones(make_user, two_areas):
     peer = make_user("peer", two_areas.north.peers, signed_off=False)
     assessed = TODAY - dt.timedelta(days=400)
-    db.session.add(SupplierSignOff(user=peer, assessed_by=two_areas.north.coordinator,
-                                   trained_on=assessed, assessed_on=assessed,
-                                   refresher_due=refresher_due_from(assessed)))
+    db.session.add(
+        SupplierSignOff(
+            user=peer,
+            assessed_by=two_areas.north.coordinator,
+            trained_on=assessed,
+            assessed_on=assessed,
+            refresher_due=refresher_due_from(assessed),
+        )
+    )
     db.session.commit()
     allowed, reason = supplier_authorised(peer, TODAY)
     assert not allowed and "ran out" in reason
@@ -50,10 +57,17 @@ def test_refresher_is_due_after_twelve_months():
     assert refresher_due_from(dt.date(2026, 1, 15)) == dt.date(2027, 1, 15)
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("m14", "M14"), (" SW1A ", "SW1A"), ("EC1V", "EC1V"), ("B3", "B3"),
-    ("unknown", "UNKNOWN"), ("NFA", "UNKNOWN"),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("m14", "M14"),
+        (" SW1A ", "SW1A"),
+        ("EC1V", "EC1V"),
+        ("B3", "B3"),
+        ("unknown", "UNKNOWN"),
+        ("NFA", "UNKNOWN"),
+    ],
+)
 def test_areas_are_postcode_districts(raw, expected):
     assert normalise_area(raw) == expected
 

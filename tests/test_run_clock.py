@@ -4,6 +4,7 @@ The flake it prevents: a module computes TODAY at import, a sign-off is recorded
 app's own "today" after midnight, and a supply dated TODAY is then held as made before the
 sign-off, where the test expected it stored.
 """
+
 import datetime as dt
 import re
 
@@ -18,8 +19,9 @@ from .run_clock import RUN_STARTED, midday_clock
 ASSESSED_ON = re.compile(r'name="assessed_on"[^>]*value="([^"]+)"')
 
 
-def test_a_run_started_a_second_before_midnight_keeps_its_day_past_it(client, auth, make_user,
-                                                                      two_areas):
+def test_a_run_started_a_second_before_midnight_keeps_its_day_past_it(
+    client, auth, make_user, two_areas
+):
     north = two_areas.north
     newcomer = make_user("peer", north.peers, username="newcomer", signed_off=False)
     token = h.token_for(newcomer)
@@ -41,11 +43,17 @@ def test_a_run_started_a_second_before_midnight_keeps_its_day_past_it(client, au
             form = client.get(sign_off)
             assessed_on = ASSESSED_ON.search(form.get_data(as_text=True)).group(1)
             assert assessed_on == today.isoformat()
-            signed = client.post(sign_off, data={"trained_on": assessed_on,
-                                                 "assessed_on": assessed_on,
-                                                 "csrf_token": csrf_token_from(form)})
+            signed = client.post(
+                sign_off,
+                data={
+                    "trained_on": assessed_on,
+                    "assessed_on": assessed_on,
+                    "csrf_token": csrf_token_from(form),
+                },
+            )
             assert signed.status_code == 302
-            supply = h.kit_supply(north, supplied_on=today.isoformat(),
-                                  client_created_at=uk_now().isoformat())
+            supply = h.kit_supply(
+                north, supplied_on=today.isoformat(), client_created_at=uk_now().isoformat()
+            )
             result = h.push(client, token, [supply]).json["results"][0]
             assert result["status"] == "stored"

@@ -1,4 +1,5 @@
 """The scoping helper: each role sees exactly its own organisations' field data."""
+
 from sqlalchemy import select
 
 from peerkit.extensions import db

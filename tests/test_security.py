@@ -3,6 +3,7 @@
 Point 4 (no set-up token in an access log) runs real servers: tests/test_setup_link_logs.py.
 Points 11 and 13's record checks live with the push API's tests.
 """
+
 import datetime as dt
 import hashlib
 import json
@@ -29,8 +30,9 @@ def _set_password(client, link, password=NEW_PASSWORD):
     """What the set-up page does: its script posts the fragment's token with the form."""
     path, _, token = link.partition("#")
     csrf = csrf_token_from(client.get(path))
-    return client.post(path, data={"token": token, "password": password, "confirm": password,
-                                   "csrf_token": csrf})
+    return client.post(
+        path, data={"token": token, "password": password, "confirm": password, "csrf_token": csrf}
+    )
 
 
 def _post_button(client, page, action):
@@ -39,13 +41,15 @@ def _post_button(client, page, action):
 
 # 1. An admin can read health records (by setting a new coordinator's password).
 def test_admin_never_sees_a_coordinator_s_set_up_link_which_goes_by_email(
-        client, auth, two_areas, inbox):
+    client, auth, two_areas, inbox
+):
     north = two_areas.north
     north.coordinator.email = "coordinator@north.example"
     db.session.commit()
     auth.login("north-admin")
-    sent = _post_button(client, "/coordination/",
-                        f"/coordination/coordinators/{north.coordinator.id}/invite")
+    sent = _post_button(
+        client, "/coordination/", f"/coordination/coordinators/{north.coordinator.id}/invite"
+    )
     assert sent.status_code == 302
     link = inbox.link_for("coordinator@north.example")
     assert all("coordinator@north.example" in m["To"] for m in inbox.messages)
@@ -60,16 +64,29 @@ def test_admin_never_sees_a_coordinator_s_set_up_link_which_goes_by_email(
 def test_coordinator_account_needs_an_email_and_mail_failure_is_said(client, auth, two_areas):
     auth.login("north-admin")
     page = "/coordination/organisations"
-    no_email = client.post(page, data={
-        "coord-display_name": "Kim", "coord-username": "kim",
-        "coord-organisation_id": two_areas.north.service.id, "coord-submit": "x",
-        "csrf_token": csrf_token_from(client.get(page))})
+    no_email = client.post(
+        page,
+        data={
+            "coord-display_name": "Kim",
+            "coord-username": "kim",
+            "coord-organisation_id": two_areas.north.service.id,
+            "coord-submit": "x",
+            "csrf_token": csrf_token_from(client.get(page)),
+        },
+    )
     assert no_email.status_code == 400 and b"This field is required" in no_email.data
     # No MAIL_SERVER outside development: the account stands, the admin is told plainly.
-    created = client.post(page, data={
-        "coord-display_name": "Kim", "coord-username": "kim", "coord-email": "kim@x.example",
-        "coord-organisation_id": two_areas.north.service.id, "coord-submit": "x",
-        "csrf_token": csrf_token_from(client.get(page))})
+    created = client.post(
+        page,
+        data={
+            "coord-display_name": "Kim",
+            "coord-username": "kim",
+            "coord-email": "kim@x.example",
+            "coord-organisation_id": two_areas.north.service.id,
+            "coord-submit": "x",
+            "csrf_token": csrf_token_from(client.get(page)),
+        },
+    )
     assert created.status_code == 302
     assert b"Email is not set up on this server" in client.get(created.headers["Location"]).data
 
@@ -80,26 +97,30 @@ def test_no_set_up_link_for_a_fellow_coordinator_or_oneself(client, auth, two_ar
     colleague = make_user("coordinator", north.service, username="north-colleague")
     auth.login("north-coordinator")
     for target in (colleague, north.coordinator):
-        response = _post_button(client, "/coordination/people",
-                                f"/coordination/people/{target.id}/invite")
+        response = _post_button(
+            client, "/coordination/people", f"/coordination/people/{target.id}/invite"
+        )
         assert response.status_code == 404
     people = client.get("/coordination/people").get_data(as_text=True)
     assert f"/people/{colleague.id}/invite" not in people
     # A peer's link is still shown to their coordinator, with a QR code to scan.
-    peer = _post_button(client, "/coordination/people",
-                        f"/coordination/people/{north.peer.id}/invite")
+    peer = _post_button(
+        client, "/coordination/people", f"/coordination/people/{north.peer.id}/invite"
+    )
     assert peer.status_code == 200
     assert "/invite#" in peer.get_data(as_text=True) and b"<svg" in peer.data
-    invites = db.session.scalars(select(AuditEvent.object_id).where(
-        AuditEvent.action == "user.invite")).all()
+    invites = db.session.scalars(
+        select(AuditEvent.object_id).where(AuditEvent.action == "user.invite")
+    ).all()
     assert invites == [str(north.peer.id)]
 
 
 # 3. A coordinator can sign off their own competency to supply.
 def test_no_sign_off_of_oneself_or_a_fellow_coordinator(client, auth, two_areas, make_user):
     north = two_areas.north
-    colleague = make_user("coordinator", north.service, username="north-colleague",
-                          signed_off=False)
+    colleague = make_user(
+        "coordinator", north.service, username="north-colleague", signed_off=False
+    )
     before = db.session.scalar(select(func.count(SupplierSignOff.id)))
     auth.login("north-coordinator")
     for target in (north.coordinator, colleague):
@@ -107,8 +128,9 @@ def test_no_sign_off_of_oneself_or_a_fellow_coordinator(client, auth, two_areas,
         assert client.get(url).status_code == 404
         today = dt.date.today().isoformat()
         token = csrf_token_from(client.get("/coordination/people"))
-        response = client.post(url, data={"trained_on": today, "assessed_on": today,
-                                          "csrf_token": token})
+        response = client.post(
+            url, data={"trained_on": today, "assessed_on": today, "csrf_token": token}
+        )
         assert response.status_code == 404
     assert db.session.scalar(select(func.count(SupplierSignOff.id))) == before
     assert client.get(f"/coordination/people/{north.peer.id}/sign-off").status_code == 200
@@ -139,9 +161,11 @@ def test_an_unknown_username_takes_as_long_as_a_wrong_password(client, two_areas
     def timed(username, address):
         csrf = csrf_token_from(client.get("/login"))
         start = time.perf_counter()
-        response = client.post("/login", data={"username": username, "password": "wrong guess",
-                                               "csrf_token": csrf},
-                               environ_base={"REMOTE_ADDR": address})
+        response = client.post(
+            "/login",
+            data={"username": username, "password": "wrong guess", "csrf_token": csrf},
+            environ_base={"REMOTE_ADDR": address},
+        )
         assert response.status_code == 200
         return time.perf_counter() - start
 
@@ -155,11 +179,19 @@ def test_an_unknown_username_takes_as_long_as_a_wrong_password(client, two_areas
 def test_common_passwords_and_the_username_are_refused_with_a_reason(client, auth, two_areas):
     auth.login("north-coordinator")
     page = "/coordination/people/new"
-    created = client.post(page, data={
-        "display_name": "Robin", "username": "robin", "organisation_id": two_areas.north.peers.id,
-        "role": "peer", "csrf_token": csrf_token_from(client.get(page))})
-    link = re.search(r"<code>http://[^/]+(/invite#[^<]+)</code>",
-                     created.get_data(as_text=True)).group(1)
+    created = client.post(
+        page,
+        data={
+            "display_name": "Robin",
+            "username": "robin",
+            "organisation_id": two_areas.north.peers.id,
+            "role": "peer",
+            "csrf_token": csrf_token_from(client.get(page)),
+        },
+    )
+    link = re.search(
+        r"<code>http://[^/]+(/invite#[^<]+)</code>", created.get_data(as_text=True)
+    ).group(1)
     auth.logout()
     for weak in ("aaaaaaaaaa", "1234567890", "password12", "Qwertyuiop"):
         response = _set_password(client, link, weak)
@@ -182,14 +214,24 @@ def test_password_rule_in_plain_words():
 def test_recipient_code_is_slow_pbkdf2_and_versioned():
     """Runs the field app's own module (pwa/js/recipient-code.js) in Node's WebCrypto."""
     module = (PROJECT_ROOT / "pwa" / "js" / "recipient-code.js").as_uri()
-    script = (f"const m = await import({json.dumps(module)});"
-              "console.log(JSON.stringify({code: await m.recipientCode('area-salt', 'j.d',"
-              " '1990-04-01', 'F'), iterations: m.ITERATIONS}));")
-    out = json.loads(subprocess.run(["node", "--input-type=module", "-e", script], check=True,
-                                    capture_output=True, text=True, timeout=60).stdout)
+    script = (
+        f"const m = await import({json.dumps(module)});"
+        "console.log(JSON.stringify({code: await m.recipientCode('area-salt', 'j.d',"
+        " '1990-04-01', 'F'), iterations: m.ITERATIONS}));"
+    )
+    out = json.loads(
+        subprocess.run(
+            ["node", "--input-type=module", "-e", script],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        ).stdout
+    )
     assert out["iterations"] >= 600_000
-    expected = hashlib.pbkdf2_hmac("sha256", b"JD|1990-04-01|F", b"area-salt",
-                                   out["iterations"], 16).hex()
+    expected = hashlib.pbkdf2_hmac(
+        "sha256", b"JD|1990-04-01|F", b"area-salt", out["iterations"], 16
+    ).hex()
     assert out["code"] == "v2-" + expected
 
 
@@ -198,16 +240,21 @@ def test_v2_and_older_v1_recipient_codes_are_both_accepted(client, two_areas):
     records = []
     for code in ("v2-" + "ab12" * 8, "rc_abcdef1234567890ab"):
         consent = h.consent(recipient_code=code)
-        records += [consent, h.kit_supply(two_areas.north, recipient_code=code,
-                                          consent_id=consent["id"])]
+        records += [
+            consent,
+            h.kit_supply(two_areas.north, recipient_code=code, consent_id=consent["id"]),
+        ]
     results = h.push(client, token, records).get_json()["results"]
     assert [r["status"] for r in results] == ["stored"] * 4
 
 
 # 10. Hostile JSON; CR/LF in ?next=.
 def _raw_push(client, token, body: str):
-    return client.post("/api/v1/sync/push", data=body, headers={
-        **h.bearer(token), "Content-Type": "application/json"})
+    return client.post(
+        "/api/v1/sync/push",
+        data=body,
+        headers={**h.bearer(token), "Content-Type": "application/json"},
+    )
 
 
 def test_deeply_nested_json_is_a_400_in_the_one_error_shape(client, two_areas):
@@ -231,17 +278,20 @@ def test_duplicate_keys_are_refused_naming_the_key(client, two_areas):
 
 def test_control_characters_in_next_are_ignored(client, two_areas):
     csrf = csrf_token_from(client.get("/login"))
-    response = client.post("/login?next=/coordination/%0d%0aSet-Cookie:%20x=1",
-                           data={"username": "north-coordinator", "password": PASSWORD,
-                                 "csrf_token": csrf})
+    response = client.post(
+        "/login?next=/coordination/%0d%0aSet-Cookie:%20x=1",
+        data={"username": "north-coordinator", "password": PASSWORD, "csrf_token": csrf},
+    )
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/coordination/")
     assert "x=1" not in response.headers.get("Set-Cookie", "")
     back = AuthActions(client)
     back.logout()
     csrf = csrf_token_from(client.get("/login"))
-    slashed = client.post("/login?next=/%5Cevil.example", data={
-        "username": "north-coordinator", "password": PASSWORD, "csrf_token": csrf})
+    slashed = client.post(
+        "/login?next=/%5Cevil.example",
+        data={"username": "north-coordinator", "password": PASSWORD, "csrf_token": csrf},
+    )
     assert "evil.example" not in slashed.headers["Location"]
 
 
@@ -258,11 +308,16 @@ def test_openapi_links_enrolment_to_push_and_pull_and_pull_to_its_next_page(clie
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     enrol = paths["/api/v1/devices"]["post"]["responses"]["201"]["links"]
     assert {link["operationId"] for link in enrol.values()} == {"pushRecords", "pullChanges"}
-    assert all(link["parameters"] == {"header.Authorization": "Bearer {$response.body#/token}"}
-               for link in enrol.values())
+    assert all(
+        link["parameters"] == {"header.Authorization": "Bearer {$response.body#/token}"}
+        for link in enrol.values()
+    )
     pull = paths["/api/v1/sync/pull"]["get"]["responses"]["200"]["links"]
-    assert pull["NextPage"] == {**pull["NextPage"], "operationId": "pullChanges",
-                                "parameters": {"cursor": "$response.body#/cursor"}}
+    assert pull["NextPage"] == {
+        **pull["NextPage"],
+        "operationId": "pullChanges",
+        "parameters": {"cursor": "$response.body#/cursor"},
+    }
 
 
 # 13. Device tokens never expire.
@@ -288,14 +343,22 @@ def test_a_phone_silent_too_long_must_enrol_again(app, client, two_areas):
 
 
 def test_development_server_prints_a_coordinator_s_link_on_its_console(
-        app, client, auth, two_areas, monkeypatch, capfd):
+    app, client, auth, two_areas, monkeypatch, capfd
+):
     monkeypatch.setitem(app.config, "PEERKIT_DEV", True)  # and no MAIL_SERVER
     auth.login("north-admin")
     page = "/coordination/organisations"
-    created = client.post(page, data={
-        "coord-display_name": "Kim", "coord-username": "kim", "coord-email": "kim@x.example",
-        "coord-organisation_id": two_areas.north.service.id, "coord-submit": "x",
-        "csrf_token": csrf_token_from(client.get(page))})
+    created = client.post(
+        page,
+        data={
+            "coord-display_name": "Kim",
+            "coord-username": "kim",
+            "coord-email": "kim@x.example",
+            "coord-organisation_id": two_areas.north.service.id,
+            "coord-submit": "x",
+            "csrf_token": csrf_token_from(client.get(page)),
+        },
+    )
     assert created.status_code == 302
     console = capfd.readouterr().out
     assert "To: kim@x.example" in console and "/invite#" in console
@@ -303,15 +366,50 @@ def test_development_server_prints_a_coordinator_s_link_on_its_console(
 
 def test_create_user_needs_an_email_for_staff_and_a_good_password(runner, two_areas):
     area = two_areas.north.area.name
-    weak = runner.invoke(args=["peerkit", "create-user", "boss", "--role", "admin",
-                               "--organisation", area, "--email", "boss@x.example",
-                               "--password", "password12"])
+    weak = runner.invoke(
+        args=[
+            "peerkit",
+            "create-user",
+            "boss",
+            "--role",
+            "admin",
+            "--organisation",
+            area,
+            "--email",
+            "boss@x.example",
+            "--password",
+            "password12",
+        ]
+    )
     assert weak.exit_code != 0 and "attackers try" in weak.output
-    no_email = runner.invoke(args=["peerkit", "create-user", "boss", "--role", "admin",
-                                   "--organisation", area, "--password", NEW_PASSWORD])
+    no_email = runner.invoke(
+        args=[
+            "peerkit",
+            "create-user",
+            "boss",
+            "--role",
+            "admin",
+            "--organisation",
+            area,
+            "--password",
+            NEW_PASSWORD,
+        ]
+    )
     assert no_email.exit_code != 0 and "--email" in no_email.output
-    made = runner.invoke(args=["peerkit", "create-user", "boss", "--role", "admin",
-                               "--organisation", area, "--email", "boss@x.example",
-                               "--password", NEW_PASSWORD])
+    made = runner.invoke(
+        args=[
+            "peerkit",
+            "create-user",
+            "boss",
+            "--role",
+            "admin",
+            "--organisation",
+            area,
+            "--email",
+            "boss@x.example",
+            "--password",
+            NEW_PASSWORD,
+        ]
+    )
     assert made.exit_code == 0, made.output
     assert db.session.scalar(select(User.email).where(User.username == "boss")) == "boss@x.example"

@@ -1,4 +1,5 @@
 """Security headers on pages, API answers and static files."""
+
 import pytest
 
 from peerkit.security import CONTENT_SECURITY_POLICY
@@ -6,8 +7,9 @@ from peerkit.security import CONTENT_SECURITY_POLICY
 from . import api_helpers as h
 
 
-@pytest.mark.parametrize("path", ["/login", "/api/v1/openapi.json", "/no-such-page",
-                                  "/static/css/app.css"])
+@pytest.mark.parametrize(
+    "path", ["/login", "/api/v1/openapi.json", "/no-such-page", "/static/css/app.css"]
+)
 def test_every_response_carries_the_headers(client, path):
     response = client.get(path)
     response.close()
@@ -37,6 +39,7 @@ def test_pages_and_api_answers_are_not_cached_but_static_files_may_be(client, tw
 def test_session_cookie_is_secure_by_default(monkeypatch, tmp_path):
     from peerkit.config import from_environment
     from peerkit.sealing import new_key
+
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     monkeypatch.setenv("FIELD_SEALING_KEYS", new_key())
     monkeypatch.delenv("PEERKIT_DEV", raising=False)
@@ -46,6 +49,7 @@ def test_session_cookie_is_secure_by_default(monkeypatch, tmp_path):
 
 def test_production_refuses_to_start_without_a_secret_key(monkeypatch, tmp_path):
     from peerkit.config import from_environment
+
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.delenv("PEERKIT_DEV", raising=False)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
@@ -54,10 +58,13 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch, tmp_path)
 
 def test_the_log_scan_catches_personal_data(caplog, client, two_areas):
     from .conftest import personal_data_in
+
     # What the app logs for a sync carries ids only...
     h.push(client, h.token_for(two_areas.north.peer), [h.kit_supply(two_areas.north)])
     assert "push device=" in caplog.text
     assert personal_data_in(caplog.text) == []
     # ...and the end-of-run scan would catch a name or recipient code if one slipped in.
     assert personal_data_in("INFO supply by north-peer for rc_abcdef123456") == [
-        "rc_abcdef123456", "north-peer"]
+        "rc_abcdef123456",
+        "north-peer",
+    ]

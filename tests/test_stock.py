@@ -1,4 +1,5 @@
 """Kits in hand: movements in, less movements out, less kits supplied."""
+
 import datetime as dt
 
 from peerkit.extensions import db
@@ -9,17 +10,31 @@ from . import factories
 
 
 def _move(user, batch, quantity, **holders):
-    db.session.add(StockMovement(
-        id=new_uuid(), organisation_id=user.organisation_id, user_id=user.id,
-        client_created_at=dt.datetime(2026, 11, 1, 9), kind="transferred",
-        moved_on=dt.date(2026, 11, 1), batch_id=batch.id, quantity=quantity, **holders))
+    db.session.add(
+        StockMovement(
+            id=new_uuid(),
+            organisation_id=user.organisation_id,
+            user_id=user.id,
+            client_created_at=dt.datetime(2026, 11, 1, 9),
+            kind="transferred",
+            moved_on=dt.date(2026, 11, 1),
+            batch_id=batch.id,
+            quantity=quantity,
+            **holders,
+        )
+    )
     db.session.commit()
 
 
 def test_peer_stock_counts_down_with_their_supplies(two_areas):
     north = two_areas.north
-    _move(north.coordinator, north.batch, 10, from_site_id=north.sites.service.id,
-          to_user_id=north.peer.id)
+    _move(
+        north.coordinator,
+        north.batch,
+        10,
+        from_site_id=north.sites.service.id,
+        to_user_id=north.peer.id,
+    )
     factories.kit_supply(north.peer, north.sites.peers, north.batch, quantity=2)
     factories.kit_supply(north.peer, north.sites.peers, north.batch)
     assert in_hand(user_id=north.peer.id) == {north.batch.id: 7}

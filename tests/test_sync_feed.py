@@ -5,6 +5,7 @@ the only design); these show what the pending marks add: a writer whose transact
 still open no longer holds up another writer, and its change reaches the phone, numbered
 above what the phone has seen, once it commits.
 """
+
 import datetime as dt
 
 from sqlalchemy import text
@@ -16,10 +17,16 @@ from peerkit.models import DrugAlert, User, utcnow
 
 
 def _alert(ids, substance):
-    return DrugAlert(organisation_id=ids["service"], area_description="Town centre",
-                     substance=substance, description="Overdoses", advice="Carry naloxone",
-                     grading="amber", expires_at=utcnow() + dt.timedelta(days=7),
-                     created_by_id=ids["coordinator"])
+    return DrugAlert(
+        organisation_id=ids["service"],
+        area_description="Town centre",
+        substance=substance,
+        description="Overdoses",
+        advice="Carry naloxone",
+        grading="amber",
+        expires_at=utcnow() + dt.timedelta(days=7),
+        created_by_id=ids["coordinator"],
+    )
 
 
 def _substances(page):

@@ -1,13 +1,16 @@
 """Sign-in throttling: per account and address pair, per account (slower), per address,
 shared by every app server; nobody can lock out an account's owner from elsewhere."""
+
 from .conftest import PASSWORD, csrf_token_from, make_app
 
 
 def _attempt(client, username, password="wrong password", address="203.0.113.7"):
     token = csrf_token_from(client.get("/login"))
-    return client.post("/login", data={"username": username, "password": password,
-                                       "csrf_token": token},
-                       environ_base={"REMOTE_ADDR": address})
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        environ_base={"REMOTE_ADDR": address},
+    )
 
 
 def test_ten_failures_lock_that_address_out_of_the_account_only(client, two_areas):
@@ -38,6 +41,7 @@ def test_one_address_trying_many_accounts_is_stopped(client, two_areas):
 def test_the_limit_holds_across_app_servers(database_url, client, two_areas):
     """Two app instances (as two gunicorn workers or machines) share one count."""
     from peerkit.extensions import db
+
     db.session.commit()
     other = make_app(database_url)
     with other.app_context():
@@ -55,20 +59,23 @@ def test_counter_keys_hold_no_usernames_or_addresses(client, two_areas):
 
     from peerkit.extensions import db
     from peerkit.models import RateLimitCounter
+
     _attempt(client, "north-peer")
     keys = db.session.scalars(select(RateLimitCounter.key)).all()
     assert len(keys) == 3  # pair, account, address
     assert all("north" not in k and "203.0" not in k and len(k) == 64 for k in keys)
 
 
-def test_guessing_from_many_addresses_meets_a_ceiling_a_coordinator_can_clear(app, client,
-                                                                              two_areas):
+def test_guessing_from_many_addresses_meets_a_ceiling_a_coordinator_can_clear(
+    app, client, two_areas
+):
     from sqlalchemy import select
 
     from peerkit.extensions import db
     from peerkit.models import AuditEvent
 
     from .conftest import AuthActions
+
     for i in range(50):  # 50 addresses, 1 guess each: no pair or address limit is reached
         assert _attempt(client, "north-peer", address=f"203.0.113.{i}").status_code == 200
     assert _attempt(client, "north-peer", PASSWORD, address="198.51.100.1").status_code == 429
@@ -81,13 +88,20 @@ def test_guessing_from_many_addresses_meets_a_ceiling_a_coordinator_can_clear(ap
     south = app.test_client()
     AuthActions(south).login("south-coordinator", PASSWORD)
     south_token = csrf_token_from(south.get("/coordination/people"))
-    assert south.post(f"/coordination/people/{two_areas.north.peer.id}/unlock",
-                      data={"csrf_token": south_token}).status_code == 404
+    assert (
+        south.post(
+            f"/coordination/people/{two_areas.north.peer.id}/unlock",
+            data={"csrf_token": south_token},
+        ).status_code
+        == 404
+    )
     assert _attempt(client, "north-peer", PASSWORD, address="198.51.100.1").status_code == 429
-    cleared = coordinator.post(f"/coordination/people/{two_areas.north.peer.id}/unlock",
-                               data={"csrf_token": token})
+    cleared = coordinator.post(
+        f"/coordination/people/{two_areas.north.peer.id}/unlock", data={"csrf_token": token}
+    )
     assert cleared.status_code == 302
     assert "sign-in locked" not in coordinator.get("/coordination/people").get_data(as_text=True)
     assert _attempt(client, "north-peer", PASSWORD, address="198.51.100.1").status_code == 302
-    assert db.session.scalar(select(AuditEvent.object_id).where(
-        AuditEvent.action == "user.unlock")) == str(two_areas.north.peer.id)
+    assert db.session.scalar(
+        select(AuditEvent.object_id).where(AuditEvent.action == "user.unlock")
+    ) == str(two_areas.north.peer.id)

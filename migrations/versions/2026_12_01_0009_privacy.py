@@ -20,69 +20,94 @@ Revises: 0008
 Create Date: 2026-12-01 01:40:00
 
 """
+
 import datetime as dt
 
 import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0009'
-down_revision = '0008'
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
 CARRIED_OVER_TEXT = (
     "PeerKit privacy notice, January 2026. (Carried over when privacy notices became "
-    "versioned: the service should publish its own wording as a new version.)")
+    "versioned: the service should publish its own wording as a new version.)"
+)
 
 
 def upgrade():
-    op.create_table('privacy_notice',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('organisation_id', sa.Integer(), nullable=False),
-    sa.Column('version', sa.String(length=20), nullable=False),
-    sa.Column('text', sa.Text(), nullable=False),
-    sa.Column('in_force_from', sa.Date(), nullable=False),
-    sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_privacy_notice_created_by_id_user')),
-    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_privacy_notice_organisation_id_organisation')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_privacy_notice')),
-    sa.UniqueConstraint('organisation_id', 'version', name=op.f('uq_privacy_notice_organisation_id'))
+    op.create_table(
+        "privacy_notice",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("organisation_id", sa.Integer(), nullable=False),
+        sa.Column("version", sa.String(length=20), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("in_force_from", sa.Date(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["user.id"], name=op.f("fk_privacy_notice_created_by_id_user")
+        ),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisation.id"],
+            name=op.f("fk_privacy_notice_organisation_id_organisation"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_privacy_notice")),
+        sa.UniqueConstraint(
+            "organisation_id", "version", name=op.f("uq_privacy_notice_organisation_id")
+        ),
     )
-    with op.batch_alter_table('privacy_notice', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_privacy_notice_organisation_id'), ['organisation_id'], unique=False)
+    with op.batch_alter_table("privacy_notice", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_privacy_notice_organisation_id"), ["organisation_id"], unique=False
+        )
 
-    with op.batch_alter_table('consent', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('consent_to_recognise', sa.Boolean(),
-                                      server_default=sa.false(), nullable=False))
-        batch_op.alter_column('privacy_notice_version', existing_type=sa.String(length=20),
-                              nullable=True)
-    with op.batch_alter_table('organisation', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('retention_supply_years', sa.Integer(),
-                                      server_default='7', nullable=False))
-        batch_op.add_column(sa.Column('retention_code_years', sa.Integer(),
-                                      server_default='2', nullable=False))
+    with op.batch_alter_table("consent", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "consent_to_recognise", sa.Boolean(), server_default=sa.false(), nullable=False
+            )
+        )
+        batch_op.alter_column(
+            "privacy_notice_version", existing_type=sa.String(length=20), nullable=True
+        )
+    with op.batch_alter_table("organisation", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("retention_supply_years", sa.Integer(), server_default="7", nullable=False)
+        )
+        batch_op.add_column(
+            sa.Column("retention_code_years", sa.Integer(), server_default="2", nullable=False)
+        )
 
     # One tick meant both: see the module docstring.
     op.execute(sa.text("UPDATE consent SET consent_to_recognise = consent_to_record"))
-    op.execute(sa.text(
-        "INSERT INTO privacy_notice (organisation_id, version, text, in_force_from, created_at) "
-        "SELECT id, '2026-01', :text, :since, CURRENT_TIMESTAMP FROM organisation "
-        "WHERE managed_by_id IS NULL").bindparams(
-            text=CARRIED_OVER_TEXT, since=dt.date(2026, 1, 1)))
+    op.execute(
+        sa.text(
+            "INSERT INTO privacy_notice (organisation_id, version, text, in_force_from, created_at) "
+            "SELECT id, '2026-01', :text, :since, CURRENT_TIMESTAMP FROM organisation "
+            "WHERE managed_by_id IS NULL"
+        ).bindparams(text=CARRIED_OVER_TEXT, since=dt.date(2026, 1, 1))
+    )
 
 
 def downgrade():
-    with op.batch_alter_table('organisation', schema=None) as batch_op:
-        batch_op.drop_column('retention_code_years')
-        batch_op.drop_column('retention_supply_years')
-    op.execute(sa.text("UPDATE consent SET privacy_notice_version = '' "
-                       "WHERE privacy_notice_version IS NULL"))
-    with op.batch_alter_table('consent', schema=None) as batch_op:
-        batch_op.alter_column('privacy_notice_version', existing_type=sa.String(length=20),
-                              nullable=False)
-        batch_op.drop_column('consent_to_recognise')
-    with op.batch_alter_table('privacy_notice', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_privacy_notice_organisation_id'))
-    op.drop_table('privacy_notice')
+    with op.batch_alter_table("organisation", schema=None) as batch_op:
+        batch_op.drop_column("retention_code_years")
+        batch_op.drop_column("retention_supply_years")
+    op.execute(
+        sa.text(
+            "UPDATE consent SET privacy_notice_version = '' WHERE privacy_notice_version IS NULL"
+        )
+    )
+    with op.batch_alter_table("consent", schema=None) as batch_op:
+        batch_op.alter_column(
+            "privacy_notice_version", existing_type=sa.String(length=20), nullable=False
+        )
+        batch_op.drop_column("consent_to_recognise")
+    with op.batch_alter_table("privacy_notice", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_privacy_notice_organisation_id"))
+    op.drop_table("privacy_notice")

@@ -3,6 +3,7 @@
 Device-token (Bearer) authentication, not cookies, so it is exempt from form CSRF; the
 one cookie-authenticated call (enrolment) checks the CSRF header itself.
 """
+
 from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

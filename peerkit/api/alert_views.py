@@ -3,6 +3,7 @@
 Thin, like peerkit/api/views.py: parse, authorise (device token), call peerkit.alerts,
 answer (the request boundary commits).
 """
+
 from flask import g, jsonify
 
 from .. import alerts
@@ -29,5 +30,10 @@ def alert_receipt():
     """The phone received an alert (by push or pull), or its person opened it."""
     body = _load(AlertReceiptSchema(), _json_body(SMALL_BODY_BYTES))
     delivery = alerts.record_receipt(g.device, body["alert_id"], body["event"])
-    return jsonify({"alert_id": delivery.alert_id, "received": delivery.received_at is not None,
-                    "opened": delivery.opened_at is not None})
+    return jsonify(
+        {
+            "alert_id": delivery.alert_id,
+            "received": delivery.received_at is not None,
+            "opened": delivery.opened_at is not None,
+        }
+    )

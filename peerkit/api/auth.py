@@ -1,12 +1,12 @@
 """Who is asking: every sync call names a device by its bearer token."""
-from functools import wraps
 
 import datetime as dt
+from functools import wraps
 
 from flask import current_app, g, request
 
-from ..extensions import db
 from ..devices import SIGNED_OUT_REASON
+from ..extensions import db
 from ..models import Device, utcnow
 from ..signing import read_device_token
 from .errors import ApiError
@@ -39,8 +39,9 @@ def current_device(allow_locked_out: bool = False) -> Device:
     """
     token = _bearer_token()
     if token is None:
-        raise ApiError(401, "not_authenticated",
-                       "Send the device token as 'Authorization: Bearer <token>'.")
+        raise ApiError(
+            401, "not_authenticated", "Send the device token as 'Authorization: Bearer <token>'."
+        )
     claims = read_device_token(token)
     if claims is None:
         raise ApiError(401, "invalid_token", "This device token is not valid: enrol again.")
@@ -55,24 +56,32 @@ def current_device(allow_locked_out: bool = False) -> Device:
     if device.token_version != version:
         raise ApiError(401, "invalid_token", "This device token has been replaced: enrol again.")
     if _silent_too_long(device):
-        raise ApiError(401, "device_expired",
-                       "This phone has not synced for a long time, so it must be set up "
-                       "again: sign in on it and enrol. Records waiting on it are kept.")
+        raise ApiError(
+            401,
+            "device_expired",
+            "This phone has not synced for a long time, so it must be set up "
+            "again: sign in on it and enrol. Records waiting on it are kept.",
+        )
     user = device.user
     if not user.active or user.role not in FIELD_ROLES:
-        raise ApiError(403, "account_disabled",
-                       "This account can no longer sync. Ask your coordinator.")
+        raise ApiError(
+            403, "account_disabled", "This account can no longer sync. Ask your coordinator."
+        )
     return device
 
 
-REVOKED_MESSAGE = ("This phone has been locked out by your coordinator. Records not yet "
-                   "sent are sent first and kept for review; then PeerKit's data on this "
-                   "phone is deleted. Ask your coordinator if this is a mistake.")
+REVOKED_MESSAGE = (
+    "This phone has been locked out by your coordinator. Records not yet "
+    "sent are sent first and kept for review; then PeerKit's data on this "
+    "phone is deleted. Ask your coordinator if this is a mistake."
+)
 
 
-SIGNED_OUT_MESSAGE = ("This phone was signed out of PeerKit. Records not yet sent are sent "
-                      "first and kept for review; then PeerKit's data on this phone is "
-                      "deleted. Sign in again to use it.")
+SIGNED_OUT_MESSAGE = (
+    "This phone was signed out of PeerKit. Records not yet sent are sent "
+    "first and kept for review; then PeerKit's data on this phone is "
+    "deleted. Sign in again to use it."
+)
 
 
 def revoked_message(device: Device) -> str:

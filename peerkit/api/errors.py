@@ -1,4 +1,5 @@
 """One JSON error shape for the whole API: {"error": {"code", "message", "fields"?}}."""
+
 from flask import jsonify
 
 
@@ -35,5 +36,8 @@ HTTP_ERRORS = {
     413: ("body_too_large", "The request is too large: send fewer records at a time."),
     415: ("unsupported_media_type", "Send JSON (Content-Type: application/json)."),
     429: ("rate_limited", "Too many requests: wait a little and try again."),
-    500: ("server_error", "Something went wrong on the server; nothing was stored. Try again later."),
+    500: (
+        "server_error",
+        "Something went wrong on the server; nothing was stored. Try again later.",
+    ),
 }

@@ -16,11 +16,13 @@ UUID, List and Dict of those; any other field (e.g. `schemas.Area`) is run throu
 `deserialize`. A schema with pre_load or post_load hooks, data_key or attribute renames,
 INCLUDE of unknown fields, or collection-level validators is not derived at all.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, missing
 from marshmallow.decorators import POST_LOAD, PRE_LOAD, VALIDATES, VALIDATES_SCHEMA
@@ -44,16 +46,19 @@ def _validators(field: fields.Field) -> Callable[[Any], None]:
         for validator in validators:
             if validator(value) is False and not isinstance(validator, Validator):
                 raise Unsure
+
     return run
 
 
 def _same_type(kind: type, convert: Callable[[Any], Any] | None = None):
     """Accept values of exactly `kind` (as JSON decodes them), converted by `convert`."""
     if convert is None:
+
         def check(value):
             if type(value) is not kind:
                 raise Unsure
             return value
+
         return check
 
     def check_and_convert(value):
@@ -63,6 +68,7 @@ def _same_type(kind: type, convert: Callable[[Any], Any] | None = None):
             return convert(value)
         except ValueError as error:
             raise Unsure from error
+
     return check_and_convert
 
 
@@ -74,6 +80,7 @@ def _aware(default_timezone):
                 raise ValueError("naive")
             value = value.replace(tzinfo=default_timezone)
         return value
+
     return parse
 
 
@@ -93,6 +100,7 @@ def _convert(field: fields.Field) -> Callable[[Any], Any]:
             if (value is True or value is False) and truthy_ok:
                 return value
             raise Unsure
+
         return boolean
     if kind is fields.Date and field.format in ISO_FORMATS:
         return _same_type(str, dt.date.fromisoformat)
@@ -109,30 +117,44 @@ def _convert(field: fields.Field) -> Callable[[Any], Any]:
             if type(value) is not list:
                 raise Unsure
             return [inner(item) for item in value]
+
         return each
-    if kind is fields.Dict and field.value_field is None and (
-            field.key_field is None or _plain_string(field.key_field)):
+    if (
+        kind is fields.Dict
+        and field.value_field is None
+        and (field.key_field is None or _plain_string(field.key_field))
+    ):
+
         def mapping(value):
             if type(value) is not dict or any(type(key) is not str for key in value):
                 raise Unsure
             return dict(value)
+
         return mapping
 
     def own(value):
         return field._deserialize(value, field.name, None)
+
     return own
 
 
 def _plain_string(field: fields.Field) -> bool:
-    return (type(field) is fields.String and not field.validators and not field.allow_none
-            and not field.pre_load and not field.post_load)
+    return (
+        type(field) is fields.String
+        and not field.validators
+        and not field.allow_none
+        and not field.pre_load
+        and not field.post_load
+    )
 
 
 def _field_loader(field: fields.Field) -> Callable[[Any], Any]:
     """`field.deserialize` for a value that is present: None, conversion, validators."""
     if field.pre_load or field.post_load:
+
         def own(value):
             return field.deserialize(value)
+
         return own
     convert, validate = _convert(field), _validators(field)
     allow_none = field.allow_none
@@ -145,6 +167,7 @@ def _field_loader(field: fields.Field) -> Callable[[Any], Any]:
         output = convert(value)
         validate(output)
         return output
+
     return load
 
 
@@ -164,8 +187,9 @@ class FastLoader:
         hooks = schema._hooks
         if hooks[PRE_LOAD] or hooks[POST_LOAD] or schema.unknown not in (RAISE, EXCLUDE):
             return None
-        if any(many or options.get("pass_original") for _name, many, options in
-               hooks[VALIDATES_SCHEMA]):
+        if any(
+            many or options.get("pass_original") for _name, many, options in hooks[VALIDATES_SCHEMA]
+        ):
             return None
         plan = []
         for name, field in schema.load_fields.items():
@@ -178,8 +202,9 @@ class FastLoader:
             for field_name in options["field_names"]:
                 if field_name in schema.load_fields:
                     field_hooks.append((field_name, getattr(schema, attr_name)))
-        schema_hooks = [getattr(schema, attr_name)
-                        for attr_name, _many, _options in hooks[VALIDATES_SCHEMA]]
+        schema_hooks = [
+            getattr(schema, attr_name) for attr_name, _many, _options in hooks[VALIDATES_SCHEMA]
+        ]
         names = frozenset(schema.load_fields)
         return plan, field_hooks, schema_hooks, names, schema.unknown == RAISE
 

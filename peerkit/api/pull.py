@@ -1,10 +1,12 @@
 """What a phone pulls: changed reference data and its own records, by cursor; a snapshot.
 
 The cursor is the highest sync number the phone has seen. Numbers are handed out in
-commit order (peerkit/sync_feed.py; on PostgreSQL a pull first numbers committed changes), and the page of changes is chosen in ONE statement
-(a UNION over every source), which sees one consistent snapshot. Together these mean a
+commit order (peerkit/sync_feed.py; on PostgreSQL a pull first numbers committed changes),
+and the page of changes is chosen in ONE statement (a UNION over every source), which sees
+one consistent snapshot. Together these mean a
 row numbered below the cursor can never appear after the phone has moved past it.
 """
+
 import datetime as dt
 
 from sqlalchemy import String, cast, literal, or_, select, true, union_all
@@ -57,8 +59,10 @@ def stock_holder_organisations(user: User) -> list[int]:
 def _visibility(user: User) -> dict:
     holders = stock_holder_organisations(user)
     since = utcnow() - dt.timedelta(days=OWN_RECORDS_DAYS)
-    own = {key: (ENTITIES[key].user_id == user.id) & (ENTITIES[key].received_at >= since)
-           for key in ("training_sessions", "consents", "kit_supplies", "naloxone_use_reports")}
+    own = {
+        key: (ENTITIES[key].user_id == user.id) & (ENTITIES[key].received_at >= since)
+        for key in ("training_sessions", "consents", "kit_supplies", "naloxone_use_reports")
+    }
     return {
         "products": true(),
         "sites": Site.organisation_id == user.organisation_id,
@@ -74,25 +78,43 @@ def _page_of_changes(user: User, cursor: int, limit: int) -> list[tuple[str, str
     branches = []
     for key, condition in _visibility(user).items():
         model = ENTITIES[key]
-        branches.append(select(
-            literal(key).label("entity"), cast(model.id, String).label("id"),
-            model.sync_seq.label("seq"),
-        ).where(model.sync_seq > cursor, model.sync_xid.is_(None), condition)
+        branches.append(
+            select(
+                literal(key).label("entity"),
+                cast(model.id, String).label("id"),
+                model.sync_seq.label("seq"),
+            )
+            .where(model.sync_seq > cursor, model.sync_xid.is_(None), condition)
             .order_by(model.sync_seq)
-            .limit(limit + 1).subquery().select())
-    branches.append(select(
-        (literal("tombstone:") + SyncTombstone.entity).label("entity"),
-        SyncTombstone.entity_id.label("id"), SyncTombstone.sync_seq.label("seq"),
-    ).where(
-        SyncTombstone.sync_seq > cursor,
-        SyncTombstone.entity.in_(list(TABLE_TO_ENTITY)),
-        or_(SyncTombstone.organisation_id.in_(stock_holder_organisations(user)),
-            SyncTombstone.user_id == user.id, SyncTombstone.organisation_id.is_(None)),
-    ).order_by(SyncTombstone.sync_seq).limit(limit + 1).subquery().select())
+            .limit(limit + 1)
+            .subquery()
+            .select()
+        )
+    branches.append(
+        select(
+            (literal("tombstone:") + SyncTombstone.entity).label("entity"),
+            SyncTombstone.entity_id.label("id"),
+            SyncTombstone.sync_seq.label("seq"),
+        )
+        .where(
+            SyncTombstone.sync_seq > cursor,
+            SyncTombstone.entity.in_(list(TABLE_TO_ENTITY)),
+            or_(
+                SyncTombstone.organisation_id.in_(stock_holder_organisations(user)),
+                SyncTombstone.user_id == user.id,
+                SyncTombstone.organisation_id.is_(None),
+            ),
+        )
+        .order_by(SyncTombstone.sync_seq)
+        .limit(limit + 1)
+        .subquery()
+        .select()
+    )
     everything = union_all(*branches).subquery()
     return db.session.execute(
         select(everything.c.entity, everything.c.id, everything.c.seq)
-        .order_by(everything.c.seq).limit(limit + 1)
+        .order_by(everything.c.seq)
+        .limit(limit + 1)
     ).all()
 
 
@@ -125,27 +147,40 @@ def snapshot(user: User) -> dict:
     if user.role in PERSONAL_HOLDER_ROLES:
         stock = [dict(row, site_id=None) for row in in_hand_detail(user_id=user.id)]
     else:
-        stock = [dict(row, site_id=site.id) for site in user.organisation.sites
-                 for row in in_hand_detail(site_id=site.id)]
-    colleagues = db.session.scalars(select(User).where(
-        User.organisation_id == user.organisation_id, User.id != user.id,
-        User.active.is_(True)).order_by(User.display_name)).all()
+        stock = [
+            dict(row, site_id=site.id)
+            for site in user.organisation.sites
+            for row in in_hand_detail(site_id=site.id)
+        ]
+    colleagues = db.session.scalars(
+        select(User)
+        .where(
+            User.organisation_id == user.organisation_id, User.id != user.id, User.active.is_(True)
+        )
+        .order_by(User.display_name)
+    ).all()
     return {
         "user": user,
         "colleagues": colleagues,
-        "supplier": {"authorised": authorised, "reason": reason,
-                     "refresher_due": sign_off.refresher_due if sign_off else None},
+        "supplier": {
+            "authorised": authorised,
+            "reason": reason,
+            "refresher_due": sign_off.refresher_due if sign_off else None,
+        },
         "stock_in_hand": stock,
         "transfers_to_confirm": transfers_to_confirm(
-            user, uk_today() - dt.timedelta(days=OWN_RECORDS_DAYS)),
+            user, uk_today() - dt.timedelta(days=OWN_RECORDS_DAYS)
+        ),
         # English, the message ids: the field app translates them with its own catalogues.
         "vocabularies": vocab.labels_in_english(),
         # JSON objects come out sorted by key: this keeps each list in its meant order.
         "vocabulary_order": {name: list(terms) for name, terms in vocab.ALL.items()},
-        "recipient_code_salt": recipient_code_salt(user.organisation.area_id
-                                                   or user.organisation_id),
+        "recipient_code_salt": recipient_code_salt(
+            user.organisation.area_id or user.organisation_id
+        ),
         "privacy_notice": privacy_notices.in_force(
-            privacy_notices.versions(user.organisation), today),
+            privacy_notices.versions(user.organisation), today
+        ),
         "push_public_key": webpush.public_key(),
         "server_time": utcnow(),
     }

@@ -12,6 +12,7 @@ The order of work for one batch:
 A database error on the fast path falls back to one savepoint per record, so one bad
 record can never sink the good ones beside it. The caller commits once, before answering.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -64,8 +65,15 @@ MODELS = {
 ENVELOPE_LOADER = FastLoader(PushRecordSchema())
 RECORD_LOADERS = {kind: FastLoader(schema()) for kind, schema in RECORD_SCHEMAS.items()}
 # Linked records first, so a supply can name a session or consent sent in the same batch.
-INSERT_ORDER = ("training_session", "consent", "kit_supply", "naloxone_use_report",
-                "stock_movement", "discard_notice", "field_report")
+INSERT_ORDER = (
+    "training_session",
+    "consent",
+    "kit_supply",
+    "naloxone_use_report",
+    "stock_movement",
+    "discard_notice",
+    "field_report",
+)
 
 
 @dataclass
@@ -95,13 +103,14 @@ def _result(record_id, kind, status, errors=None, message=None, warnings=None) -
 
 def _digest(kind: str, data: dict) -> str:
     """A fingerprint of the record's content, to tell a resend from a different record."""
-    canonical = json.dumps({"kind": kind, "data": data}, sort_keys=True, default=str,
-                           separators=(",", ":"))
+    canonical = json.dumps(
+        {"kind": kind, "data": data}, sort_keys=True, default=str, separators=(",", ":")
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _naive_utc(value: dt.datetime) -> dt.datetime:
-    return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return value.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 class PushContext:
@@ -117,17 +126,31 @@ class PushContext:
         self.locked_out = locked_out
         org = user.organisation
         area_orgs = select(Organisation.id).where(Organisation.area_id == org.area_id)
-        self.area_sites = {s.id: s for s in db.session.scalars(
-            select(Site).where(Site.organisation_id.in_(area_orgs)))}
+        self.area_sites = {
+            s.id: s
+            for s in db.session.scalars(select(Site).where(Site.organisation_id.in_(area_orgs)))
+        }
         # Kits come from the user's own organisation or the drug service that manages it.
         self.holders = {org.id} | ({org.managed_by_id} if org.managed_by_id else set())
-        self.area_batches = {b.id: b for b in db.session.scalars(
-            select(StockBatch).where(StockBatch.organisation_id.in_(area_orgs)))}
+        self.area_batches = {
+            b.id: b
+            for b in db.session.scalars(
+                select(StockBatch).where(StockBatch.organisation_id.in_(area_orgs))
+            )
+        }
         self.products = {p.id: p for p in db.session.scalars(select(Product))}
-        self.referral_destinations = set(db.session.scalars(select(ReferralDestination.id).where(
-            ReferralDestination.organisation_id.in_(self.holders))))
-        self.colleague_ids = set(db.session.scalars(select(User.id).where(
-            User.organisation_id == org.id, User.id != user.id)))
+        self.referral_destinations = set(
+            db.session.scalars(
+                select(ReferralDestination.id).where(
+                    ReferralDestination.organisation_id.in_(self.holders)
+                )
+            )
+        )
+        self.colleague_ids = set(
+            db.session.scalars(
+                select(User.id).where(User.organisation_id == org.id, User.id != user.id)
+            )
+        )
         self.privacy_notices = privacy_notices.versions(org)
         self._authorised: dict[dt.date, tuple[bool, str | None]] = {}
 
@@ -140,17 +163,27 @@ class PushContext:
 def _existing(model, ids, organisation_id: int) -> set[str]:
     if not ids:
         return set()
-    return set(db.session.scalars(select(model.id).where(
-        model.id.in_(ids), model.organisation_id == organisation_id)))
+    return set(
+        db.session.scalars(
+            select(model.id).where(model.id.in_(ids), model.organisation_id == organisation_id)
+        )
+    )
 
 
 def _stored_consent_codes(ids: list[str], organisation_id: int) -> dict[str, str | None]:
     """{consent id: its recipient code} for consents of the organisation still in force."""
     if not ids:
         return {}
-    return dict(db.session.execute(select(Consent.id, Consent.recipient_code).where(
-        Consent.id.in_(ids), Consent.organisation_id == organisation_id,
-        Consent.withdrawn_on.is_(None), Consent.consent_to_record.is_(True))).all())
+    return dict(
+        db.session.execute(
+            select(Consent.id, Consent.recipient_code).where(
+                Consent.id.in_(ids),
+                Consent.organisation_id == organisation_id,
+                Consent.withdrawn_on.is_(None),
+                Consent.consent_to_record.is_(True),
+            )
+        ).all()
+    )
 
 
 def _invalid(c: Candidate, field_name: str, message: str) -> dict:
@@ -165,8 +198,7 @@ def _check_site(c: Candidate, ctx: PushContext):
     if site is None:
         return _invalid(c, "site_id", "Unknown site: sync the phone and choose it again.")
     if site.organisation_id != ctx.user.organisation_id:
-        c.holds.append(f"Recorded at {site.name}, which is not one of your organisation's "
-                       "sites.")
+        c.holds.append(f"Recorded at {site.name}, which is not one of your organisation's sites.")
     elif not site.active:
         c.holds.append(f"Recorded at {site.name}, which is closed.")
     return None
@@ -183,24 +215,37 @@ def _check_batch(c: Candidate, ctx: PushContext, on: dt.date | None):
         return None
     if batch.recalled_at is not None:
         c.holds.append(f"Batch {batch.batch_number} is recalled.")
-        c.warnings.append(f"Batch {batch.batch_number} is recalled: swap this kit for one "
-                          "from another batch, and return the recalled ones.")
+        c.warnings.append(
+            f"Batch {batch.batch_number} is recalled: swap this kit for one "
+            "from another batch, and return the recalled ones."
+        )
     if batch.expiry_date < on:
-        c.holds.append(f"Batch {batch.batch_number} expired on "
-                       f"{batch.expiry_date:%d/%m/%Y}.")
-        c.warnings.append(f"Batch {batch.batch_number} expired on "
-                          f"{batch.expiry_date:%d/%m/%Y}: swap this kit for an in-date one.")
+        c.holds.append(f"Batch {batch.batch_number} expired on {batch.expiry_date:%d/%m/%Y}.")
+        c.warnings.append(
+            f"Batch {batch.batch_number} expired on "
+            f"{batch.expiry_date:%d/%m/%Y}: swap this kit for an in-date one."
+        )
     product = ctx.products.get(batch.product_id)
     band = c.data.get("age_band")
-    if product is not None and product.min_age and band \
-            and vocab.AGE_BAND_YOUNGEST[band] < product.min_age:
-        c.holds.append(f"{product.name} is licensed from age {product.min_age}; the recipient "
-                       f"is in the band {vocab.AGE_BANDS[band]}.")
+    if (
+        product is not None
+        and product.min_age
+        and band
+        and vocab.AGE_BAND_YOUNGEST[band] < product.min_age
+    ):
+        c.holds.append(
+            f"{product.name} is licensed from age {product.min_age}; the recipient "
+            f"is in the band {vocab.AGE_BANDS[band]}."
+        )
     return None
 
 
-def _check(c: Candidate, ctx: PushContext, linkable: dict[str, set[str]],
-           consent_codes: dict[str, str | None]):
+def _check(
+    c: Candidate,
+    ctx: PushContext,
+    linkable: dict[str, set[str]],
+    consent_codes: dict[str, str | None],
+):
     """Rules for one record. Refuses (returns its answer) only what cannot be stored;
     adds to `c.holds` the rules it breaks, so a person can review it."""
     data, kind = c.data, c.kind
@@ -210,37 +255,58 @@ def _check(c: Candidate, ctx: PushContext, linkable: dict[str, set[str]],
     if refusal is not None:
         return refusal
     if data.get("trainee_user_id") is not None and data["trainee_user_id"] not in ctx.colleague_ids:
-        return _invalid(c, "trainee_user_id",
-                        "Only a colleague of your own organisation can be named as trained.")
+        return _invalid(
+            c,
+            "trainee_user_id",
+            "Only a colleague of your own organisation can be named as trained.",
+        )
     if data.get("product_id") is not None and data["product_id"] not in ctx.products:
         return _invalid(c, "product_id", "Unknown product.")
     if kind == "kit_supply":
         for link, label in (("training_session_id", "training session"), ("consent_id", "consent")):
             if data.get(link) is not None and str(data[link]) not in linkable[link]:
-                return _invalid(c, link, f"No {label} with this id has reached the server: "
-                                         "send it first.")
+                return _invalid(
+                    c, link, f"No {label} with this id has reached the server: send it first."
+                )
         code = data.get("recipient_code")
         if code and consent_codes.get(str(data["consent_id"])) != code:
-            return _invalid(c, "recipient_code", "This recipient code is not the one the "
-                                                 "consent records, or that consent was withdrawn.")
-        if data.get("referral_destination_id") is not None \
-                and data["referral_destination_id"] not in ctx.referral_destinations:
-            return _invalid(c, "referral_destination_id",
-                            "Unknown referral destination: sync the phone and choose it again.")
+            return _invalid(
+                c,
+                "recipient_code",
+                "This recipient code is not the one the "
+                "consent records, or that consent was withdrawn.",
+            )
+        if (
+            data.get("referral_destination_id") is not None
+            and data["referral_destination_id"] not in ctx.referral_destinations
+        ):
+            return _invalid(
+                c,
+                "referral_destination_id",
+                "Unknown referral destination: sync the phone and choose it again.",
+            )
         allowed, reason = ctx.supplier_authorised(data["supplied_on"])
         if not allowed:
             c.holds.append(reason)
     if kind == "consent":
-        reason = privacy_notices.hold_reason(ctx.privacy_notices,
-                                             data["privacy_notice_version"], data["given_on"])
+        reason = privacy_notices.hold_reason(
+            ctx.privacy_notices, data["privacy_notice_version"], data["given_on"]
+        )
         if reason:
             c.holds.append(reason)
-    if kind == "field_report" and data.get("use_report_id") is not None \
-            and str(data["use_report_id"]) not in linkable["use_report_id"]:
-        return _invalid(c, "use_report_id", "No use report with this id has reached the "
-                                            "server: send it first.")
-    if kind == "stock_movement" and ctx.user.role not in PERSONAL_HOLDER_ROLES \
-            and data.get("site_id") is None:
+    if (
+        kind == "field_report"
+        and data.get("use_report_id") is not None
+        and str(data["use_report_id"]) not in linkable["use_report_id"]
+    ):
+        return _invalid(
+            c, "use_report_id", "No use report with this id has reached the server: send it first."
+        )
+    if (
+        kind == "stock_movement"
+        and ctx.user.role not in PERSONAL_HOLDER_ROLES
+        and data.get("site_id") is None
+    ):
         return _invalid(c, "site_id", "Say which site's stock this is.")
     if ctx.locked_out:
         c.holds.append(ctx.locked_out)
@@ -292,11 +358,16 @@ def _insert_skipping_stored(model, rows: list[dict]) -> set[str]:
     """Insert rows whose id is new; return the ids this statement actually stored."""
     table = model.__table__
     if db.session.get_bind().dialect.name == "postgresql":
-        statement = (postgresql.insert(table).from_select(list(rows[0]), _unnest(table, rows))
-                     .on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id))
+        statement = (
+            postgresql.insert(table)
+            .from_select(list(rows[0]), _unnest(table, rows))
+            .on_conflict_do_nothing(index_elements=["id"])
+            .returning(table.c.id)
+        )
         return set(db.session.execute(statement).scalars())
-    statement = (sqlite.insert(table).on_conflict_do_nothing(index_elements=["id"])
-                 .returning(table.c.id))
+    statement = (
+        sqlite.insert(table).on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
+    )
     return set(db.session.execute(statement, rows).scalars())
 
 
@@ -318,11 +389,9 @@ def _unnest(table, rows: list[dict]):
             casts.append(lambda c: cast(c, JSON))
         else:
             casts.append(lambda c: c)
-        arrays.append(bindparam(f"{name}_values", values,
-                                type_=postgresql.ARRAY(column_type)))
+        arrays.append(bindparam(f"{name}_values", values, type_=postgresql.ARRAY(column_type)))
     source = func.unnest(*arrays).table_valued(*names).render_derived(name="batch")
-    return select(*(to_type(source.c[name]) for name, to_type in zip(names, casts,
-                                                                       strict=True)))
+    return select(*(to_type(source.c[name]) for name, to_type in zip(names, casts, strict=True)))
 
 
 def _among(column, ids: list[str]):
@@ -346,53 +415,74 @@ def _classify_existing(candidates: list[Candidate], results: list, organisation_
         return
     ids = [c.id for c in candidates]
     # One statement over every kind: an id reused for another kind is a conflict too.
-    lookup = union_all(*(
-        select(literal(kind).label("kind"), model.id.label("id"),
-               model.payload_digest.label("digest"), model.organisation_id.label("org"))
-        .where(_among(model.id, ids))
-        for kind, model in MODELS.items()))
+    lookup = union_all(
+        *(
+            select(
+                literal(kind).label("kind"),
+                model.id.label("id"),
+                model.payload_digest.label("digest"),
+                model.organisation_id.label("org"),
+            ).where(_among(model.id, ids))
+            for kind, model in MODELS.items()
+        )
+    )
     stored = {rid: (kind, digest, org) for kind, rid, digest, org in db.session.execute(lookup)}
     for c in candidates:
         if c.id not in stored:
             continue
         kind, digest, org = stored[c.id]
         if kind == c.kind and digest == c.digest and org == organisation_id:
-            results[c.index] = _result(c.id, c.kind, "duplicate",
-                                       message="Already stored; nothing changed.")
+            results[c.index] = _result(
+                c.id, c.kind, "duplicate", message="Already stored; nothing changed."
+            )
         else:
-            results[c.index] = _result(c.id, c.kind, "conflict", message=(
-                "A different record was already stored under this id. "
-                "Check it and send it again as a new record if it is right."))
+            results[c.index] = _result(
+                c.id,
+                c.kind,
+                "conflict",
+                message=(
+                    "A different record was already stored under this id. "
+                    "Check it and send it again as a new record if it is right."
+                ),
+            )
 
 
 def _withdraw_consents(withdrawals: list[Candidate], user: User, results: list) -> None:
     for c in withdrawals:
         consent = consent_for_withdrawal(user, str(c.data["consent_id"]))
         if consent is None:
-            results[c.index] = _invalid(c, "consent_id", (
-                "No consent with this id has reached the server from your area."))
+            results[c.index] = _invalid(
+                c, "consent_id", ("No consent with this id has reached the server from your area.")
+            )
             continue
         try:
             changed = withdraw(consent, c.data["withdrawn_on"], user)
         except WithdrawalError as error:
             results[c.index] = _invalid(c, error.field, str(error))
             continue
-        results[c.index] = (_result(c.id, c.kind, "stored") if changed else _result(
-            c.id, c.kind, "duplicate", message="This consent was already withdrawn."))
+        results[c.index] = (
+            _result(c.id, c.kind, "stored")
+            if changed
+            else _result(c.id, c.kind, "duplicate", message="This consent was already withdrawn.")
+        )
 
 
 def _confirm_transfers(receipts: list[Candidate], user: User, results: list) -> None:
     for c in receipts:
-        before = db.session.scalar(select(StockMovement.receipt_confirmed_at).where(
-            StockMovement.id == str(c.data["movement_id"])))
-        movement = confirm_transfer(user, str(c.data["movement_id"]),
-                                    c.data["quantity_received"])
+        before = db.session.scalar(
+            select(StockMovement.receipt_confirmed_at).where(
+                StockMovement.id == str(c.data["movement_id"])
+            )
+        )
+        movement = confirm_transfer(user, str(c.data["movement_id"]), c.data["quantity_received"])
         if movement is None:
-            results[c.index] = _invalid(c, "movement_id",
-                                        "No transfer to you with this id: sync and try again.")
+            results[c.index] = _invalid(
+                c, "movement_id", "No transfer to you with this id: sync and try again."
+            )
         elif before is not None:
-            results[c.index] = _result(c.id, c.kind, "duplicate",
-                                       message="This transfer was already confirmed.")
+            results[c.index] = _result(
+                c.id, c.kind, "duplicate", message="This transfer was already confirmed."
+            )
         else:
             results[c.index] = _result(c.id, c.kind, "stored")
 
@@ -418,20 +508,31 @@ def _store(by_kind: dict[str, list[Candidate]], results: list, organisation_id: 
                     with db.session.begin_nested():
                         stored |= _insert_skipping_stored(MODELS[kind], [c.row])
                 except DBAPIError:
-                    results[c.index] = _result(c.id, c.kind, "invalid", message=(
-                        "The server could not store this record as sent. "
-                        "Check its details and send it again."))
+                    results[c.index] = _result(
+                        c.id,
+                        c.kind,
+                        "invalid",
+                        message=(
+                            "The server could not store this record as sent. "
+                            "Check its details and send it again."
+                        ),
+                    )
     for kind in INSERT_ORDER:
         # The daily summaries, in this same transaction (the bulk insert has no ORM hook).
-        summaries.add_rows(db.session, MODELS[kind],
-                           [c.row for c in by_kind.get(kind, []) if c.id in stored])
+        summaries.add_rows(
+            db.session, MODELS[kind], [c.row for c in by_kind.get(kind, []) if c.id in stored]
+        )
     lost_race = []
     for kind in INSERT_ORDER:
         for c in by_kind.get(kind, []):
             if c.id in stored and c.holds:
-                results[c.index] = _result(c.id, c.kind, "held", message=(
-                    "Kept, and held for your coordinator to review: " + " ".join(c.holds)),
-                    warnings=c.warnings)
+                results[c.index] = _result(
+                    c.id,
+                    c.kind,
+                    "held",
+                    message=("Kept, and held for your coordinator to review: " + " ".join(c.holds)),
+                    warnings=c.warnings,
+                )
             elif c.id in stored:
                 results[c.index] = _result(c.id, c.kind, "stored", warnings=c.warnings)
             elif results[c.index] is None:
@@ -439,8 +540,9 @@ def _store(by_kind: dict[str, list[Candidate]], results: list, organisation_id: 
     _classify_existing(lost_race, results, organisation_id)
 
 
-def push_records(user: User, device: Device, records: list,
-                 locked_out: str | None = None) -> list[dict]:
+def push_records(
+    user: User, device: Device, records: list, locked_out: str | None = None
+) -> list[dict]:
     """Validate, de-duplicate and store `records`; return one answer per record, in order.
 
     `locked_out` is the reason every record is held (a locked-out phone's last records).
@@ -450,17 +552,26 @@ def push_records(user: User, device: Device, records: list,
     sealing_keys = sealing.current_keys()
     for index, raw in enumerate(records):
         raw_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
-        raw_kind = raw.get("kind") if isinstance(raw, dict) and isinstance(raw.get("kind"), str) else None
+        raw_kind = (
+            raw.get("kind") if isinstance(raw, dict) and isinstance(raw.get("kind"), str) else None
+        )
         try:
             envelope = ENVELOPE_LOADER.load(raw if isinstance(raw, dict) else {})
             kind, record_id = envelope["kind"], str(envelope["id"])
             # The id exactly as sent: the phone sealed with it, before any normalising.
-            fields_sent = envelope["data"] if "data" in envelope else sealing.open_sealed(
-                sealing_keys, kind, raw_id, envelope["sealed"])
+            fields_sent = (
+                envelope["data"]
+                if "data" in envelope
+                else sealing.open_sealed(sealing_keys, kind, raw_id, envelope["sealed"])
+            )
             data = RECORD_LOADERS[kind].load(fields_sent)
         except ValidationError as error:
-            results[index] = _result(raw_id and raw_id[:64], raw_kind and raw_kind[:40],
-                                     "invalid", error.normalized_messages())
+            results[index] = _result(
+                raw_id and raw_id[:64],
+                raw_kind and raw_kind[:40],
+                "invalid",
+                error.normalized_messages(),
+            )
             continue
         except sealing.SealError as error:
             results[index] = _result(record_id, kind, "invalid", {"sealed": [str(error)]})
@@ -477,30 +588,41 @@ def push_records(user: User, device: Device, records: list,
         elif first.digest == c.digest and first.kind == c.kind:
             results[c.index] = ("same-as", first.index)
         else:
-            results[c.index] = _result(c.id, c.kind, "conflict",
-                                       message="Two different records in this batch share an id.")
+            results[c.index] = _result(
+                c.id, c.kind, "conflict", message="Two different records in this batch share an id."
+            )
     _classify_existing(unique, results, user.organisation_id)
     fresh = [c for c in unique if results[c.index] is None]
 
     ctx = PushContext(user, locked_out)
-    consent_codes = _stored_consent_codes([
-        str(c.data["consent_id"]) for c in fresh if c.data.get("consent_id")],
-        user.organisation_id)
+    consent_codes = _stored_consent_codes(
+        [str(c.data["consent_id"]) for c in fresh if c.data.get("consent_id")], user.organisation_id
+    )
     linkable = {
-        "training_session_id": _existing(TrainingSession, [
-            str(c.data["training_session_id"]) for c in fresh
-            if c.data.get("training_session_id")], user.organisation_id),
+        "training_session_id": _existing(
+            TrainingSession,
+            [
+                str(c.data["training_session_id"])
+                for c in fresh
+                if c.data.get("training_session_id")
+            ],
+            user.organisation_id,
+        ),
         "consent_id": set(consent_codes),
-        "use_report_id": _existing(NaloxoneUseReport, [
-            str(c.data["use_report_id"]) for c in fresh if c.data.get("use_report_id")],
-            user.organisation_id),
+        "use_report_id": _existing(
+            NaloxoneUseReport,
+            [str(c.data["use_report_id"]) for c in fresh if c.data.get("use_report_id")],
+            user.organisation_id,
+        ),
     }
     now = utcnow()
     by_kind: dict[str, list[Candidate]] = {}
     withdrawals, receipts = [], []
     # In INSERT_ORDER, so a supply can link to a session or consent accepted just before it.
-    for c in sorted(fresh, key=lambda c: INSERT_ORDER.index(c.kind)
-                    if c.kind in INSERT_ORDER else len(INSERT_ORDER)):
+    for c in sorted(
+        fresh,
+        key=lambda c: INSERT_ORDER.index(c.kind) if c.kind in INSERT_ORDER else len(INSERT_ORDER),
+    ):
         refusal = _check(c, ctx, linkable, consent_codes)
         if refusal is not None:
             results[c.index] = refusal
@@ -525,7 +647,10 @@ def push_records(user: User, device: Device, records: list,
     for index, result in enumerate(results):
         if isinstance(result, tuple):  # a repeat within the batch answers like its first
             first = results[result[1]]
-            status = ("duplicate" if first["status"] in ("stored", "held", "duplicate")
-                      else first["status"])
+            status = (
+                "duplicate"
+                if first["status"] in ("stored", "held", "duplicate")
+                else first["status"]
+            )
             results[index] = {**first, "status": status}
     return results

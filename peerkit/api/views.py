@@ -1,5 +1,6 @@
 """Sync API routes. Thin: parse, authorise, call push/pull, answer (the request boundary
 commits; the push commits itself, before answering)."""
+
 import datetime as dt
 import json
 import re
@@ -12,8 +13,8 @@ from marshmallow import ValidationError
 from wtforms import ValidationError as WTFValidationError
 
 from .. import audit
-from ..extensions import csrf, db
 from ..devices import enrol_device, sign_out_device
+from ..extensions import csrf, db
 from ..models import utcnow
 from ..sealing import published_key
 from ..signing import make_device_token
@@ -40,12 +41,18 @@ bp.register_error_handler(ApiError, errors.render)
 def _json_body(max_bytes: int):
     """The request's JSON, refusing oversized or malformed bodies with a clear error."""
     if request.content_length is not None and request.content_length > max_bytes:
-        raise ApiError(413, "body_too_large",
-                       f"The request is larger than {max_bytes // 1024} KiB: send fewer records.")
+        raise ApiError(
+            413,
+            "body_too_large",
+            f"The request is larger than {max_bytes // 1024} KiB: send fewer records.",
+        )
     raw = request.stream.read(max_bytes + 1)
     if len(raw) > max_bytes:
-        raise ApiError(413, "body_too_large",
-                       f"The request is larger than {max_bytes // 1024} KiB: send fewer records.")
+        raise ApiError(
+            413,
+            "body_too_large",
+            f"The request is larger than {max_bytes // 1024} KiB: send fewer records.",
+        )
     if not request.mimetype or request.mimetype != "application/json":
         raise ApiError(415, "unsupported_media_type", "Send JSON (Content-Type: application/json).")
     try:
@@ -54,13 +61,20 @@ def _json_body(max_bytes: int):
         raise ApiError(400, "malformed_json", "The request body is not valid JSON.") from None
     if _nesting_depth(text) > MAX_JSON_DEPTH:
         # Checked before parsing: the parser recurses, and a few KB of brackets exhaust it.
-        raise ApiError(400, "too_deeply_nested",
-                       f"JSON may nest at most {MAX_JSON_DEPTH} levels of objects and lists.")
+        raise ApiError(
+            400,
+            "too_deeply_nested",
+            f"JSON may nest at most {MAX_JSON_DEPTH} levels of objects and lists.",
+        )
     try:
         return json.loads(text, object_pairs_hook=_refuse_duplicate_keys)
     except _DuplicateKey as error:
-        raise ApiError(400, "duplicate_key", f"The key '{error.key}' appears twice in one "
-                       "object: send each field once.", {error.key: ["Appears twice."]}) from None
+        raise ApiError(
+            400,
+            "duplicate_key",
+            f"The key '{error.key}' appears twice in one object: send each field once.",
+            {error.key: ["Appears twice."]},
+        ) from None
     except (ValueError, RecursionError):
         raise ApiError(400, "malformed_json", "The request body is not valid JSON.") from None
 
@@ -103,8 +117,9 @@ def _load(schema, data):
         messages = error.normalized_messages()
         if not isinstance(messages, dict):
             messages = {"_body": messages}
-        raise ApiError(400, "invalid_request", "Some fields are wrong: see 'fields'.",
-                       messages) from None
+        raise ApiError(
+            400, "invalid_request", "Some fields are wrong: see 'fields'.", messages
+        ) from None
 
 
 @bp.post("/devices")
@@ -115,8 +130,9 @@ def enrol():
     try:
         validate_csrf(request.headers.get("X-CSRFToken"))
     except (CSRFError, WTFValidationError):
-        raise ApiError(400, "csrf_failed",
-                       "The page has expired: reload it and try again.") from None
+        raise ApiError(
+            400, "csrf_failed", "The page has expired: reload it and try again."
+        ) from None
     if current_user.role not in FIELD_ROLES:
         raise ApiError(403, "forbidden", "Only peer, pharmacy and service accounts enrol phones.")
     body = _load(EnrolRequestSchema(), _json_body(4096))
@@ -124,14 +140,24 @@ def enrol():
     if not _INSTALLATION_ID.fullmatch(installation):
         installation = secrets.token_urlsafe(32)
     device = enrol_device(current_user, body["label"], installation)
-    answer = {"device_id": device.id, "token": make_device_token(device), "user": current_user,
-              "sealing_key": published_key()}
+    answer = {
+        "device_id": device.id,
+        "token": make_device_token(device),
+        "user": current_user,
+        "sealing_key": published_key(),
+    }
     response = jsonify(EnrolResponseSchema().dump(answer))
     # Renewed at every set-up. HttpOnly and scoped to this path: no script reads it, it
     # rides on no other request, and it outlives the app's own wipe of its storage.
-    response.set_cookie(INSTALLATION_COOKIE, installation, max_age=INSTALLATION_MAX_AGE,
-                        path=request.path, secure=current_app.config["SESSION_COOKIE_SECURE"],
-                        httponly=True, samesite="Strict")
+    response.set_cookie(
+        INSTALLATION_COOKIE,
+        installation,
+        max_age=INSTALLATION_MAX_AGE,
+        path=request.path,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Strict",
+    )
     return response, 201
 
 
@@ -152,10 +178,16 @@ def sync_push():
     """
     config = current_app.config
     body = _json_body(config["SYNC_MAX_BODY_BYTES"])
-    if isinstance(body, dict) and isinstance(body.get("records"), list) \
-            and len(body["records"]) > config["SYNC_MAX_BATCH"]:
-        raise ApiError(413, "batch_too_large",
-                       f"At most {config['SYNC_MAX_BATCH']} records a request: send the rest next.")
+    if (
+        isinstance(body, dict)
+        and isinstance(body.get("records"), list)
+        and len(body["records"]) > config["SYNC_MAX_BATCH"]
+    ):
+        raise ApiError(
+            413,
+            "batch_too_large",
+            f"At most {config['SYNC_MAX_BATCH']} records a request: send the rest next.",
+        )
     envelope = _load(PushRequestSchema(), body)
     locked_out = locked_out_reason(g.device)
     results = push_records(g.user, g.device, envelope["records"], locked_out)
@@ -167,21 +199,27 @@ def sync_push():
         # an outbox leaves 0, "Nothing waiting", rather than the count it started with.
         g.device.records_waiting = max(0, envelope["records_waiting"] - len(results))
         g.device.records_waiting_at = now
-    counts = {status: sum(r["status"] == status for r in results)
-              for status in ("stored", "held", "invalid")}
+    counts = {
+        status: sum(r["status"] == status for r in results)
+        for status in ("stored", "held", "invalid")
+    }
     answer = {"results": results, "server_time": now}
     if locked_out:
         answer["device"] = {"revoked": True, "message": revoked_message(g.device)}
-        audit.record("device.records_after_lockout", "device", g.device.id, user=g.user,
-                     **counts)
+        audit.record("device.records_after_lockout", "device", g.device.id, user=g.user, **counts)
     # Deliberate: the records are durable before the log says stored and the phone is
     # told so (it deletes what it is told is stored).
     db.session.commit()
     # Counts only: an unexpected run of invalid records (e.g. a sealing key missing from
     # FIELD_SEALING_KEYS) shows here, and no record's content does.
-    current_app.logger.info("push device=%s records=%d stored=%d held=%d invalid=%d",
-                            g.device.id, len(results), counts["stored"], counts["held"],
-                            counts["invalid"])
+    current_app.logger.info(
+        "push device=%s records=%d stored=%d held=%d invalid=%d",
+        g.device.id,
+        len(results),
+        counts["stored"],
+        counts["held"],
+        counts["invalid"],
+    )
     # Each result is built in its answered form already (`push._result`: strings, a list of
     # strings, field messages), so only the envelope goes through the schema; dumping
     # hundreds of results field by field was a tenth of a push.

@@ -1,4 +1,5 @@
 """Signing in and out, and the role checks every view uses."""
+
 from flask import Blueprint
 
 bp = Blueprint("auth", __name__)

@@ -1,4 +1,5 @@
 """Who may call a view: the decorator every non-public view carries."""
+
 from functools import wraps
 
 from flask import abort

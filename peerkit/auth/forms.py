@@ -1,4 +1,5 @@
 """Sign-in forms (Flask-WTF: every form carries a CSRF token)."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField, SubmitField
@@ -11,10 +12,16 @@ from .passwords import MAX_LENGTH, MIN_LENGTH, password_problem
 class LoginForm(FlaskForm):
     """Username and password."""
 
-    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)],
-                           render_kw={"autocomplete": "username", "autocapitalize": "none"})
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)],
-                             render_kw={"autocomplete": "current-password"})
+    username = StringField(
+        _l("Username"),
+        validators=[DataRequired(), Length(max=80)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
     submit = SubmitField(_l("Sign in"))
 
 
@@ -38,19 +45,29 @@ class SetPasswordForm(FlaskForm):
     username = ""
     # Filled in by pwa/js/invite.js from the address's fragment, which never reaches a
     # server or its access log; posted in the body, which is not logged either.
-    token = HiddenField(validators=[
-        DataRequired(message=_l("Open the set-up link you were given."))])
-    password = PasswordField(_l("New password"),
-                             validators=[DataRequired()],  # length: validate_password
-                             render_kw={"autocomplete": "new-password",
-                                        "minlength": MIN_LENGTH, "maxlength": MAX_LENGTH},
-                             description=_l("At least %(minimum)s characters, not a common "
-                                            "password, not your username. A short sentence "
-                                            "or three random words are easy to remember.",
-                                            minimum=MIN_LENGTH))
-    confirm = PasswordField(_l("Type it again"), validators=[
-        DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
-                            render_kw={"autocomplete": "new-password"})
+    token = HiddenField(
+        validators=[DataRequired(message=_l("Open the set-up link you were given."))]
+    )
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired()],  # length: validate_password
+        render_kw={
+            "autocomplete": "new-password",
+            "minlength": MIN_LENGTH,
+            "maxlength": MAX_LENGTH,
+        },
+        description=_l(
+            "At least %(minimum)s characters, not a common "
+            "password, not your username. A short sentence "
+            "or three random words are easy to remember.",
+            minimum=MIN_LENGTH,
+        ),
+    )
+    confirm = PasswordField(
+        _l("Type it again"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )
     submit = SubmitField(_l("Set password"))
 
     def validate_password(self, field):

@@ -7,6 +7,7 @@ username. The list (`peerkit/data/common-passwords.txt`) is the entries of 10 ch
 or more from the 20,000 most common leaked passwords compiled by Royce Williams, as
 shipped by Django (BSD licence); shorter ones are already refused by the length rule.
 """
+
 from functools import cache
 from pathlib import Path
 
@@ -19,21 +20,26 @@ COMMON_PASSWORDS = Path(__file__).resolve().parent.parent / "data" / "common-pas
 
 @cache
 def _common() -> frozenset[str]:
-    return frozenset(line.strip() for line in COMMON_PASSWORDS.read_text().splitlines()
-                     if line.strip())
+    return frozenset(
+        line.strip() for line in COMMON_PASSWORDS.read_text().splitlines() if line.strip()
+    )
 
 
 def password_problem(password: str, username: str) -> str | None:
     """Why `password` is not acceptable for `username`, in plain words; None when it is."""
     if len(password) < MIN_LENGTH:
-        return _("Use at least %(minimum)s characters. A short sentence is easy to remember.",
-                 minimum=MIN_LENGTH)
+        return _(
+            "Use at least %(minimum)s characters. A short sentence is easy to remember.",
+            minimum=MIN_LENGTH,
+        )
     if len(password) > MAX_LENGTH:
         return _("Use at most %(maximum)s characters.", maximum=MAX_LENGTH)
     folded = password.lower()
     if folded in _common() or len(set(folded)) <= 2:
-        return _("That password is one of the first that attackers try. Choose something "
-                 "less common, such as three or four random words.")
+        return _(
+            "That password is one of the first that attackers try. Choose something "
+            "less common, such as three or four random words."
+        )
     name = (username or "").strip().lower()
     if len(name) >= 3 and name in folded:
         return _("Your password must not contain your username: choose something else.")

@@ -10,20 +10,19 @@ Set-up links of accounts that may read health records (coordinators, commissione
 admins) are never shown to anyone: they go to the person's own email address. Peer and
 pharmacy links may be shown to their coordinator, who already sees their records.
 """
+
 from ..models import User
 
 # Higher sees more. A commissioner reads the whole area's monitoring; an admin creates
 # coordinators.
-LEVELS = {"peer": 1, "pharmacy": 1, "carrier": 1, "coordinator": 2, "commissioner": 2,
-          "admin": 3}
+LEVELS = {"peer": 1, "pharmacy": 1, "carrier": 1, "coordinator": 2, "commissioner": 2, "admin": 3}
 # Field accounts see only their own records, which their coordinator sees anyway.
 LINK_SHOWN_TO_ISSUER = ("peer", "pharmacy", "carrier")
 
 
 def may_act_on(actor: User, target: User) -> bool:
     """True when `actor` ranks strictly above `target` and they are different people."""
-    return (actor.id != target.id
-            and LEVELS.get(actor.role, 0) > LEVELS.get(target.role, 0))
+    return actor.id != target.id and LEVELS.get(actor.role, 0) > LEVELS.get(target.role, 0)
 
 
 def link_goes_by_email(target: User) -> bool:

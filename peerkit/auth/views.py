@@ -1,4 +1,5 @@
 """Sign in, sign out, and the landing page that sends each role to its own area."""
+
 import secrets
 from functools import cache
 from urllib.parse import urlsplit
@@ -47,8 +48,13 @@ def _safe_next(target: str | None) -> str | None:
     if not target or any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in target):
         return None
     parts = urlsplit(target)
-    if (parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//")
-            or "\\" in target):  # browsers read /\host as //host
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+    ):  # browsers read /\host as //host
         return None
     return target
 
@@ -65,12 +71,24 @@ def index():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(ratelimit.SIGN_IN_PER_PAIR, key_func=ratelimit.pair_key, methods=["POST"],
-               deduct_when=ratelimit.sign_in_failed)
-@limiter.limit(ratelimit.SIGN_IN_PER_ACCOUNT, key_func=ratelimit.account_key, methods=["POST"],
-               deduct_when=ratelimit.sign_in_failed)
-@limiter.limit(ratelimit.SIGN_IN_PER_ADDRESS, key_func=ratelimit.address_key, methods=["POST"],
-               deduct_when=ratelimit.sign_in_failed)
+@limiter.limit(
+    ratelimit.SIGN_IN_PER_PAIR,
+    key_func=ratelimit.pair_key,
+    methods=["POST"],
+    deduct_when=ratelimit.sign_in_failed,
+)
+@limiter.limit(
+    ratelimit.SIGN_IN_PER_ACCOUNT,
+    key_func=ratelimit.account_key,
+    methods=["POST"],
+    deduct_when=ratelimit.sign_in_failed,
+)
+@limiter.limit(
+    ratelimit.SIGN_IN_PER_ADDRESS,
+    key_func=ratelimit.address_key,
+    methods=["POST"],
+    deduct_when=ratelimit.sign_in_failed,
+)
 def login():
     """Check the username and password; the same message for every kind of failure."""
     form = LoginForm()
@@ -85,8 +103,9 @@ def login():
             session.permanent = True
             login_user(user)
             audit.record("login", "user", user.id, user=user)
-            return redirect(_safe_next(request.args.get("next")) or role_home_url(user)
-                            or url_for("auth.index"))
+            return redirect(
+                _safe_next(request.args.get("next")) or role_home_url(user) or url_for("auth.index")
+            )
         current_app.logger.info("failed sign-in")
         flash(_("That username and password do not match an active account."), "error")
     return render_template("auth/login.html", form=form), (400 if form.errors else 200)
@@ -120,8 +139,11 @@ def accept_invitation():
         return render_template("auth/set_password.html", form=form, user=None)
     user = read_invitation(form.token.data or "", lambda user_id: db.session.get(User, user_id))
     if user is None:
-        return render_template("errors.html", title=_("This link has expired or was used"),
-                               message=_("Ask your coordinator for a new set-up link.")), 404
+        return render_template(
+            "errors.html",
+            title=_("This link has expired or was used"),
+            message=_("Ask your coordinator for a new set-up link."),
+        ), 404
     form.username = user.username  # a password must not contain it
     if form.validate_on_submit():
         user.set_password(form.password.data)
@@ -143,7 +165,12 @@ def choose_language():
     if current_user.is_authenticated:
         current_user.locale = form.language.data
     response = redirect(back)
-    response.set_cookie(i18n.COOKIE, form.language.data, max_age=i18n.COOKIE_MAX_AGE,
-                        secure=current_app.config.get("SESSION_COOKIE_SECURE", True),
-                        httponly=True, samesite="Lax")
+    response.set_cookie(
+        i18n.COOKIE,
+        form.language.data,
+        max_age=i18n.COOKIE_MAX_AGE,
+        secure=current_app.config.get("SESSION_COOKIE_SECURE", True),
+        httponly=True,
+        samesite="Lax",
+    )
     return response

@@ -1,4 +1,5 @@
 """Coordination: the drug service's screens for its people, phones, alerts and audit log."""
+
 from flask import Blueprint
 
 bp = Blueprint("coordination", __name__, url_prefix="/coordination")

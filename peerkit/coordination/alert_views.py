@@ -1,4 +1,5 @@
 """Drug alerts a coordinator issues to phones, and withdraws."""
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -21,7 +22,8 @@ def alerts():
     """Drug alerts: issue one to the service's phones or (agreed) the area; see them all."""
     form = DrugAlertForm()
     form.agreed_by.choices = [SelectChoice("", _l("Not needed for our own phones"))] + [
-        SelectChoice(u.id, u.display_name) for u in alert_rules.area_commissioners(current_user)]
+        SelectChoice(u.id, u.display_name) for u in alert_rules.area_commissioners(current_user)
+    ]
     if request.method == "GET" and request.args.get("reports"):
         form.report_ids.data = request.args["reports"][:8000]  # from the triage list
     if form.validate_on_submit():
@@ -31,14 +33,23 @@ def alerts():
         db.session.commit()
         pushed = webpush.push_alert(alert)
         if pushed:
-            flash(_("Alert sent: phones show it from their next sync; pushed to %(n)s "
-                    "phone(s) now.", n=pushed), "info")
+            flash(
+                _(
+                    "Alert sent: phones show it from their next sync; pushed to %(n)s "
+                    "phone(s) now.",
+                    n=pushed,
+                ),
+                "info",
+            )
         else:
             flash(_("Alert sent: phones show it from their next sync."), "info")
         return redirect(url_for("coordination.alert_detail", alert_id=alert.id))
-    return render_template("coordination/alerts.html", form=form,
-                           rows=queries.recent_alerts(current_user), now=utcnow()), \
-        (400 if form.errors else 200)
+    return render_template(
+        "coordination/alerts.html",
+        form=form,
+        rows=queries.recent_alerts(current_user),
+        now=utcnow(),
+    ), (400 if form.errors else 200)
 
 
 @bp.post("/alerts/<int:alert_id>/withdraw")

@@ -1,4 +1,5 @@
 """The service's audit log: who did what, when."""
+
 import datetime as dt
 
 from flask import render_template, request
@@ -20,9 +21,16 @@ def audit_log():
     rows = queries.audit_events(current_user, action, who, since, until)
     sentences = audit_sentences.describe([event for event, _ in rows])
     actions, people = queries.audit_filter_choices(current_user)
-    return render_template("coordination/audit.html", rows=zip(rows, sentences, strict=True),
-                           actions=actions, action=action, people=people, who=who,
-                           since=since, until=until)
+    return render_template(
+        "coordination/audit.html",
+        rows=zip(rows, sentences, strict=True),
+        actions=actions,
+        action=action,
+        people=people,
+        who=who,
+        since=since,
+        until=until,
+    )
 
 
 def _date_arg(name: str) -> dt.date | None:

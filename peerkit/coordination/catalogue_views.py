@@ -1,5 +1,6 @@
 """The admin's product catalogue screen. Thin: form, operation, redirect (the request
 boundary commits)."""
+
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -21,18 +22,28 @@ def products():
     if form.validate_on_submit():
         try:
             product = catalogue.add_product(
-                current_user, form.code.data, form.name.data, form.route.data,
-                dose=form.dose.data, pack=form.pack.data, min_age=form.min_age.data,
-                description=form.description.data)
+                current_user,
+                form.code.data,
+                form.name.data,
+                form.route.data,
+                dose=form.dose.data,
+                pack=form.pack.data,
+                min_age=form.min_age.data,
+                description=form.description.data,
+            )
         except catalogue.CatalogueError as error:
             db.session.rollback()
             getattr(form, error.field).errors.append(error.message)
         else:
             flash(_("%(product)s added to the catalogue.", product=product.name), "info")
             return redirect(url_for("coordination.products"))
-    return render_template("coordination/products.html", form=form, routes=PRODUCT_ROUTES,
-                           products=catalogue.products(), retire_form=FlaskForm()), \
-        (400 if form.errors else 200)
+    return render_template(
+        "coordination/products.html",
+        form=form,
+        routes=PRODUCT_ROUTES,
+        products=catalogue.products(),
+        retire_form=FlaskForm(),
+    ), (400 if form.errors else 200)
 
 
 @bp.post("/products/<int:product_id>/retire")
@@ -46,6 +57,5 @@ def retire_product(product_id):
         flash(_("That form has expired: try again."), "error")
         return redirect(url_for("coordination.products"))
     catalogue.retire_product(current_user, product)
-    flash(_("%(product)s is retired: it can no longer be booked in.", product=product.name),
-          "info")
+    flash(_("%(product)s is retired: it can no longer be booked in.", product=product.name), "info")
     return redirect(url_for("coordination.products"))

@@ -1,5 +1,6 @@
 """The coordinator's screen for importing already-trained people from a CSV. Thin: read
 the file, check it (dry run), import in one transaction (committed at the request boundary)."""
+
 from flask import Response, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,8 +15,11 @@ from .forms import ImportPeopleForm
 @roles_required("coordinator")
 def import_template():
     """The CSV template to fill in (columns and two example rows)."""
-    return Response(importing.TEMPLATE_CSV, mimetype="text/csv", headers={
-        "Content-Disposition": "attachment; filename=people-import-template.csv"})
+    return Response(
+        importing.TEMPLATE_CSV,
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=people-import-template.csv"},
+    )
 
 
 @bp.route("/people/import", methods=["GET", "POST"])
@@ -24,8 +28,9 @@ def import_people():
     """Upload a CSV, see every problem by line and column, then import it all at once."""
     form = ImportPeopleForm()
     if not form.validate_on_submit():
-        return render_template("coordination/import.html", form=form, checked=None,
-                               csv_text=None), (400 if form.errors else 200)
+        return render_template(
+            "coordination/import.html", form=form, checked=None, csv_text=None
+        ), (400 if form.errors else 200)
     checked, csv_text = None, None
     try:
         if form.confirm.data and form.csv_text.data:
@@ -41,15 +46,20 @@ def import_people():
         checked = importing.check(csv_text, current_user)
     if checked is None or not checked.ok or not form.confirm.data:
         status = 200 if checked is not None and checked.ok else 400
-        return render_template("coordination/import.html", form=form, checked=checked,
-                               csv_text=csv_text if checked is not None and checked.ok
-                               else None), status
+        return render_template(
+            "coordination/import.html",
+            form=form,
+            checked=checked,
+            csv_text=csv_text if checked is not None and checked.ok else None,
+        ), status
     try:
         people = importing.import_people(current_user, checked)
     except ValueError as error:  # a username taken since the dry run: nothing imported
         db.session.rollback()
-        form.csv_file.errors.append(_("Nothing was imported: %(error)s Check the file again.",
-                                      error=error))
-        return render_template("coordination/import.html", form=form, checked=None,
-                               csv_text=None), 409
+        form.csv_file.errors.append(
+            _("Nothing was imported: %(error)s Check the file again.", error=error)
+        )
+        return render_template(
+            "coordination/import.html", form=form, checked=None, csv_text=None
+        ), 409
     return render_template("coordination/import_done.html", people=people)

@@ -13,6 +13,7 @@ docs/people-import-template.csv) has one row per person:
 runs; it sets the role (peer group or partner agency: peer; pharmacy: pharmacy). Dates are
 YYYY-MM-DD or DD/MM/YYYY. Other columns are ignored, and never stored.
 """
+
 import csv
 import datetime as dt
 import io
@@ -80,13 +81,13 @@ class ImportCheck:
 def decode(data: bytes) -> str:
     """The file's text; spreadsheets save UTF-8 with or without a byte-order mark."""
     if len(data) > MAX_BYTES:
-        raise ValueError(_("The file is larger than %(n)s MB: split it.",
-                           n=MAX_BYTES // 1_000_000))
+        raise ValueError(_("The file is larger than %(n)s MB: split it.", n=MAX_BYTES // 1_000_000))
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ValueError(_("The file is not UTF-8 text: in your spreadsheet, save it as "
-                         "'CSV UTF-8'.")) from None
+        raise ValueError(
+            _("The file is not UTF-8 text: in your spreadsheet, save it as 'CSV UTF-8'.")
+        ) from None
 
 
 def _date(value: str) -> dt.date:
@@ -112,17 +113,26 @@ def check(text: str, coordinator: User) -> ImportCheck:
     header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
     missing = [column for column in COLUMNS if column not in header]
     if missing:
-        result.errors.append(RowError(1, ", ".join(missing), _(
-            "missing column(s); the first line must name %(columns)s.",
-            columns=", ".join(COLUMNS))))
+        result.errors.append(
+            RowError(
+                1,
+                ", ".join(missing),
+                _(
+                    "missing column(s); the first line must name %(columns)s.",
+                    columns=", ".join(COLUMNS),
+                ),
+            )
+        )
         return result
     reader.fieldnames = header
     result.ignored_columns = [name for name in header if name and name not in COLUMNS]
 
     organisations = {
         organisation.name.strip().lower(): organisation
-        for organisation in db.session.scalars(select(Organisation).where(
-            Organisation.id.in_(managed_organisation_ids(coordinator))))}
+        for organisation in db.session.scalars(
+            select(Organisation).where(Organisation.id.in_(managed_organisation_ids(coordinator)))
+        )
+    }
     seen: dict[str, int] = {}
     entries = []
     line = 1
@@ -132,8 +142,13 @@ def check(text: str, coordinator: User) -> ImportCheck:
         if not any(values.values()):
             continue  # spreadsheets leave blank rows at the end
         if len(entries) == MAX_ROWS:
-            result.errors.append(RowError(line, "file", _(
-                "more than %(n)s people: split the file and import each part.", n=MAX_ROWS)))
+            result.errors.append(
+                RowError(
+                    line,
+                    "file",
+                    _("more than %(n)s people: split the file and import each part.", n=MAX_ROWS),
+                )
+            )
             break
         entries.append((line, values))
 
@@ -146,11 +161,21 @@ def check(text: str, coordinator: User) -> ImportCheck:
             errors.append(RowError(line, "name", _("at most 120 characters.")))
         username = values["username"].lower()
         if not USERNAME.match(username):
-            errors.append(RowError(line, "username", _("3-80 lower-case letters, digits, dots, "
-                                   "dashes or underscores.")))
+            errors.append(
+                RowError(
+                    line,
+                    "username",
+                    _("3-80 lower-case letters, digits, dots, dashes or underscores."),
+                )
+            )
         elif username in seen:
-            errors.append(RowError(line, "username", _(
-                "the same username is on line %(line)s.", line=seen[username])))
+            errors.append(
+                RowError(
+                    line,
+                    "username",
+                    _("the same username is on line %(line)s.", line=seen[username]),
+                )
+            )
         else:
             seen[username] = line
         organisation = organisations.get(values["organisation"].lower())
@@ -158,46 +183,84 @@ def check(text: str, coordinator: User) -> ImportCheck:
         if not values["organisation"]:
             errors.append(RowError(line, "organisation", _("name the person's organisation.")))
         elif organisation is None:
-            errors.append(RowError(line, "organisation", _("not an organisation your service "
-                                   "runs: use its name as on the Organisations page.")))
+            errors.append(
+                RowError(
+                    line,
+                    "organisation",
+                    _(
+                        "not an organisation your service "
+                        "runs: use its name as on the Organisations page."
+                    ),
+                )
+            )
         elif role is None:
-            errors.append(RowError(line, "organisation", _("people are imported into a peer "
-                                   "group, partner agency or pharmacy, not the service.")))
+            errors.append(
+                RowError(
+                    line,
+                    "organisation",
+                    _(
+                        "people are imported into a peer "
+                        "group, partner agency or pharmacy, not the service."
+                    ),
+                )
+            )
         dates = {}
         for column in ("trained_on", "assessed_on"):
             try:
                 dates[column] = _date(values[column])
             except ValueError as error:
-                errors.append(RowError(line, column, str(error) if values[column]
-                                       else _("give the date.")))
+                errors.append(
+                    RowError(line, column, str(error) if values[column] else _("give the date."))
+                )
         if len(dates) == 2:
             if dates["assessed_on"] < dates["trained_on"]:
-                errors.append(RowError(line, "assessed_on", _("competency is assessed after "
-                                       "the training, not before.")))
+                errors.append(
+                    RowError(
+                        line,
+                        "assessed_on",
+                        _("competency is assessed after the training, not before."),
+                    )
+                )
             if dates["assessed_on"] > uk_today():
                 errors.append(RowError(line, "assessed_on", _("the date is in the future.")))
         if errors:
             result.errors.extend(errors)
         else:
-            result.rows.append(PersonRow(line, name, username, organisation, role,
-                                         dates["trained_on"], dates["assessed_on"]))
+            result.rows.append(
+                PersonRow(
+                    line,
+                    name,
+                    username,
+                    organisation,
+                    role,
+                    dates["trained_on"],
+                    dates["assessed_on"],
+                )
+            )
 
     if seen:
-        taken = set(db.session.scalars(select(func.lower(User.username)).where(
-            func.lower(User.username).in_(list(seen)))))
+        taken = set(
+            db.session.scalars(
+                select(func.lower(User.username)).where(func.lower(User.username).in_(list(seen)))
+            )
+        )
         for username in sorted(taken, key=seen.get):
-            result.errors.append(RowError(seen[username], "username",
-                                          _("already taken by an existing account.")))
+            result.errors.append(
+                RowError(seen[username], "username", _("already taken by an existing account."))
+            )
         result.rows = [row for row in result.rows if row.username not in taken]
     if not entries and not result.errors:
         result.errors.append(RowError(2, "file", _("no people in the file.")))
-    result.errors.sort(key=lambda error: (error.line, COLUMNS.index(error.column)
-                                          if error.column in COLUMNS else -1))
+    result.errors.sort(
+        key=lambda error: (
+            error.line,
+            COLUMNS.index(error.column) if error.column in COLUMNS else -1,
+        )
+    )
     return result
 
 
-def import_people(coordinator: User,
-                  checked: ImportCheck) -> list[tuple[User, SupplierSignOff]]:
+def import_people(coordinator: User, checked: ImportCheck) -> list[tuple[User, SupplierSignOff]]:
     """Create every checked person with their sign-off, in the caller's transaction.
 
     Accounts have no usable password until the person follows a set-up link (as for one
@@ -209,10 +272,16 @@ def import_people(coordinator: User,
         raise ValueError(_("The file has errors: fix them and check it again."))
     people = []
     for row in checked.rows:
-        person = operations.create_person(coordinator, row.name, row.username,
-                                          row.organisation.id, row.role)
+        person = operations.create_person(
+            coordinator, row.name, row.username, row.organisation.id, row.role
+        )
         record = operations.sign_off(coordinator, person, row.trained_on, row.assessed_on)
         people.append((person, record))
-    audit.record("people.import", "organisation", coordinator.organisation_id,
-                 user=coordinator, people=len(people))
+    audit.record(
+        "people.import",
+        "organisation",
+        coordinator.organisation_id,
+        user=coordinator,
+        people=len(people),
+    )
     return people

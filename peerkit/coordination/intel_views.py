@@ -1,6 +1,7 @@
 """Coordinator screens for frontline intelligence: the triage list of field reports, an
 alert's delivery, referral destinations and referral outcomes. Thin: scope, form,
 operation (peerkit.alerts, peerkit.referrals), redirect (the request boundary commits)."""
+
 import datetime as dt
 
 from flask import abort, flash, redirect, render_template, url_for
@@ -27,11 +28,20 @@ TRIAGE_WEEKS = 12
 def field_reports():
     """Suspected bad batches reported from the field, clustered by district and week."""
     since = uk_today() - dt.timedelta(weeks=TRIAGE_WEEKS)
-    people = dict(db.session.execute(select(User.id, User.display_name).where(
-        User.organisation_id.in_(managed_organisation_ids(current_user)))).all())
-    return render_template("coordination/field_reports.html",
-                           clusters=alerts.triage_clusters(current_user, since),
-                           weeks=TRIAGE_WEEKS, people=people, statuses=FIELD_REPORT_STATUSES)
+    people = dict(
+        db.session.execute(
+            select(User.id, User.display_name).where(
+                User.organisation_id.in_(managed_organisation_ids(current_user))
+            )
+        ).all()
+    )
+    return render_template(
+        "coordination/field_reports.html",
+        clusters=alerts.triage_clusters(current_user, since),
+        weeks=TRIAGE_WEEKS,
+        people=people,
+        statuses=FIELD_REPORT_STATUSES,
+    )
 
 
 @bp.post("/field-reports/<report_id>/dismiss")
@@ -51,18 +61,26 @@ def dismiss_field_report(report_id):
 def alert_detail(alert_id):
     """One alert: who it went to, how many phones received and opened it, the reports it
     came from, and the service's phones that refused notifications (to phone them)."""
-    alert = db.session.scalar(select(DrugAlert).where(
-        DrugAlert.id == alert_id, DrugAlert.organisation_id == current_user.organisation_id))
+    alert = db.session.scalar(
+        select(DrugAlert).where(
+            DrugAlert.id == alert_id, DrugAlert.organisation_id == current_user.organisation_id
+        )
+    )
     if alert is None:
         abort(404)
-    reports = db.session.scalars(select(FieldReport).where(FieldReport.alert_id == alert.id)
-                                 .order_by(FieldReport.seen_on)).all()
+    reports = db.session.scalars(
+        select(FieldReport).where(FieldReport.alert_id == alert.id).order_by(FieldReport.seen_on)
+    ).all()
     agreed_by = db.session.get(User, alert.agreed_by_id) if alert.agreed_by_id else None
-    return render_template("coordination/alert_detail.html", alert=alert,
-                           counts=alerts.delivery_counts(alert), reports=reports,
-                           agreed_by=agreed_by,
-                           refused=alerts.refused_phones(managed_organisation_ids(current_user)),
-                           service=db.session.get(Organisation, alert.organisation_id))
+    return render_template(
+        "coordination/alert_detail.html",
+        alert=alert,
+        counts=alerts.delivery_counts(alert),
+        reports=reports,
+        agreed_by=agreed_by,
+        refused=alerts.refused_phones(managed_organisation_ids(current_user)),
+        service=db.session.get(Organisation, alert.organisation_id),
+    )
 
 
 @bp.route("/referral-destinations", methods=["GET", "POST"])
@@ -74,9 +92,12 @@ def referral_destinations():
         referrals.add_destination(current_user, form.name.data, form.kind.data)
         flash(_("Destination added: phones offer it from their next sync."), "info")
         return redirect(url_for("coordination.referral_destinations"))
-    return render_template("coordination/referral_destinations.html", form=form,
-                           rows=referrals.destinations(current_user), kinds=REFERRAL_KINDS), \
-        (400 if form.errors else 200)
+    return render_template(
+        "coordination/referral_destinations.html",
+        form=form,
+        rows=referrals.destinations(current_user),
+        kinds=REFERRAL_KINDS,
+    ), (400 if form.errors else 200)
 
 
 @bp.post("/referral-destinations/<int:destination_id>/retire")
@@ -97,8 +118,13 @@ def referrals_awaiting():
     """Accepted referrals still waiting for the service to record what happened."""
     rows = referrals.awaiting_outcome(current_user)
     names = {d.id: d.name for d in referrals.destinations(current_user)}
-    return render_template("coordination/referrals.html", rows=rows, names=names,
-                           form=ReferralOutcomeForm(), outcomes=REFERRAL_OUTCOMES)
+    return render_template(
+        "coordination/referrals.html",
+        rows=rows,
+        names=names,
+        form=ReferralOutcomeForm(),
+        outcomes=REFERRAL_OUTCOMES,
+    )
 
 
 @bp.post("/referrals/<supply_id>")

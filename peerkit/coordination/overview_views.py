@@ -1,5 +1,6 @@
 """The coordination start page: a coordinator's counts of what needs doing, or an admin's
 organisations and coordinators."""
+
 from flask import render_template
 from flask_login import current_user
 
@@ -16,8 +17,12 @@ def index():
     """The coordinator's start page (admins see organisations and coordinators)."""
     if current_user.role == "admin":
         organisations, coordinators = queries.area_organisations_and_coordinators(current_user)
-        return render_template("coordination/admin.html", organisations=organisations,
-                               coordinators=coordinators, kinds=ORGANISATION_KINDS)
+        return render_template(
+            "coordination/admin.html",
+            organisations=organisations,
+            coordinators=coordinators,
+            kinds=ORGANISATION_KINDS,
+        )
     return render_template("coordination/index.html", counts=_counts())
 
 

@@ -10,6 +10,7 @@ their area. Nobody manages themselves or an account at their own level or above.
 
 Each function checks scope, flushes and audits (ids and codes only); views commit.
 """
+
 from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -36,16 +37,22 @@ def managed_people(actor: User):
         scope = _area_organisation_ids(actor)
     else:
         scope = managed_organisation_ids(actor)
-    return select(User).where(User.organisation_id.in_(scope),
-                              User.role.in_(MANAGES.get(actor.role, ())), User.id != actor.id)
+    return select(User).where(
+        User.organisation_id.in_(scope),
+        User.role.in_(MANAGES.get(actor.role, ())),
+        User.id != actor.id,
+    )
 
 
 def manageable_person(actor: User, user_id: int) -> User:
     """The account `user_id` if `actor` may manage it: 404 outside their scope, 403 for
     themselves or an account at their own level or above."""
     if actor.role == "admin":
-        person = db.session.scalar(select(User).where(
-            User.id == user_id, User.organisation_id.in_(_area_organisation_ids(actor))))
+        person = db.session.scalar(
+            select(User).where(
+                User.id == user_id, User.organisation_id.in_(_area_organisation_ids(actor))
+            )
+        )
         if person is None:
             abort(404)
     else:
@@ -58,13 +65,18 @@ def manageable_person(actor: User, user_id: int) -> User:
 def move_choices(coordinator: User, person: User) -> list[Organisation]:
     """Organisations of the coordinator's service that `person`'s role belongs in."""
     kinds = operations.ROLE_ORGANISATION_KINDS.get(person.role, ())
-    return db.session.scalars(select(Organisation).where(
-        Organisation.id.in_(managed_organisation_ids(coordinator)),
-        Organisation.kind.in_(kinds)).order_by(Organisation.name)).all()
+    return db.session.scalars(
+        select(Organisation)
+        .where(
+            Organisation.id.in_(managed_organisation_ids(coordinator)), Organisation.kind.in_(kinds)
+        )
+        .order_by(Organisation.name)
+    ).all()
 
 
-def edit_person(actor: User, person: User, display_name: str,
-                organisation_id: int | None = None) -> None:
+def edit_person(
+    actor: User, person: User, display_name: str, organisation_id: int | None = None
+) -> None:
     """Change a person's display name and, for coordinators, move them to another
     organisation of the same service (e.g. a peer to another peer group).
 
@@ -82,12 +94,22 @@ def edit_person(actor: User, person: User, display_name: str,
             abort(403)
         target = next((o for o in move_choices(actor, person) if o.id == organisation_id), None)
         if target is None:
-            raise ValueError(_("Organisation: choose one of your service's organisations "
-                             "that this person's role belongs in."))
+            raise ValueError(
+                _(
+                    "Organisation: choose one of your service's organisations "
+                    "that this person's role belongs in."
+                )
+            )
         moved_from = person.organisation_id
         person.organisation = target
-        audit.record("user.move", "user", person.id, user=actor,
-                     from_organisation_id=moved_from, to_organisation_id=target.id)
+        audit.record(
+            "user.move",
+            "user",
+            person.id,
+            user=actor,
+            from_organisation_id=moved_from,
+            to_organisation_id=target.id,
+        )
     db.session.flush()
 
 
@@ -108,12 +130,12 @@ def deactivate_person(actor: User, person: User, reason: str = "") -> int:
     if person.active:
         person.active = False
         person.session_version += 1  # every signed-in session of theirs ends now
-        phones = db.session.scalars(select(Device).where(
-            Device.user_id == person.id, Device.revoked_at.is_(None))).all()
+        phones = db.session.scalars(
+            select(Device).where(Device.user_id == person.id, Device.revoked_at.is_(None))
+        ).all()
         for phone in phones:
             revoke_device(phone, actor, (reason or "").strip() or "Account deactivated")
-        audit.record("user.deactivate", "user", person.id, user=actor,
-                     phones_revoked=len(phones))
+        audit.record("user.deactivate", "user", person.id, user=actor, phones_revoked=len(phones))
     db.session.flush()
     return kits_in_hand(person)
 
@@ -129,8 +151,9 @@ def reactivate_person(actor: User, person: User) -> None:
 
 def area_organisation(admin: User, organisation_id: int) -> Organisation:
     """An organisation in the admin's area, or 404."""
-    organisation = db.session.scalar(operations.area_organisations(admin).where(
-        Organisation.id == organisation_id))
+    organisation = db.session.scalar(
+        operations.area_organisations(admin).where(Organisation.id == organisation_id)
+    )
     if organisation is None:
         abort(404)
     return organisation
@@ -138,8 +161,11 @@ def area_organisation(admin: User, organisation_id: int) -> Organisation:
 
 def area_site(admin: User, site_id: int) -> Site:
     """A site of an organisation in the admin's area, or 404."""
-    site = db.session.scalar(select(Site).where(
-        Site.id == site_id, Site.organisation_id.in_(_area_organisation_ids(admin))))
+    site = db.session.scalar(
+        select(Site).where(
+            Site.id == site_id, Site.organisation_id.in_(_area_organisation_ids(admin))
+        )
+    )
     if site is None:
         abort(404)
     return site
@@ -150,8 +176,9 @@ def rename_organisation(admin: User, organisation: Organisation, name: str) -> N
     name = name.strip()
     if name == organisation.name:
         return
-    if db.session.scalar(select(Organisation.id).where(Organisation.name == name,
-                                                       Organisation.id != organisation.id)):
+    if db.session.scalar(
+        select(Organisation.id).where(Organisation.name == name, Organisation.id != organisation.id)
+    ):
         raise ValueError(_("Name: another organisation already has that name."))
     organisation.name = name
     db.session.flush()

@@ -1,5 +1,6 @@
 """Pages for people, organisations and sites over time. Thin: scope, form, operation,
 redirect (the rules are in people_ops; the request boundary commits)."""
+
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -17,9 +18,11 @@ from .people_forms import DeactivateForm, EditPersonForm, RenameForm
 @roles_required("coordinator", "admin")
 def accounts():
     """Every account the user manages, active or not; leavers show the kits they hold."""
-    people = db.session.scalars(people_ops.managed_people(current_user).join(
-        Organisation, Organisation.id == User.organisation_id)
-        .order_by(User.active.desc(), Organisation.name, User.display_name)).all()
+    people = db.session.scalars(
+        people_ops.managed_people(current_user)
+        .join(Organisation, Organisation.id == User.organisation_id)
+        .order_by(User.active.desc(), Organisation.name, User.display_name)
+    ).all()
     kits = {p.id: people_ops.kits_in_hand(p) for p in people if not p.active}
     return render_template("coordination/accounts.html", people=people, kits=kits, roles=ROLES)
 
@@ -31,21 +34,30 @@ def edit_account(user_id):
     person = people_ops.manageable_person(current_user, user_id)
     form = EditPersonForm(obj=person)
     if current_user.role == "coordinator":
-        form.organisation_id.choices = [(o.id, o.name) for o in
-                                        people_ops.move_choices(current_user, person)]
+        form.organisation_id.choices = [
+            (o.id, o.name) for o in people_ops.move_choices(current_user, person)
+        ]
     else:  # admins rename coordinators; a coordinator changes service by a new account
         del form.organisation_id
     if form.validate_on_submit():
         # The form offers only the moves edit_person allows, so its own checks are for
         # other callers.
-        people_ops.edit_person(current_user, person, form.display_name.data,
-                               form.organisation_id.data if "organisation_id" in form
-                               else None)
+        people_ops.edit_person(
+            current_user,
+            person,
+            form.display_name.data,
+            form.organisation_id.data if "organisation_id" in form else None,
+        )
         flash(_("Saved."), "info")
         return redirect(url_for("coordination.accounts"))
-    return render_template("coordination/edit_account.html", person=person, form=form,
-                           deactivate=DeactivateForm(), roles=ROLES,
-                           kits=people_ops.kits_in_hand(person)), (400 if form.errors else 200)
+    return render_template(
+        "coordination/edit_account.html",
+        person=person,
+        form=form,
+        deactivate=DeactivateForm(),
+        roles=ROLES,
+        kits=people_ops.kits_in_hand(person),
+    ), (400 if form.errors else 200)
 
 
 @bp.post("/accounts/<int:user_id>/deactivate")
@@ -58,11 +70,16 @@ def deactivate_account(user_id):
         flash(_("That form has expired or the reason is too long: try again."), "error")
         return redirect(url_for("coordination.edit_account", user_id=person.id))
     kits = people_ops.deactivate_person(current_user, person, form.reason.data)
-    message = _("%(name)s is deactivated: signed out everywhere and every phone of theirs "
-                "locked out. What they recorded stays.", name=person.display_name)
+    message = _(
+        "%(name)s is deactivated: signed out everywhere and every phone of theirs "
+        "locked out. What they recorded stays.",
+        name=person.display_name,
+    )
     if kits:
-        message += " " + _("They still hold %(n)s kit(s): record the return or write-off on "
-                           "the stock page.", n=kits)
+        message += " " + _(
+            "They still hold %(n)s kit(s): record the return or write-off on the stock page.",
+            n=kits,
+        )
     flash(message, "info")
     return redirect(url_for("coordination.accounts"))
 
@@ -98,8 +115,12 @@ def edit_organisation(organisation_id):
             status = 409
     elif form.errors:
         status = 400
-    return render_template("coordination/edit_organisation.html", organisation=organisation,
-                           form=form, kinds=ORGANISATION_KINDS), status
+    return render_template(
+        "coordination/edit_organisation.html",
+        organisation=organisation,
+        form=form,
+        kinds=ORGANISATION_KINDS,
+    ), status
 
 
 @bp.route("/sites/<int:site_id>", methods=["GET", "POST"])
@@ -112,8 +133,9 @@ def edit_site(site_id):
         people_ops.rename_site(current_user, site, form.name.data)
         flash(_("Saved."), "info")
         return redirect(url_for("coordination.organisations"))
-    return render_template("coordination/edit_site.html", site=site, form=form,
-                           site_types=SITE_TYPES), (400 if form.errors else 200)
+    return render_template(
+        "coordination/edit_site.html", site=site, form=form, site_types=SITE_TYPES
+    ), (400 if form.errors else 200)
 
 
 @bp.post("/sites/<int:site_id>/close")
@@ -127,8 +149,11 @@ def close_site(site_id):
     kits = people_ops.close_site(current_user, site)
     message = _("%(site)s is closed. Its records stay.", site=site.name)
     if kits:
-        message += " " + _("%(n)s kit(s) are still recorded there: the service's coordinator "
-                           "can move them or write them off on the stock page.", n=kits)
+        message += " " + _(
+            "%(n)s kit(s) are still recorded there: the service's coordinator "
+            "can move them or write them off on the stock page.",
+            n=kits,
+        )
     flash(message, "info")
     return redirect(url_for("coordination.organisations"))
 

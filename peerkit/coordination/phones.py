@@ -1,5 +1,6 @@
 """The Phones screen: each person's current phone, their older ones under it, and what
 "waiting" means (docs/COORDINATION.md, "Phones")."""
+
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -58,8 +59,11 @@ def waiting_text(device: Device, now: dt.datetime) -> str:
         return _("Nothing waiting")
     reported = device.records_waiting_at or device.last_sync_at
     if reported:
-        return _("Waiting: %(count)s (reported %(ago)s)", count=device.records_waiting,
-                 ago=ago(reported, now))
+        return _(
+            "Waiting: %(count)s (reported %(ago)s)",
+            count=device.records_waiting,
+            ago=ago(reported, now),
+        )
     return _("Waiting: %(count)s", count=device.records_waiting)
 
 
@@ -70,13 +74,16 @@ def phones_of_service(coordinator: User, now: dt.datetime) -> list[PersonPhones]
     the rest (replaced, locked out, older) are listed under it.
     """
     rows = db.session.execute(
-        select(Device, User).join(User, Device.user_id == User.id)
+        select(Device, User)
+        .join(User, Device.user_id == User.id)
         .where(User.organisation_id.in_(managed_organisation_ids(coordinator)))
-        .order_by(User.display_name, User.id, Device.enrolled_at.desc(), Device.id)).all()
+        .order_by(User.display_name, User.id, Device.enrolled_at.desc(), Device.id)
+    ).all()
     people: dict[int, tuple[User, list[Phone]]] = {}
     for device, user in rows:
-        silent = device.revoked_at is None and (device.last_sync_at is None
-                                                or now - device.last_sync_at > SILENT_AFTER)
+        silent = device.revoked_at is None and (
+            device.last_sync_at is None or now - device.last_sync_at > SILENT_AFTER
+        )
         phone = Phone(device, silent, waiting_text(device, now))
         people.setdefault(user.id, (user, []))[1].append(phone)
     grouped = []

@@ -1,5 +1,6 @@
 """Privacy screens: the service's privacy notices, a person's subject-access or erasure
 request, and the area's retention periods. Thin: form, rule, commit once."""
+
 from flask import Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -22,26 +23,36 @@ def privacy_notices_page():
     status = 200
     if form.validate_on_submit():
         try:
-            privacy_notices.publish(current_user, form.version.data, form.text.data,
-                                    form.in_force_from.data)
+            privacy_notices.publish(
+                current_user, form.version.data, form.text.data, form.in_force_from.data
+            )
         except privacy_notices.NoticeError as error:
             db.session.rollback()
             getattr(form, error.field).errors = [str(error)]
             status = 400
         else:
-            flash(_("Version %(version)s published: phones show it from %(since)s, after "
-                    "their next sync.", version=form.version.data.strip(),
-                    since=format_uk_date(form.in_force_from.data)), "info")
+            flash(
+                _(
+                    "Version %(version)s published: phones show it from %(since)s, after "
+                    "their next sync.",
+                    version=form.version.data.strip(),
+                    since=format_uk_date(form.in_force_from.data),
+                ),
+                "info",
+            )
             return redirect(url_for("coordination.privacy_notices_page"), 303)
     elif form.is_submitted():
         status = 400
     if not form.is_submitted():
         form.in_force_from.data = uk_today()
     notices = privacy_notices.versions(current_user.organisation)
-    return render_template("coordination/privacy_notices.html", form=form,
-                           notices=list(reversed(notices)),
-                           current=privacy_notices.in_force(notices, uk_today()),
-                           area=current_user.organisation.area), status
+    return render_template(
+        "coordination/privacy_notices.html",
+        form=form,
+        notices=list(reversed(notices)),
+        current=privacy_notices.in_force(notices, uk_today()),
+        area=current_user.organisation.area,
+    ), status
 
 
 @bp.route("/subject-access", methods=["GET", "POST"])
@@ -54,36 +65,44 @@ def subject_access_page():
     if form.validate_on_submit():
         try:
             codes = subject_access.person_codes(
-                current_user, form.initials.data, form.date_of_birth.data.isoformat(),
-                form.sex.data)
+                current_user, form.initials.data, form.date_of_birth.data.isoformat(), form.sex.data
+            )
         except RecipientDetailsError as error:
             form.initials.errors = [str(error)]
             status = 400
         else:
             if form.erase.data:
                 counts = subject_access.erase(current_user, codes)
-                flash(_("Their code is erased: %(consents)s consent(s) withdrawn, "
+                flash(
+                    _(
+                        "Their code is erased: %(consents)s consent(s) withdrawn, "
                         "%(supplies)s other supply record(s) cleared. The kits they were "
-                        "given still count.", consents=counts["consents_withdrawn"],
-                        supplies=counts["supplies"]), "info")
+                        "given still count.",
+                        consents=counts["consents_withdrawn"],
+                        supplies=counts["supplies"],
+                    ),
+                    "info",
+                )
                 return redirect(url_for("coordination.subject_access_page"), 303)
             found = subject_access.records(current_user, codes)
-            subject_access.audit_access(current_user, "export" if form.export.data
-                                        else "look_up", found)
+            subject_access.audit_access(
+                current_user, "export" if form.export.data else "look_up", found
+            )
             # Deliberate: the look-up or download is audited durably before the records
             # are shown or their file is built.
             db.session.commit()
             if form.export.data:
-                return Response(csv_text(subject_access.CSV_HEADER,
-                                         subject_access.csv_rows(found)),
-                                mimetype="text/csv", headers={
-                                    "Content-Disposition":
-                                        "attachment; filename=subject-access.csv",
-                                    "Cache-Control": "no-store"})
+                return Response(
+                    csv_text(subject_access.CSV_HEADER, subject_access.csv_rows(found)),
+                    mimetype="text/csv",
+                    headers={
+                        "Content-Disposition": "attachment; filename=subject-access.csv",
+                        "Cache-Control": "no-store",
+                    },
+                )
     elif form.is_submitted():
         status = 400
-    return render_template("coordination/subject_access.html", form=form,
-                           found=found), status
+    return render_template("coordination/subject_access.html", form=form, found=found), status
 
 
 @bp.get("/retention")
@@ -91,8 +110,9 @@ def subject_access_page():
 def retention_page():
     """The area's retention periods: coordinators see them, admins set them."""
     area = current_user.organisation.area
-    form = RetentionForm(supply_years=area.retention_supply_years,
-                         code_years=area.retention_code_years)
+    form = RetentionForm(
+        supply_years=area.retention_supply_years, code_years=area.retention_code_years
+    )
     return render_template("coordination/retention.html", form=form, area=area)
 
 

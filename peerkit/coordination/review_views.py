@@ -1,6 +1,7 @@
 """Coordination pages for what phones sent that needs a person: held records, discarded
 records, consent withdrawals made at the service. Thin: scope, form, rule
 (the request boundary commits)."""
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -21,9 +22,13 @@ from .forms import ConsentWithdrawalForm, ReviewForm
 @roles_required("coordinator")
 def held():
     """Records kept but held for review, and records people discarded on their phones."""
-    return render_template("coordination/held.html", rows=review.held_records(current_user),
-                           discards=review.discard_notices(current_user), form=ReviewForm(),
-                           labels=review.KIND_LABELS)
+    return render_template(
+        "coordination/held.html",
+        rows=review.held_records(current_user),
+        discards=review.discard_notices(current_user),
+        form=ReviewForm(),
+        labels=review.KIND_LABELS,
+    )
 
 
 @bp.post("/held/<kind>/<record_id>")
@@ -63,10 +68,15 @@ def withdraw_consent():
     if form.validate_on_submit():
         codes = form.recipient_codes.data.split(",")
         area_orgs = select(Organisation.id).where(
-            Organisation.area_id == current_user.organisation.area_id)
-        consents = db.session.scalars(select(Consent).where(
-            Consent.recipient_code.in_(codes), Consent.organisation_id.in_(area_orgs),
-            Consent.withdrawn_on.is_(None))).all()
+            Organisation.area_id == current_user.organisation.area_id
+        )
+        consents = db.session.scalars(
+            select(Consent).where(
+                Consent.recipient_code.in_(codes),
+                Consent.organisation_id.in_(area_orgs),
+                Consent.withdrawn_on.is_(None),
+            )
+        ).all()
         try:
             for consent in consents:
                 withdraw(consent, form.withdrawn_on.data, current_user)
@@ -76,16 +86,26 @@ def withdraw_consent():
             status = 400
         else:
             if consents:
-                flash(_("Withdrawal recorded for %(n)s consent(s). Their recipient code is "
-                        "erased; the kits they were given still count.", n=len(consents)), "info")
+                flash(
+                    _(
+                        "Withdrawal recorded for %(n)s consent(s). Their recipient code is "
+                        "erased; the kits they were given still count.",
+                        n=len(consents),
+                    ),
+                    "info",
+                )
             else:
-                flash(_("No consent in force in this area matches those details. Check the "
-                      "initials, date of birth and sex."), "error")
+                flash(
+                    _(
+                        "No consent in force in this area matches those details. Check the "
+                        "initials, date of birth and sex."
+                    ),
+                    "error",
+                )
             return redirect(url_for("coordination.withdraw_consent"), 303)
     elif request.method == "POST":
         status = 400
     if request.method == "GET":
         form.withdrawn_on.data = uk_today()
-    salt = recipient_code_salt(current_user.organisation.area_id
-                               or current_user.organisation_id)
+    salt = recipient_code_salt(current_user.organisation.area_id or current_user.organisation_id)
     return render_template("coordination/withdraw_consent.html", form=form, salt=salt), status

@@ -1,5 +1,6 @@
 """Peer and pharmacy accounts a coordinator creates: the one-time set-up link (with a QR
 code for the new phone), a fresh link, and clearing a sign-in lock."""
+
 import segno
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -27,20 +28,24 @@ def _invitation_page(person, token: str):
 def new_person():
     """Create a peer or pharmacy account and show its one-time set-up link."""
     form = NewPersonForm()
-    form.organisation_id.choices = [(o.id, o.name)
-                                    for o in queries.supplying_organisations(current_user)]
+    form.organisation_id.choices = [
+        (o.id, o.name) for o in queries.supplying_organisations(current_user)
+    ]
     if form.validate_on_submit():
         try:
-            person = operations.create_person(current_user, form.display_name.data,
-                                              form.username.data, form.organisation_id.data,
-                                              form.role.data)
+            person = operations.create_person(
+                current_user,
+                form.display_name.data,
+                form.username.data,
+                form.organisation_id.data,
+                form.role.data,
+            )
         except ValueError as error:
             db.session.rollback()
             flash(str(error), "error")
             return render_template("coordination/new_person.html", form=form), 400
         return _invitation_page(person, operations.issue_setup_link(current_user, person))
-    return render_template("coordination/new_person.html", form=form), \
-        (400 if form.errors else 200)
+    return render_template("coordination/new_person.html", form=form), (400 if form.errors else 200)
 
 
 @bp.post("/people/<int:user_id>/invite")

@@ -4,6 +4,7 @@ Stock is never negative: a move out of a holder is checked against what the hold
 with the holder's row locked first (SELECT ... FOR UPDATE on PostgreSQL; SQLite runs one
 writer at a time), so two transfers at the same moment cannot both spend the same kits.
 """
+
 import datetime as dt
 
 from flask import abort
@@ -46,17 +47,26 @@ def holders(coordinator: User, *, with_leavers: bool = False) -> list[tuple[str,
     """
     managed = managed_organisation_ids(coordinator)
     sites = select(Site).where(Site.organisation_id.in_(managed))
-    people = select(User).where(User.organisation_id.in_(managed),
-                                User.role.in_(PERSONAL_HOLDER_ROLES))
+    people = select(User).where(
+        User.organisation_id.in_(managed), User.role.in_(PERSONAL_HOLDER_ROLES)
+    )
     if with_leavers:
         # Only leavers with any stock history can hold kits: this spares a stock sum for
         # every person who ever left.
-        sites = sites.where(Site.active.is_(True) | exists().where(or_(
-            StockMovement.to_site_id == Site.id, StockMovement.from_site_id == Site.id))
-            | exists().where(KitSupply.site_id == Site.id))
-        people = people.where(User.active.is_(True) | exists().where(or_(
-            StockMovement.to_user_id == User.id, StockMovement.from_user_id == User.id))
-            | exists().where(KitSupply.user_id == User.id))
+        sites = sites.where(
+            Site.active.is_(True)
+            | exists().where(
+                or_(StockMovement.to_site_id == Site.id, StockMovement.from_site_id == Site.id)
+            )
+            | exists().where(KitSupply.site_id == Site.id)
+        )
+        people = people.where(
+            User.active.is_(True)
+            | exists().where(
+                or_(StockMovement.to_user_id == User.id, StockMovement.from_user_id == User.id)
+            )
+            | exists().where(KitSupply.user_id == User.id)
+        )
     else:
         sites = sites.where(Site.active.is_(True))
         people = people.where(User.active.is_(True))
@@ -67,8 +77,7 @@ def holders(coordinator: User, *, with_leavers: bool = False) -> list[tuple[str,
         elif in_hand(site_id=site.id):
             result.append((f"site:{site.id}", _("Site: %(site)s (closed)", site=site.name)))
     for person in db.session.scalars(people.order_by(User.display_name)):
-        label = _("%(role)s: %(name)s", role=HOLDER_LABELS[person.role],
-                  name=person.display_name)
+        label = _("%(role)s: %(name)s", role=HOLDER_LABELS[person.role], name=person.display_name)
         if person.active:
             result.append((f"user:{person.id}", label))
         elif in_hand(user_id=person.id):
@@ -76,8 +85,9 @@ def holders(coordinator: User, *, with_leavers: bool = False) -> list[tuple[str,
     return result
 
 
-def _holder(coordinator: User, value: str, lock: bool = False,
-            current: bool = False) -> tuple[str, int]:
+def _holder(
+    coordinator: User, value: str, lock: bool = False, current: bool = False
+) -> tuple[str, int]:
     """The holder named by "site:ID" or "user:ID", in the service's scope, or 404.
 
     `current` refuses a closed site or a person who has left: kits may still come back
@@ -86,8 +96,9 @@ def _holder(coordinator: User, value: str, lock: bool = False,
     if kind not in ("site", "user") or not raw_id.isdigit():
         abort(400)
     model = Site if kind == "site" else User
-    query = select(model).where(model.id == int(raw_id),
-                                model.organisation_id.in_(managed_organisation_ids(coordinator)))
+    query = select(model).where(
+        model.id == int(raw_id), model.organisation_id.in_(managed_organisation_ids(coordinator))
+    )
     if lock:
         query = query.with_for_update()
     holder = db.session.scalar(query)
@@ -95,17 +106,22 @@ def _holder(coordinator: User, value: str, lock: bool = False,
         abort(404)
     if current and not holder.active:
         if kind == "site":
-            raise StockError(_("%(site)s is closed: choose where the kits are going now.",
-                               site=holder.name))
-        raise StockError(_("%(name)s has left: choose where the kits are going now.",
-                           name=holder.display_name))
+            raise StockError(
+                _("%(site)s is closed: choose where the kits are going now.", site=holder.name)
+            )
+        raise StockError(
+            _("%(name)s has left: choose where the kits are going now.", name=holder.display_name)
+        )
     return kind, int(raw_id)
 
 
 def service_batch(coordinator: User, batch_id: int) -> StockBatch:
     """A batch the coordinator's service holds, or 404."""
-    batch = db.session.scalar(select(StockBatch).where(
-        StockBatch.id == batch_id, StockBatch.organisation_id == coordinator.organisation_id))
+    batch = db.session.scalar(
+        select(StockBatch).where(
+            StockBatch.id == batch_id, StockBatch.organisation_id == coordinator.organisation_id
+        )
+    )
     if batch is None:
         abort(404)
     return batch
@@ -113,55 +129,88 @@ def service_batch(coordinator: User, batch_id: int) -> StockBatch:
 
 def _movement(coordinator, kind, batch, quantity, **holders_) -> StockMovement:
     movement = StockMovement(
-        id=new_uuid(), organisation_id=coordinator.organisation_id, user_id=coordinator.id,
-        client_created_at=utcnow(), kind=kind, moved_on=uk_today(), batch_id=batch.id,
-        quantity=quantity, **holders_)
+        id=new_uuid(),
+        organisation_id=coordinator.organisation_id,
+        user_id=coordinator.id,
+        client_created_at=utcnow(),
+        kind=kind,
+        moved_on=uk_today(),
+        batch_id=batch.id,
+        quantity=quantity,
+        **holders_,
+    )
     db.session.add(movement)
     db.session.flush()
     audit.record(f"stock.{kind}", "stock_batch", batch.id, user=coordinator, quantity=quantity)
     return movement
 
 
-def receive(coordinator: User, product_id: int, batch_number: str, expiry: dt.date,
-            quantity: int, to: str) -> StockBatch:
+def receive(
+    coordinator: User, product_id: int, batch_number: str, expiry: dt.date, quantity: int, to: str
+) -> StockBatch:
     """A delivery from the supplier: a new batch (or more of a known one) into a site."""
     product = db.session.get(Product, product_id)
     if product is None:
         abort(400)
     if not product.active:
-        raise StockError(_("%(product)s is retired from the catalogue: it can no longer be "
-                           "booked in. Kits already held can still be moved and supplied.",
-                           product=product.name))
+        raise StockError(
+            _(
+                "%(product)s is retired from the catalogue: it can no longer be "
+                "booked in. Kits already held can still be moved and supplied.",
+                product=product.name,
+            )
+        )
     kind, holder_id = _holder(coordinator, to, current=True)
     if kind != "site":
         raise StockError(_("Deliveries arrive at a site; transfer to peers from there."))
     # Several services can hold the same manufacturer's batch: each books in its own.
-    batch = db.session.scalar(select(StockBatch).where(
-        StockBatch.organisation_id == coordinator.organisation_id,
-        StockBatch.product_id == product_id, StockBatch.batch_number == batch_number.strip()))
+    batch = db.session.scalar(
+        select(StockBatch).where(
+            StockBatch.organisation_id == coordinator.organisation_id,
+            StockBatch.product_id == product_id,
+            StockBatch.batch_number == batch_number.strip(),
+        )
+    )
     if batch is None:
-        batch = StockBatch(product_id=product_id, organisation_id=coordinator.organisation_id,
-                           batch_number=batch_number.strip(), expiry_date=expiry)
+        batch = StockBatch(
+            product_id=product_id,
+            organisation_id=coordinator.organisation_id,
+            batch_number=batch_number.strip(),
+            expiry_date=expiry,
+        )
         db.session.add(batch)
         db.session.flush()
     elif batch.expiry_date != expiry:
-        raise StockError(_("Batch %(batch)s is recorded with expiry %(day)s: check the pack.",
-                           batch=batch.batch_number, day=format_uk_date(batch.expiry_date)))
+        raise StockError(
+            _(
+                "Batch %(batch)s is recorded with expiry %(day)s: check the pack.",
+                batch=batch.batch_number,
+                day=format_uk_date(batch.expiry_date),
+            )
+        )
     _movement(coordinator, "received", batch, quantity, to_site_id=holder_id)
     return batch
 
 
-def move_out(coordinator: User, batch: StockBatch, quantity: int, source: str,
-             kind: str, destination: str | None = None) -> StockMovement:
+def move_out(
+    coordinator: User,
+    batch: StockBatch,
+    quantity: int,
+    source: str,
+    kind: str,
+    destination: str | None = None,
+) -> StockMovement:
     """Transfer, return, expire or destroy kits, never more than the source holds."""
     source_kind, source_id = _holder(coordinator, source, lock=True)
     held = in_hand(**{f"{source_kind}_id": source_id}).get(batch.id, 0)
     if quantity > held:
-        raise StockError(_("Only %(n)s kit(s) of batch %(batch)s are there.", n=held,
-                           batch=batch.batch_number))
+        raise StockError(
+            _("Only %(n)s kit(s) of batch %(batch)s are there.", n=held, batch=batch.batch_number)
+        )
     if kind == "transferred" and batch.recalled_at is not None:
-        raise StockError(_("Batch %(batch)s is recalled: do not hand it out.",
-                           batch=batch.batch_number))
+        raise StockError(
+            _("Batch %(batch)s is recalled: do not hand it out.", batch=batch.batch_number)
+        )
     holders_ = {f"from_{source_kind}_id": source_id}
     if destination:
         dest_kind, dest_id = _holder(coordinator, destination, current=True)
@@ -187,11 +236,13 @@ def same_manufacturer_batch(user: User, batch_or_number, product_id: int | None 
         product_id, number = batch_or_number.product_id, batch_or_number.batch_number
     else:
         number = batch_or_number.strip()
-    query = select(StockBatch).where(StockBatch.product_id == product_id,
-                                     StockBatch.batch_number == number)
+    query = select(StockBatch).where(
+        StockBatch.product_id == product_id, StockBatch.batch_number == number
+    )
     if user.role != "admin":
         query = query.join(Organisation, StockBatch.organisation_id == Organisation.id).where(
-            Organisation.area_id == user.organisation.area_id)
+            Organisation.area_id == user.organisation.area_id
+        )
     return db.session.scalars(query.order_by(StockBatch.id)).all()
 
 
@@ -211,20 +262,42 @@ def recall_trace(coordinator: User, batch: StockBatch) -> list[dict]:
     batch_ids = [b.id for b in same_manufacturer_batch(coordinator, batch)]
     managed = set(db.session.scalars(managed_organisation_ids(coordinator)))
     rows = db.session.execute(
-        select(KitSupply.supplied_on, Site.name, Organisation.id, Organisation.name,
-               User.display_name, KitSupply.quantity, KitSupply.review_status)
-        .join(Site, KitSupply.site_id == Site.id).join(User, KitSupply.user_id == User.id)
+        select(
+            KitSupply.supplied_on,
+            Site.name,
+            Organisation.id,
+            Organisation.name,
+            User.display_name,
+            KitSupply.quantity,
+            KitSupply.review_status,
+        )
+        .join(Site, KitSupply.site_id == Site.id)
+        .join(User, KitSupply.user_id == User.id)
         .join(Organisation, KitSupply.organisation_id == Organisation.id)
         .where(KitSupply.batch_id.in_(batch_ids))
-        .order_by(KitSupply.supplied_on)).all()
-    return [{"day": day, "site": site, "organisation": org_name,
-             "supplier": person if org_id in managed else None, "kits": kits,
-             "status": status}
-            for day, site, org_id, org_name, person, kits, status in rows]
+        .order_by(KitSupply.supplied_on)
+    ).all()
+    return [
+        {
+            "day": day,
+            "site": site,
+            "organisation": org_name,
+            "supplier": person if org_id in managed else None,
+            "kits": kits,
+            "status": status,
+        }
+        for day, site, org_id, org_name, person, kits, status in rows
+    ]
 
 
-def amnesty(coordinator: User, holder: str, old_batch: StockBatch, new_batch: StockBatch,
-            new_from: str, quantity: int) -> None:
+def amnesty(
+    coordinator: User,
+    holder: str,
+    old_batch: StockBatch,
+    new_batch: StockBatch,
+    new_from: str,
+    quantity: int,
+) -> None:
     """Swap old kits for new: the old come back out of the holder's stock (returned), the
     new go to them from a site, both or neither (one transaction, the caller commits)."""
     if old_batch.id == new_batch.id:

@@ -3,6 +3,7 @@
 The shell is static, the same bytes for everyone, so the service worker can precache it;
 who is signed in and what they hold comes from the device's own storage and the pull API.
 """
+
 from flask import Blueprint
 
 from .. import resource_dir

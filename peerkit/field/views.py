@@ -1,4 +1,5 @@
 """Routes of the field app."""
+
 import hashlib
 import json
 from functools import lru_cache
@@ -63,8 +64,9 @@ def app_shell():
 @bp.get("/manifest.webmanifest")
 def manifest():
     """The web app manifest, for installing to the home screen."""
-    return send_file(PWA_ROOT / "manifest.webmanifest",
-                     mimetype="application/manifest+json", max_age=0)
+    return send_file(
+        PWA_ROOT / "manifest.webmanifest", mimetype="application/manifest+json", max_age=0
+    )
 
 
 @bp.get("/sw.js")
@@ -73,8 +75,10 @@ def service_worker():
     source = (PWA_ROOT / "sw.js").read_text()
     # PEERKIT_RELEASE lets a deploy force a new worker even if no shell file changed.
     version = shell_version() + current_app.config.get("PEERKIT_RELEASE", "")
-    preamble = (f"const VERSION = {json.dumps(version)};\n"
-                f"const PRECACHE = {json.dumps(sorted(SHELL_FILES))};\n")
+    preamble = (
+        f"const VERSION = {json.dumps(version)};\n"
+        f"const PRECACHE = {json.dumps(sorted(SHELL_FILES))};\n"
+    )
     response = Response(preamble + source, mimetype="text/javascript")
     # Browsers check for a new worker on each visit; never let a cache answer for it.
     response.headers["Cache-Control"] = "no-cache"

@@ -1,4 +1,5 @@
 """The commissioner's monitoring view: dashboard, distribution log, exports, board report."""
+
 from flask import Blueprint
 
 bp = Blueprint("monitoring", __name__, url_prefix="/monitoring")

@@ -10,6 +10,7 @@ A statement holds no personal data: no recipient codes, categories or areas, and
 names of the staff who supplied. Counts are exact (they are what the pharmacy is paid
 for); the statement stays between the commissioner and the pharmacy.
 """
+
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -38,13 +39,15 @@ def parse_month(raw: str | None, today: dt.date) -> dt.date:
 def month_filters(month: dt.date, organisation_id: int | None = None) -> Filters:
     """The dashboard's filters for one calendar month (and one pharmacy)."""
     following = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return Filters(start=month, end=following - dt.timedelta(days=1),
-                   organisation_id=organisation_id)
+    return Filters(
+        start=month, end=following - dt.timedelta(days=1), organisation_id=organisation_id
+    )
 
 
 def _pharmacies(user):
-    return select(Organisation).where(Organisation.kind == "pharmacy",
-                                      Organisation.id.in_(visible_organisation_ids(user)))
+    return select(Organisation).where(
+        Organisation.kind == "pharmacy", Organisation.id.in_(visible_organisation_ids(user))
+    )
 
 
 def pharmacy(user, organisation_id: int) -> Organisation:
@@ -58,13 +61,22 @@ def pharmacy(user, organisation_id: int) -> Organisation:
 def overview(user, month: dt.date) -> list[dict]:
     """Every pharmacy in scope with its supplies and kits in the month (0 if none)."""
     per_organisation = scoped_supplies(
-        select(KitSupply.organisation_id, func.count(), func.sum(KitSupply.quantity))
-        .group_by(KitSupply.organisation_id), user, month_filters(month))
-    counts = {org_id: (supplies, int(kits))
-              for org_id, supplies, kits in db.session.execute(per_organisation)}
-    return [dict(pharmacy=org, supplies=counts.get(org.id, (0, 0))[0],
-                 kits=counts.get(org.id, (0, 0))[1])
-            for org in db.session.scalars(_pharmacies(user).order_by(Organisation.name))]
+        select(KitSupply.organisation_id, func.count(), func.sum(KitSupply.quantity)).group_by(
+            KitSupply.organisation_id
+        ),
+        user,
+        month_filters(month),
+    )
+    counts = {
+        org_id: (supplies, int(kits))
+        for org_id, supplies, kits in db.session.execute(per_organisation)
+    }
+    return [
+        dict(
+            pharmacy=org, supplies=counts.get(org.id, (0, 0))[0], kits=counts.get(org.id, (0, 0))[1]
+        )
+        for org in db.session.scalars(_pharmacies(user).order_by(Organisation.name))
+    ]
 
 
 @dataclass
@@ -85,21 +97,39 @@ class Statement:
 def statement(user, organisation: Organisation, month: dt.date) -> Statement:
     """The claims statement of `organisation` (a pharmacy in scope) for `month`."""
     f = month_filters(month, organisation.id)
-    rows = db.session.execute(scoped_supplies(
-        select(KitSupply.supplied_on, Site.name, Product.name, StockBatch.batch_number,
-               func.count(), func.sum(KitSupply.quantity))
-        .join(Site, Site.id == KitSupply.site_id)
-        .join(Product, Product.id == KitSupply.product_id)
-        .join(StockBatch, StockBatch.id == KitSupply.batch_id)
-        .group_by(KitSupply.supplied_on, Site.name, Product.name, StockBatch.batch_number)
-        .order_by(KitSupply.supplied_on, Site.name, Product.name, StockBatch.batch_number),
-        user, f)).all()
+    rows = db.session.execute(
+        scoped_supplies(
+            select(
+                KitSupply.supplied_on,
+                Site.name,
+                Product.name,
+                StockBatch.batch_number,
+                func.count(),
+                func.sum(KitSupply.quantity),
+            )
+            .join(Site, Site.id == KitSupply.site_id)
+            .join(Product, Product.id == KitSupply.product_id)
+            .join(StockBatch, StockBatch.id == KitSupply.batch_id)
+            .group_by(KitSupply.supplied_on, Site.name, Product.name, StockBatch.batch_number)
+            .order_by(KitSupply.supplied_on, Site.name, Product.name, StockBatch.batch_number),
+            user,
+            f,
+        )
+    ).all()
     result = Statement(pharmacy=organisation, month=month, filters=f)
     by_product: dict[str, dict] = {}
     for supplied_on, site, product, batch, supplies, kits in rows:
         kits = int(kits)
-        result.lines.append(dict(supplied_on=supplied_on, site=site, product=product,
-                                 batch=batch, supplies=supplies, kits=kits))
+        result.lines.append(
+            dict(
+                supplied_on=supplied_on,
+                site=site,
+                product=product,
+                batch=batch,
+                supplies=supplies,
+                kits=kits,
+            )
+        )
         total = by_product.setdefault(product, dict(product=product, supplies=0, kits=0))
         total["supplies"] += supplies
         total["kits"] += kits
@@ -109,8 +139,17 @@ def statement(user, organisation: Organisation, month: dt.date) -> Statement:
     return result
 
 
-CSV_HEADER = [_l("Pharmacy"), _l("Claim month"), _l("Line"), _l("Date of supply"), _l("Site"),
-              _l("Product"), _l("Batch"), _l("Supplies"), _l("Kits")]
+CSV_HEADER = [
+    _l("Pharmacy"),
+    _l("Claim month"),
+    _l("Line"),
+    _l("Date of supply"),
+    _l("Site"),
+    _l("Product"),
+    _l("Batch"),
+    _l("Supplies"),
+    _l("Kits"),
+]
 
 
 def csv_rows(s: Statement):
@@ -119,9 +158,27 @@ def csv_rows(s: Statement):
     month = s.month.strftime("%m/%Y")
     name = s.pharmacy.name
     for line in s.lines:
-        yield [name, month, "supply", line["supplied_on"], line["site"], line["product"],
-               line["batch"], line["supplies"], line["kits"]]
+        yield [
+            name,
+            month,
+            "supply",
+            line["supplied_on"],
+            line["site"],
+            line["product"],
+            line["batch"],
+            line["supplies"],
+            line["kits"],
+        ]
     for product in s.products:
-        yield [name, month, "product total", None, None, product["product"], None,
-               product["supplies"], product["kits"]]
+        yield [
+            name,
+            month,
+            "product total",
+            None,
+            None,
+            product["product"],
+            None,
+            product["supplies"],
+            product["kits"],
+        ]
     yield [name, month, "total", None, None, None, None, s.supplies, s.kits]

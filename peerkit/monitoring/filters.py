@@ -6,6 +6,7 @@ empty page: a guessed id must not even confirm that the row exists.
 Figures count only records whose review status is "counted" (`Filters.review` is None);
 the log can ask for the held or rejected ones instead.
 """
+
 import datetime as dt
 from dataclasses import dataclass, fields
 
@@ -53,7 +54,7 @@ class Filters:
     site_id: int | None = None
     product_id: int | None = None
     area: str | None = None
-    age_band: str | None = None           # a code of AGE_BAND_CHOICES
+    age_band: str | None = None  # a code of AGE_BAND_CHOICES
     # Drill-down only: the log narrows to the records behind one figure.
     recipient_category: str | None = None
     supply_type: str | None = None
@@ -79,13 +80,15 @@ class Filters:
         values["end"] = values["end"].isoformat()
         if values["arrived_after"] is not None:
             values["arrived_after"] = uk_moment_arg(values["arrived_after"])
-        return {k: ("1" if v is True else v) for k, v in values.items()
-                if v not in (None, False, "")}
+        return {
+            k: ("1" if v is True else v) for k, v in values.items() if v not in (None, False, "")
+        }
 
     def week(self, monday: dt.date) -> dict:
         """Arguments for the same filters narrowed to the week starting `monday`."""
-        return self.args(start=max(monday, self.start),
-                         end=min(monday + dt.timedelta(days=6), self.end))
+        return self.args(
+            start=max(monday, self.start), end=min(monday + dt.timedelta(days=6), self.end)
+        )
 
 
 FIELD_NAMES = tuple(item.name for item in fields(Filters))
@@ -168,7 +171,8 @@ def filters_from_args(args, user, today: dt.date, *, records: bool = False) -> F
     if area and area != AREA_UNKNOWN and not POSTCODE_DISTRICT.match(area):
         abort(400)
     filters = Filters(
-        start=start, end=end,
+        start=start,
+        end=end,
         channel=_choice(args.get("channel"), CHANNELS),
         organisation_id=_int(args.get("organisation_id")),
         site_id=_int(args.get("site_id")),

@@ -4,6 +4,7 @@ Built only from `metrics.summary` and `metrics.late` (the same figures as the re
 dashboard, the summary CSV and the board report), for the period and for the period of the
 same length just before it, under the same filters (docs/MONITORING.md, "First screen").
 """
+
 import datetime as dt
 from dataclasses import dataclass, field, replace
 
@@ -17,16 +18,16 @@ from .filters import Filters
 class Card:
     """One card: a figure now, the same figure in the previous period, and a few lines."""
 
-    key: str          # data-card, for tests and the summary CSV's row
+    key: str  # data-card, for tests and the summary CSV's row
     label: str
     now: int | str
     before: int | None = None
-    link: dict | None = None      # log filters behind the figure
+    link: dict | None = None  # log filters behind the figure
     lines: list[str] = field(default_factory=list)
 
     @property
     def change(self) -> str:
-        """"up 12 from 30" / "down 3 from 8" / "same as the previous period"."""
+        """ "up 12 from 30" / "down 3 from 8" / "same as the previous period"."""
         if self.before is None or not isinstance(self.now, int):
             return ""
         difference = self.now - self.before
@@ -51,29 +52,76 @@ def cards(user, f: Filters, summary: metrics.Summary, late: dict, today: dt.date
     before = metrics.summary(user, before_f, today)
     was = {b.code: b.kits for b in before.by_channel}
     now, then = summary.totals, before.totals
-    kits = Card("kits", _("Kits issued"), now["kits"], then["kits"], f.args(), [
-        _("%(channel)s: %(kits)s (was %(before)s)", channel=b.label, kits=b.kits,
-          before=was.get(b.code, 0)) for b in summary.by_channel
-        if b.kits or was.get(b.code)])
-    share = (_("%(percent)s%% of supplies", percent=now["repeat_pct"])
-             if now.get("repeat_pct") is not None else "")
+    kits = Card(
+        "kits",
+        _("Kits issued"),
+        now["kits"],
+        then["kits"],
+        f.args(),
+        [
+            _(
+                "%(channel)s: %(kits)s (was %(before)s)",
+                channel=b.label,
+                kits=b.kits,
+                before=was.get(b.code, 0),
+            )
+            for b in summary.by_channel
+            if b.kits or was.get(b.code)
+        ],
+    )
+    share = (
+        _("%(percent)s%% of supplies", percent=now["repeat_pct"])
+        if now.get("repeat_pct") is not None
+        else ""
+    )
     late_after = late.get("after_end") or late.get("after_export")
     return [
         kits,
-        Card("reach", _("People at risk given a first kit"), now["reach"], then["reach"],
-             f.args(reach=True)),
-        Card("repeats", _("Repeat supplies"), now["repeat"], then["repeat"],
-             f.args(supply_type="repeat"),
-             [line for line in (share, _("%(count)s because a kit was used",
-                                          count=now["used_repeats"]))
-              if line]),
+        Card(
+            "reach",
+            _("People at risk given a first kit"),
+            now["reach"],
+            then["reach"],
+            f.args(reach=True),
+        ),
+        Card(
+            "repeats",
+            _("Repeat supplies"),
+            now["repeat"],
+            then["repeat"],
+            f.args(supply_type="repeat"),
+            [
+                line
+                for line in (
+                    share,
+                    _("%(count)s because a kit was used", count=now["used_repeats"]),
+                )
+                if line
+            ],
+        ),
         Card("use_reports", _("Use reports"), now["use_reports"], then["use_reports"]),
-        Card("held", _("Kits held for review"), summary.held["kits"], None,
-             f.args(review="held"),
-             [_("not in these figures until a coordinator accepts them")]),
-        Card("late", _("Records that arrived late"), late_after["records"] if late_after else 0,
-             None, f.args(arrived_after=late_after["since"]) if late_after else None,
-             [(_("after the period ended") if late.get("after_end")
-               else _("after the last export"))
-              if late_after else _("none since the period ended or was last exported")]),
+        Card(
+            "held",
+            _("Kits held for review"),
+            summary.held["kits"],
+            None,
+            f.args(review="held"),
+            [_("not in these figures until a coordinator accepts them")],
+        ),
+        Card(
+            "late",
+            _("Records that arrived late"),
+            late_after["records"] if late_after else 0,
+            None,
+            f.args(arrived_after=late_after["since"]) if late_after else None,
+            [
+                (
+                    _("after the period ended")
+                    if late.get("after_end")
+                    else _("after the last export")
+                )
+                if late_after
+                else _("none since the period ended or was last exported")
+            ],
+        ),
     ], before_f

@@ -9,6 +9,7 @@ By default the log lists the counted supplies, the ones behind the figures; aske
 held or rejected ones (`Filters.review`) it lists those with the reason and the review
 note, so the commissioner can see what is pending and what was turned down.
 """
+
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
@@ -28,8 +29,11 @@ from ..vocab import (
 from .filters import Filters, week_start
 from .metrics import scoped_supplies
 
-REVIEW_STATUSES = {"counted": _l("Counted"), "held": _l("Held for review"),
-                   "rejected": _l("Rejected")}
+REVIEW_STATUSES = {
+    "counted": _l("Counted"),
+    "held": _l("Held for review"),
+    "rejected": _l("Rejected"),
+}
 
 PAGE_SIZE = 50
 
@@ -41,24 +45,34 @@ def _statement(user, f: Filters):
         .join(Organisation, Organisation.id == KitSupply.organisation_id)
         .join(Product, Product.id == KitSupply.product_id)
         .order_by(KitSupply.supplied_on.desc(), KitSupply.received_at.desc(), KitSupply.id),
-        user, f)
+        user,
+        f,
+    )
 
 
 def _row(supply: KitSupply, site: str, organisation: str, product: str) -> dict:
     received = uk_datetime(supply.received_at)
     return dict(
-        id=supply.id, supplied_on=supply.supplied_on, week=week_start(supply.supplied_on),
-        channel=CHANNELS.get(supply.channel, supply.channel), organisation=organisation,
-        site=site, product=product, quantity=supply.quantity,
+        id=supply.id,
+        supplied_on=supply.supplied_on,
+        week=week_start(supply.supplied_on),
+        channel=CHANNELS.get(supply.channel, supply.channel),
+        organisation=organisation,
+        site=site,
+        product=product,
+        quantity=supply.quantity,
         recipient_category=RECIPIENT_CATEGORIES.get(supply.recipient_category),
         age_band=AGE_BANDS.get(supply.age_band, ""),
         supply_type=SUPPLY_TYPES.get(supply.supply_type),
         repeat_reason=REPEAT_REASONS.get(supply.repeat_reason, ""),
-        training=SUPPLY_TRAINING.get(supply.training, supply.training), area=supply.area,
-        referral_offered=supply.referral_offered, referral_accepted=supply.referral_accepted,
+        training=SUPPLY_TRAINING.get(supply.training, supply.training),
+        area=supply.area,
+        referral_offered=supply.referral_offered,
+        referral_accepted=supply.referral_accepted,
         received=received,
         review_status=REVIEW_STATUSES.get(supply.review_status, supply.review_status),
-        hold_reason=supply.hold_reason or "", review_note=supply.review_note or "",
+        hold_reason=supply.hold_reason or "",
+        review_note=supply.review_note or "",
         reviewed=uk_datetime(supply.reviewed_at),
         late=received is not None and (received.date() - supply.supplied_on) > dt.timedelta(days=2),
     )

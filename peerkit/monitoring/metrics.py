@@ -16,6 +16,7 @@ here (and every other module that counts field records for the commissioner) sta
 adds that condition, so no output can forget it. Held records are counted beside the
 figures, never in them.
 """
+
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, fields, replace
@@ -92,20 +93,24 @@ def supply_conditions(f: Filters) -> list:
     """WHERE conditions on KitSupply for `f` (scope and review status are added by
     `in_scope`)."""
     conditions = [KitSupply.supplied_on >= f.start, KitSupply.supplied_on <= f.end]
-    for column, value in ((KitSupply.channel, f.channel),
-                          (KitSupply.organisation_id, f.organisation_id),
-                          (KitSupply.site_id, f.site_id), (KitSupply.product_id, f.product_id),
-                          (KitSupply.area, f.area),
-                          (KitSupply.recipient_category, f.recipient_category),
-                          (KitSupply.supply_type, f.supply_type),
-                          (KitSupply.repeat_reason, f.repeat_reason)):
+    for column, value in (
+        (KitSupply.channel, f.channel),
+        (KitSupply.organisation_id, f.organisation_id),
+        (KitSupply.site_id, f.site_id),
+        (KitSupply.product_id, f.product_id),
+        (KitSupply.area, f.area),
+        (KitSupply.recipient_category, f.recipient_category),
+        (KitSupply.supply_type, f.supply_type),
+        (KitSupply.repeat_reason, f.repeat_reason),
+    ):
         if value is not None:
             conditions.append(column == value)
     if f.used:
         conditions.append(KitSupply.repeat_reason.in_(USED_REPEAT_REASONS))
     if f.reach:
-        conditions.append(and_(KitSupply.supply_type == "first",
-                               KitSupply.recipient_category == "person_at_risk"))
+        conditions.append(
+            and_(KitSupply.supply_type == "first", KitSupply.recipient_category == "person_at_risk")
+        )
     if f.referral == "offered":
         conditions.append(KitSupply.referral_offered.is_(True))
     if f.referral == "accepted":
@@ -139,8 +144,9 @@ def in_scope(statement, model, user, review: str | None = None):
     the one scoping rule; listing them rather than joining the subquery lets PostgreSQL
     use an index on the other columns (the latest arrival goes from a scan of every row
     to one index probe)."""
-    return statement.where(model.organisation_id.in_(_visible_ids(user)),
-                           model.review_status == (review or COUNTED))
+    return statement.where(
+        model.organisation_id.in_(_visible_ids(user)), model.review_status == (review or COUNTED)
+    )
 
 
 def scoped_supplies(statement, user, f: Filters):
@@ -153,12 +159,14 @@ def _channel_organisations(user, channel: str):
     """Ids of organisations in scope whose records count in `channel` (for records that,
     unlike supplies, carry no channel of their own)."""
     kinds = [kind for kind, code in ORGANISATION_CHANNEL.items() if code == channel]
-    return select(Organisation.id).where(Organisation.kind.in_(kinds),
-                                         Organisation.id.in_(visible_organisation_ids(user)))
+    return select(Organisation.id).where(
+        Organisation.kind.in_(kinds), Organisation.id.in_(visible_organisation_ids(user))
+    )
 
 
-def _other_conditions(model, date_column, user, f: Filters, *, site=True, area=True,
-                      product=True) -> list:
+def _other_conditions(
+    model, date_column, user, f: Filters, *, site=True, area=True, product=True
+) -> list:
     """Conditions for training sessions and use reports: the filters that apply to them."""
     conditions = [date_column >= f.start, date_column <= f.end]
     if f.organisation_id is not None:
@@ -166,9 +174,12 @@ def _other_conditions(model, date_column, user, f: Filters, *, site=True, area=T
     if f.channel is not None:
         conditions.append(model.organisation_id.in_(_channel_organisations(user, f.channel)))
     if f.site_id is not None:
-        conditions.append(model.site_id == f.site_id if site else
-                          model.organisation_id == select(Site.organisation_id)
-                          .where(Site.id == f.site_id).scalar_subquery())
+        conditions.append(
+            model.site_id == f.site_id
+            if site
+            else model.organisation_id
+            == select(Site.organisation_id).where(Site.id == f.site_id).scalar_subquery()
+        )
     if f.area is not None and area:
         conditions.append(model.area == f.area)
     if f.product_id is not None and product:
@@ -184,8 +195,17 @@ def _other_conditions(model, date_column, user, f: Filters, *, site=True, area=T
 # PostgreSQL, a UNION ALL of GROUP BYs on SQLite (which has no grouping sets). Few, small
 # groupings: each one costs PostgreSQL a hash-table update per row.
 K = KitSupply
-GROUPED = (K.supplied_on, K.channel, K.site_id, K.product_id, K.recipient_category,
-           K.repeat_reason, K.area, K.age_band, K.user_id)
+GROUPED = (
+    K.supplied_on,
+    K.channel,
+    K.site_id,
+    K.product_id,
+    K.recipient_category,
+    K.repeat_reason,
+    K.area,
+    K.age_band,
+    K.user_id,
+)
 GROUPINGS = {
     "day": (K.supplied_on, K.channel),
     "kind": (K.site_id, K.product_id, K.recipient_category, K.repeat_reason),
@@ -194,36 +214,48 @@ GROUPINGS = {
     "user": (K.user_id,),
 }
 # PostgreSQL's GROUPING() bit mask of each grouping: a bit set for every column left out.
-_MASKS = {name: sum(1 << (len(GROUPED) - 1 - i) for i, column in enumerate(GROUPED)
-                    if column not in columns)
-          for name, columns in GROUPINGS.items()}
+_MASKS = {
+    name: sum(
+        1 << (len(GROUPED) - 1 - i) for i, column in enumerate(GROUPED) if column not in columns
+    )
+    for name, columns in GROUPINGS.items()
+}
 GROUPING_OF_MASK = {mask: name for name, mask in _MASKS.items()}
-MEASURES = ("supplies", "kits", "used", "reach", "first", "referral_offered",
-            "referral_accepted")
+MEASURES = ("supplies", "kits", "used", "reach", "first", "referral_offered", "referral_accepted")
 
 
 def _measures():
-    return (func.count(), func.sum(K.quantity),
-            func.count().filter(K.repeat_reason.in_(USED_REPEAT_REASONS)),
-            func.count().filter(and_(K.supply_type == "first",
-                                     K.recipient_category == "person_at_risk")),
-            func.count().filter(K.supply_type == "first"),
-            func.count().filter(K.referral_offered.is_(True)),
-            func.count().filter(K.referral_accepted.is_(True)))
+    return (
+        func.count(),
+        func.sum(K.quantity),
+        func.count().filter(K.repeat_reason.in_(USED_REPEAT_REASONS)),
+        func.count().filter(
+            and_(K.supply_type == "first", K.recipient_category == "person_at_risk")
+        ),
+        func.count().filter(K.supply_type == "first"),
+        func.count().filter(K.referral_offered.is_(True)),
+        func.count().filter(K.referral_accepted.is_(True)),
+    )
 
 
 def supplies_statement(user, f: Filters, dialect: str):
     """Supplies counted by every grouping in GROUPINGS; rows start with their mask."""
     if dialect == "postgresql":
         return scoped_supplies(
-            select(func.grouping(*GROUPED), *GROUPED, *_measures())
-            .group_by(func.grouping_sets(*(tuple_(*columns) for columns in GROUPINGS.values()))),
-            user, f)
+            select(func.grouping(*GROUPED), *GROUPED, *_measures()).group_by(
+                func.grouping_sets(*(tuple_(*columns) for columns in GROUPINGS.values()))
+            ),
+            user,
+            f,
+        )
     parts = []
     for name, columns in GROUPINGS.items():
         shown = [c if c in columns else null() for c in GROUPED]
-        parts.append(scoped_supplies(select(literal(_MASKS[name]), *shown, *_measures())
-                                     .group_by(*columns), user, f))
+        parts.append(
+            scoped_supplies(
+                select(literal(_MASKS[name]), *shown, *_measures()).group_by(*columns), user, f
+            )
+        )
     return union_all(*parts)
 
 
@@ -231,10 +263,14 @@ def others_active_statement(user, f: Filters):
     """Who recorded a training session or use report with an event date in the period."""
     sources = []
     for model, date_column, kw in (
-            (TrainingSession, TrainingSession.session_date, dict(area=False, product=False)),
-            (NaloxoneUseReport, NaloxoneUseReport.used_on, dict(site=False))):
-        sources.append(in_scope(select(model.user_id), model, user, f.review)
-                       .where(*_other_conditions(model, date_column, user, f, **kw)))
+        (TrainingSession, TrainingSession.session_date, dict(area=False, product=False)),
+        (NaloxoneUseReport, NaloxoneUseReport.used_on, dict(site=False)),
+    ):
+        sources.append(
+            in_scope(select(model.user_id), model, user, f.review).where(
+                *_other_conditions(model, date_column, user, f, **kw)
+            )
+        )
     return union(*sources)
 
 
@@ -243,32 +279,48 @@ def training_statement(user, f: Filters):
     t = TrainingSession
     attendees = t.attendees_at_risk + t.attendees_family + t.attendees_worker + t.attendees_unknown
     with_kit = case((t.kits_taken < attendees, t.kits_taken), else_=attendees)
-    return (in_scope(select(t.kind, func.count(), func.sum(attendees), func.sum(with_kit)), t, user,
-                     f.review)
-            .where(*_other_conditions(t, t.session_date, user, f, area=False, product=False))
-            .group_by(t.kind))
+    return (
+        in_scope(
+            select(t.kind, func.count(), func.sum(attendees), func.sum(with_kit)), t, user, f.review
+        )
+        .where(*_other_conditions(t, t.session_date, user, f, area=False, product=False))
+        .group_by(t.kind)
+    )
 
 
 def use_reports_statement(user, f: Filters):
     """Use reports per event day."""
     r = NaloxoneUseReport
-    return (in_scope(select(r.used_on, func.count()), r, user, f.review)
-            .where(*_other_conditions(r, r.used_on, user, f, site=False))
-            .group_by(r.used_on))
+    return (
+        in_scope(select(r.used_on, func.count()), r, user, f.review)
+        .where(*_other_conditions(r, r.used_on, user, f, site=False))
+        .group_by(r.used_on)
+    )
 
 
 def statements(user, f: Filters, dialect: str) -> list:
     """Every period statement `summary` runs, in order (the benchmark's baseline)."""
-    return [supplies_statement(user, f, dialect), others_active_statement(user, f),
-            training_statement(user, f), use_reports_statement(user, f)]
+    return [
+        supplies_statement(user, f, dialect),
+        others_active_statement(user, f),
+        training_statement(user, f),
+        use_reports_statement(user, f),
+    ]
 
 
 # --- the same figures read from the daily summaries (peerkit.summaries) -----------------
 
 # Filters only the rows can answer: the summaries hold no recipient category, supply type
 # or referral per key (they are measures), and no arrival time but the latest.
-ROW_ONLY_FILTERS = ("recipient_category", "supply_type", "repeat_reason", "used", "reach",
-                    "referral", "arrived_after")
+ROW_ONLY_FILTERS = (
+    "recipient_category",
+    "supply_type",
+    "repeat_reason",
+    "used",
+    "reach",
+    "referral",
+    "arrived_after",
+)
 
 
 def reads_summaries(f: Filters) -> bool:
@@ -285,8 +337,7 @@ def _summary_conditions(model, f: Filters) -> list:
         if getattr(f, name) is not None:
             conditions.append(getattr(model, name) == getattr(f, name))
     if f.age_band is not None:
-        conditions.append(model.age_band == ("" if f.age_band == AGE_NOT_RECORDED
-                                             else f.age_band))
+        conditions.append(model.age_band == ("" if f.age_band == AGE_NOT_RECORDED else f.age_band))
     return conditions
 
 
@@ -296,27 +347,49 @@ def _grouped_summaries(model, groupings: dict, user, f: Filters) -> dict[str, li
     the total, the only one that carries every measure (categories and repeat reasons):
     the others carry MEASURES."""
     grouped = tuple(dict.fromkeys(c for columns in groupings.values() for c in columns))
-    masks = {name: sum(1 << (len(grouped) - 1 - i) for i, c in enumerate(grouped)
-                       if c not in columns) for name, columns in groupings.items()}
+    masks = {
+        name: sum(1 << (len(grouped) - 1 - i) for i, c in enumerate(grouped) if c not in columns)
+        for name, columns in groupings.items()
+    }
     sums = [func.sum(getattr(model, name)) for name in SUMMARY_MEASURES]
     if db.engine.dialect.name == "postgresql":
-        sets = (tuple_(*columns) if columns else literal_column("()")
-                for columns in groupings.values())
-        statement = in_scope(select(func.grouping(*grouped), *grouped, *sums)
-                             .group_by(func.grouping_sets(*sets)),
-                             model, user, f.review).where(*_summary_conditions(model, f))
+        sets = (
+            tuple_(*columns) if columns else literal_column("()") for columns in groupings.values()
+        )
+        statement = in_scope(
+            select(func.grouping(*grouped), *grouped, *sums).group_by(func.grouping_sets(*sets)),
+            model,
+            user,
+            f.review,
+        ).where(*_summary_conditions(model, f))
     else:
-        statement = union_all(*(
-            in_scope(select(literal(masks[name]), *(c if c in columns else null()
-                                                    for c in grouped), *sums)
-                     .group_by(*columns), model, user, f.review)
-            .where(*_summary_conditions(model, f)) for name, columns in groupings.items()))
+        statement = union_all(
+            *(
+                in_scope(
+                    select(
+                        literal(masks[name]),
+                        *(c if c in columns else null() for c in grouped),
+                        *sums,
+                    ).group_by(*columns),
+                    model,
+                    user,
+                    f.review,
+                ).where(*_summary_conditions(model, f))
+                for name, columns in groupings.items()
+            )
+        )
     grouping_of_mask = {mask: name for name, mask in masks.items()}
     keys = tuple(column.key for column in grouped)
     # Which measures each grouping keeps, by position, worked out once rather than per row
     # (a year by day and channel is over a thousand rows).
-    kept = {name: [(len(keys) + i, m) for i, m in enumerate(SUMMARY_MEASURES)
-                   if not columns or m in MEASURES] for name, columns in groupings.items()}
+    kept = {
+        name: [
+            (len(keys) + i, m)
+            for i, m in enumerate(SUMMARY_MEASURES)
+            if not columns or m in MEASURES
+        ]
+        for name, columns in groupings.items()
+    }
     found = {name: [] for name in groupings}
     for mask, *values in db.session.execute(statement):
         name = grouping_of_mask[mask]
@@ -335,8 +408,12 @@ def _supply_figures_from_summaries(user, f: Filters) -> dict[str, list[dict]]:
     filtered by site or product."""
     by_area = f.area is not None or f.age_band is not None
     model = SupplyDay if by_area else SupplyChannelDay
-    groupings = {"day": (model.supplied_on, model.channel), "site": (model.site_id,),
-                 "product": (model.product_id,), "total": ()}
+    groupings = {
+        "day": (model.supplied_on, model.channel),
+        "site": (model.site_id,),
+        "product": (model.product_id,),
+        "total": (),
+    }
     if by_area:
         groupings["area"] = (model.area, model.age_band)
     figures = _grouped_summaries(model, groupings, user, f)
@@ -345,38 +422,66 @@ def _supply_figures_from_summaries(user, f: Filters) -> dict[str, list[dict]]:
         figures["area"] = [
             dict(area=area, age_band=age_band, supplies=int(supplies), kits=int(kits))
             for area, age_band, supplies, kits in db.session.execute(
-                in_scope(select(area_model.area, area_model.age_band,
-                                func.sum(area_model.supplies), func.sum(area_model.kits)),
-                         area_model, user, f.review)
+                in_scope(
+                    select(
+                        area_model.area,
+                        area_model.age_band,
+                        func.sum(area_model.supplies),
+                        func.sum(area_model.kits),
+                    ),
+                    area_model,
+                    user,
+                    f.review,
+                )
                 .where(*_summary_conditions(area_model, f))
-                .group_by(area_model.area, area_model.age_band))]
+                .group_by(area_model.area, area_model.age_band)
+            )
+        ]
     for row in figures["area"]:
         row["age_band"] = row["age_band"] or None
     totals = figures["total"][0] if figures["total"] else {}
     figures["category"] = [
-        dict(recipient_category=code, supplies=totals[f"supplies_{code}"],
-             kits=totals[f"kits_{code}"]) for code in RECIPIENT_CATEGORIES
-        if totals.get(f"supplies_{code}")]
+        dict(
+            recipient_category=code,
+            supplies=totals[f"supplies_{code}"],
+            kits=totals[f"kits_{code}"],
+        )
+        for code in RECIPIENT_CATEGORIES
+        if totals.get(f"supplies_{code}")
+    ]
     figures["reason"] = [
-        dict(repeat_reason=code, supplies=totals[f"repeat_{code}"],
-             kits=totals[f"repeat_kits_{code}"]) for code in REPEAT_REASONS
-        if totals.get(f"repeat_{code}")]
+        dict(
+            repeat_reason=code,
+            supplies=totals[f"repeat_{code}"],
+            kits=totals[f"repeat_kits_{code}"],
+        )
+        for code in REPEAT_REASONS
+        if totals.get(f"repeat_{code}")
+    ]
     return figures
 
 
 def _training_from_summaries(user, f: Filters):
     t = TrainingDay
-    return (in_scope(select(t.kind, func.sum(t.sessions), func.sum(t.attendees),
-                            func.sum(t.with_kit)), t, user, f.review)
-            .where(*_other_conditions(t, t.session_date, user, f, area=False, product=False))
-            .group_by(t.kind))
+    return (
+        in_scope(
+            select(t.kind, func.sum(t.sessions), func.sum(t.attendees), func.sum(t.with_kit)),
+            t,
+            user,
+            f.review,
+        )
+        .where(*_other_conditions(t, t.session_date, user, f, area=False, product=False))
+        .group_by(t.kind)
+    )
 
 
 def _reports_from_summaries(user, f: Filters):
     r = UseReportDay
-    return (in_scope(select(r.used_on, func.sum(r.reports)), r, user, f.review)
-            .where(*_other_conditions(r, r.used_on, user, f, site=False))
-            .group_by(r.used_on))
+    return (
+        in_scope(select(r.used_on, func.sum(r.reports)), r, user, f.review)
+        .where(*_other_conditions(r, r.used_on, user, f, site=False))
+        .group_by(r.used_on)
+    )
 
 
 def active_people(user, f: Filters, *, from_rows: bool = False) -> set:
@@ -388,16 +493,21 @@ def active_people(user, f: Filters, *, from_rows: bool = False) -> set:
     reads every kind from the rows (the tests compare both)."""
     if from_rows:
         supplies = scoped_supplies(select(K.user_id).distinct(), user, f)
-        return (set(db.session.scalars(supplies))
-                | set(db.session.scalars(others_active_statement(user, f))))
+        return set(db.session.scalars(supplies)) | set(
+            db.session.scalars(others_active_statement(user, f))
+        )
     people = set()
     kinds = ("kit_supply", "training_session", "naloxone_use_report")
     if f.area is not None or f.age_band is not None:
         r = NaloxoneUseReport
         people |= set(db.session.scalars(scoped_supplies(select(K.user_id).distinct(), user, f)))
-        people |= set(db.session.scalars(
-            in_scope(select(r.user_id).distinct(), r, user, f.review)
-            .where(*_other_conditions(r, r.used_on, user, f, site=False))))
+        people |= set(
+            db.session.scalars(
+                in_scope(select(r.user_id).distinct(), r, user, f.review).where(
+                    *_other_conditions(r, r.used_on, user, f, site=False)
+                )
+            )
+        )
         kinds = ("training_session",)
     return people | _active_from_summary(user, f, kinds)
 
@@ -413,15 +523,24 @@ def _active_from_summary(user, f: Filters, records: tuple[str, ...]) -> set:
     if f.site_id is not None:
         kinds["kit_supply"].append(a.site_id == f.site_id)
         kinds["training_session"].append(a.site_id == f.site_id)
-        kinds["naloxone_use_report"].append(a.organisation_id == select(
-            Site.organisation_id).where(Site.id == f.site_id).scalar_subquery())
+        kinds["naloxone_use_report"].append(
+            a.organisation_id
+            == select(Site.organisation_id).where(Site.id == f.site_id).scalar_subquery()
+        )
     if f.product_id is not None:  # training carries no product: the filter leaves it
         kinds["kit_supply"].append(a.product_id == f.product_id)
         kinds["naloxone_use_report"].append(a.product_id == f.product_id)
     statement = in_scope(select(a.user_id).distinct(), a, user, f.review).where(
-        a.day >= f.start, a.day <= f.end,
-        or_(*(and_(a.record == name, *conditions) for name, conditions in kinds.items()
-              if name in records)))
+        a.day >= f.start,
+        a.day <= f.end,
+        or_(
+            *(
+                and_(a.record == name, *conditions)
+                for name, conditions in kinds.items()
+                if name in records
+            )
+        ),
+    )
     if f.organisation_id is not None:
         statement = statement.where(a.organisation_id == f.organisation_id)
     return set(db.session.scalars(statement))
@@ -435,8 +554,9 @@ def _day_ended_at(moment: dt.datetime | None) -> dt.date | None:
     return day if period_end(day) == moment else None
 
 
-def _record_counts_from_summaries(user, f: Filters,
-                                  arrived_after_day: dt.date | None = None) -> dict:
+def _record_counts_from_summaries(
+    user, f: Filters, arrived_after_day: dt.date | None = None
+) -> dict:
     """`record_counts` from the summaries; only records that reached the figures after the
     end of `arrived_after_day` (UK time), if given (by `arrival_day`)."""
     late_only = arrived_after_day is not None
@@ -448,23 +568,36 @@ def _record_counts_from_summaries(user, f: Filters,
     else:
         s = SupplyDay if by_area else SupplyChannelDay
     t, r = TrainingDay, UseReportDay
-    late = {model: [model.arrived_on > arrived_after_day] if late_only else []
-            for model in (SupplyChannelDay, SupplyLateDay, t, r)}
+    late = {
+        model: [model.arrived_on > arrived_after_day] if late_only else []
+        for model in (SupplyChannelDay, SupplyLateDay, t, r)
+    }
     supplies, kits = db.session.execute(
-        in_scope(select(func.coalesce(func.sum(s.supplies), 0), func.coalesce(func.sum(s.kits), 0)),
-                 s, user, f.review).where(*_summary_conditions(s, f), *late.get(s, []))).one()
+        in_scope(
+            select(func.coalesce(func.sum(s.supplies), 0), func.coalesce(func.sum(s.kits), 0)),
+            s,
+            user,
+            f.review,
+        ).where(*_summary_conditions(s, f), *late.get(s, []))
+    ).one()
     sessions = in_scope(select(func.coalesce(func.sum(t.sessions), 0)), t, user, f.review).where(
-        *_other_conditions(t, t.session_date, user, f, area=False, product=False), *late[t])
+        *_other_conditions(t, t.session_date, user, f, area=False, product=False), *late[t]
+    )
     reports = in_scope(select(func.coalesce(func.sum(r.reports), 0)), r, user, f.review).where(
-        *_other_conditions(r, r.used_on, user, f, site=False), *late[r])
-    counts = dict(supplies=int(supplies), kits=int(kits),
-                  training_sessions=int(db.session.scalar(sessions)),
-                  use_reports=int(db.session.scalar(reports)))
+        *_other_conditions(r, r.used_on, user, f, site=False), *late[r]
+    )
+    counts = dict(
+        supplies=int(supplies),
+        kits=int(kits),
+        training_sessions=int(db.session.scalar(sessions)),
+        use_reports=int(db.session.scalar(reports)),
+    )
     counts["records"] = counts["supplies"] + counts["training_sessions"] + counts["use_reports"]
     return counts
 
 
 # --- the summary -------------------------------------------------------------------------
+
 
 @dataclass
 class Breakdown:
@@ -481,7 +614,7 @@ class Summary:
     """Every period figure on the dashboard (see docs/MONITORING.md for definitions)."""
 
     filters: Filters
-    weeks: list = field(default_factory=list)        # dicts: monday, channels, kits, used, reports
+    weeks: list = field(default_factory=list)  # dicts: monday, channels, kits, used, reports
     channels_in_chart: list = field(default_factory=list)
     totals: dict = field(default_factory=dict)
     by_channel: list = field(default_factory=list)
@@ -516,9 +649,15 @@ def _weeks(f: Filters, day_rows, reports_by_day) -> tuple[list, list]:
     weeks = []
     monday = week_start(f.start)
     while monday <= f.end:
-        weeks.append(dict(monday=monday, channels={c: kits[monday][c] for c in channels},
-                          kits=sum(kits[monday].values()), used=used[monday],
-                          reports=reports[monday]))
+        weeks.append(
+            dict(
+                monday=monday,
+                channels={c: kits[monday][c] for c in channels},
+                kits=sum(kits[monday].values()),
+                used=used[monday],
+                reports=reports[monday],
+            )
+        )
         monday += dt.timedelta(weeks=1)
     return weeks, channels
 
@@ -536,55 +675,86 @@ def _breakdown(rows, key, labels, always=()) -> list[Breakdown]:
 def _names(model, ids, label) -> dict:
     if not ids:
         return {}
-    return {row.id: label(row)
-            for row in db.session.scalars(select(model).where(model.id.in_(ids)))}
+    return {
+        row.id: label(row) for row in db.session.scalars(select(model).where(model.id.in_(ids)))
+    }
 
 
 def _coverage(user, f: Filters, kits: int) -> dict:
-    estimate = db.session.scalar(select(CoverageEstimate).where(
-        CoverageEstimate.area_id == user.organisation_id, CoverageEstimate.year == f.start.year))
+    estimate = db.session.scalar(
+        select(CoverageEstimate).where(
+            CoverageEstimate.area_id == user.organisation_id, CoverageEstimate.year == f.start.year
+        )
+    )
     if estimate is None or estimate.estimated_opiate_users <= 0:
         return dict(year=f.start.year, estimate=None, per_100=None, source="")
-    return dict(year=f.start.year, estimate=estimate.estimated_opiate_users,
-                per_100=round(100 * kits / estimate.estimated_opiate_users, 1),
-                source=estimate.source)
+    return dict(
+        year=f.start.year,
+        estimate=estimate.estimated_opiate_users,
+        per_100=round(100 * kits / estimate.estimated_opiate_users, 1),
+        source=estimate.source,
+    )
 
 
 def _signed_off_peers(user, f: Filters, today: dt.date) -> int:
     """Peers in scope whose supplier sign-off covers the end of the period (or today)."""
     on = min(f.end, today)
-    peers = select(User.id).where(User.role == "peer",
-                                  User.organisation_id.in_(visible_organisation_ids(user)))
+    peers = select(User.id).where(
+        User.role == "peer", User.organisation_id.in_(visible_organisation_ids(user))
+    )
     if f.organisation_id is not None:
         peers = peers.where(User.organisation_id == f.organisation_id)
-    return db.session.scalar(select(func.count(func.distinct(SupplierSignOff.user_id))).where(
-        SupplierSignOff.user_id.in_(peers), SupplierSignOff.withdrawn_at.is_(None),
-        SupplierSignOff.assessed_on <= on, SupplierSignOff.refresher_due >= on)) or 0
+    return (
+        db.session.scalar(
+            select(func.count(func.distinct(SupplierSignOff.user_id))).where(
+                SupplierSignOff.user_id.in_(peers),
+                SupplierSignOff.withdrawn_at.is_(None),
+                SupplierSignOff.assessed_on <= on,
+                SupplierSignOff.refresher_due >= on,
+            )
+        )
+        or 0
+    )
 
 
 def _peers_among(user, user_ids: set) -> int:
     """How many of `user_ids` are peers in scope."""
     if not user_ids:
         return 0
-    return db.session.scalar(select(func.count()).select_from(User).where(
-        User.id.in_(user_ids), User.role == "peer",
-        User.organisation_id.in_(visible_organisation_ids(user))))
+    return db.session.scalar(
+        select(func.count())
+        .select_from(User)
+        .where(
+            User.id.in_(user_ids),
+            User.role == "peer",
+            User.organisation_id.in_(visible_organisation_ids(user)),
+        )
+    )
 
 
 def last_changed_statement(user):
     """The latest moment a record the figures count reached them (`arrived`)."""
-    latest = union_all(*(in_scope(select(func.max(arrived(m)).label("at")), m, user)
-                         for m in (KitSupply, TrainingSession, NaloxoneUseReport))).subquery()
+    latest = union_all(
+        *(
+            in_scope(select(func.max(arrived(m)).label("at")), m, user)
+            for m in (KitSupply, TrainingSession, NaloxoneUseReport)
+        )
+    ).subquery()
     return select(func.max(latest.c.at))
 
 
 def last_changed(user) -> dt.datetime | None:
     """When figures last changed, in UK time (the summaries keep each row's latest
     arrival, so this reads them rather than every record)."""
-    latest = [db.session.scalar(in_scope(select(m.last_arrived), m, user)
-                                .where(m.last_arrived.is_not(None))
-                                .order_by(m.last_arrived.desc()).limit(1))
-              for m in (SupplyChannelDay, TrainingDay, UseReportDay)]
+    latest = [
+        db.session.scalar(
+            in_scope(select(m.last_arrived), m, user)
+            .where(m.last_arrived.is_not(None))
+            .order_by(m.last_arrived.desc())
+            .limit(1)
+        )
+        for m in (SupplyChannelDay, TrainingDay, UseReportDay)
+    ]
     return uk_datetime(max((at for at in latest if at is not None), default=None))
 
 
@@ -601,21 +771,32 @@ def record_counts(user, f: Filters, *, from_rows: bool = False) -> dict:
             return _record_counts_from_summaries(user, f)
         # SupplyLateDay holds only records that arrived after their own day: enough when
         # the day that ended is not before the period's end (as for "after the period").
-        if (ended is not None and reads_summaries(replace(f, arrived_after=None))
-                and ((f.area is None and f.age_band is None)
-                     or (f.site_id is None and f.product_id is None and ended >= f.end))):
-            return _record_counts_from_summaries(user, replace(f, arrived_after=None),
-                                                 arrived_after_day=ended)
+        if (
+            ended is not None
+            and reads_summaries(replace(f, arrived_after=None))
+            and (
+                (f.area is None and f.age_band is None)
+                or (f.site_id is None and f.product_id is None and ended >= f.end)
+            )
+        ):
+            return _record_counts_from_summaries(
+                user, replace(f, arrived_after=None), arrived_after_day=ended
+            )
     kits = scoped_supplies(select(func.count(), func.coalesce(func.sum(K.quantity), 0)), user, f)
     t, r = TrainingSession, NaloxoneUseReport
     sessions = in_scope(select(func.count()), t, user, f.review).where(
-        *_other_conditions(t, t.session_date, user, f, area=False, product=False))
+        *_other_conditions(t, t.session_date, user, f, area=False, product=False)
+    )
     reports = in_scope(select(func.count()), r, user, f.review).where(
-        *_other_conditions(r, r.used_on, user, f, site=False))
+        *_other_conditions(r, r.used_on, user, f, site=False)
+    )
     supplies, kit_count = db.session.execute(kits).one()
-    counts = dict(supplies=supplies, kits=int(kit_count),
-                  training_sessions=db.session.scalar(sessions),
-                  use_reports=db.session.scalar(reports))
+    counts = dict(
+        supplies=supplies,
+        kits=int(kit_count),
+        training_sessions=db.session.scalar(sessions),
+        use_reports=db.session.scalar(reports),
+    )
     counts["records"] = counts["supplies"] + counts["training_sessions"] + counts["use_reports"]
     return counts
 
@@ -629,10 +810,13 @@ def last_export(user, f: Filters) -> dt.datetime | None:
     wanted = f.args()
     events = db.session.execute(
         select(AuditEvent.at, AuditEvent.detail)
-        .where(AuditEvent.action.in_(EXPORT_ACTIONS),
-               AuditEvent.organisation_id == user.organisation_id,
-               AuditEvent.at >= dt.datetime.combine(f.start, dt.time()))
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()))
+        .where(
+            AuditEvent.action.in_(EXPORT_ACTIONS),
+            AuditEvent.organisation_id == user.organisation_id,
+            AuditEvent.at >= dt.datetime.combine(f.start, dt.time()),
+        )
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    )
     for at, detail in events:
         if {k: v for k, v in (detail or {}).items() if k in FILTER_NAMES} == wanted:
             # To the second, as a link carries it: a record arriving within that second
@@ -646,12 +830,19 @@ def late(user, f: Filters, today: dt.date) -> dict:
     (once it has ended) and after the last export of these figures (if any). Each is
     `record_counts` plus `since` (naive UTC, for `Filters.arrived_after`) and `since_uk`,
     or None."""
+
     def after(moment):
-        return dict(record_counts(user, replace(f, arrived_after=moment)), since=moment,
-                    since_uk=uk_datetime(moment))
+        return dict(
+            record_counts(user, replace(f, arrived_after=moment)),
+            since=moment,
+            since_uk=uk_datetime(moment),
+        )
+
     exported = last_export(user, f)
-    return dict(after_end=after(period_end(f.end)) if f.end < today else None,
-                after_export=None if exported is None else after(exported))
+    return dict(
+        after_end=after(period_end(f.end)) if f.end < today else None,
+        after_export=None if exported is None else after(exported),
+    )
 
 
 def _supply_groups(rows) -> dict[str, list[dict]]:
@@ -677,55 +868,81 @@ def summary(user, f: Filters, today: dt.date) -> Summary:
     else:
         supply_rows, others_active, training_rows, reports_by_day = (
             db.session.execute(statement).all()
-            for statement in statements(user, f, db.engine.dialect.name))
+            for statement in statements(user, f, db.engine.dialect.name)
+        )
         groups = _supply_groups(supply_rows)
         kinds = groups["kind"]
-        figures = dict(day=groups["day"], site=kinds, product=kinds, category=kinds,
-                       reason=kinds, area=groups["area"])
+        figures = dict(
+            day=groups["day"],
+            site=kinds,
+            product=kinds,
+            category=kinds,
+            reason=kinds,
+            area=groups["area"],
+        )
         active = {r["user_id"] for r in groups["user"]} | {uid for (uid,) in others_active}
     days = figures["day"]
     s.weeks, s.channels_in_chart = _weeks(f, days, reports_by_day)
     total = {measure: sum(row[measure] for row in days) for measure in MEASURES}
     repeats = total["supplies"] - total["first"]
     s.totals = dict(
-        kits=total["kits"], supplies=total["supplies"], first=total["first"], repeat=repeats,
+        kits=total["kits"],
+        supplies=total["supplies"],
+        first=total["first"],
+        repeat=repeats,
         repeat_pct=round(100 * repeats / total["supplies"], 1) if total["supplies"] else None,
-        used_repeats=total["used"], use_reports=sum(count for _day, count in reports_by_day),
-        reach=total["reach"], referral_offered=total["referral_offered"],
+        used_repeats=total["used"],
+        use_reports=sum(count for _day, count in reports_by_day),
+        reach=total["reach"],
+        referral_offered=total["referral_offered"],
         referral_accepted=total["referral_accepted"],
     )
     s.by_channel = _breakdown(days, "channel", CHANNELS, always=MAIN_CHANNELS)
     sites = _names(Site, {r["site_id"] for r in figures["site"]}, lambda site: site.name)
-    s.by_site = sorted(_breakdown(figures["site"], "site_id", sites),
-                       key=lambda b: (-b.kits, b.label))
+    s.by_site = sorted(
+        _breakdown(figures["site"], "site_id", sites), key=lambda b: (-b.kits, b.label)
+    )
     products = _names(Product, {r["product_id"] for r in figures["product"]}, lambda p: p.name)
-    s.by_product = sorted(_breakdown(figures["product"], "product_id", products),
-                          key=lambda b: b.label)
-    s.by_category = _breakdown(figures["category"], "recipient_category", RECIPIENT_CATEGORIES,
-                               always=RECIPIENT_CATEGORIES)
+    s.by_product = sorted(
+        _breakdown(figures["product"], "product_id", products), key=lambda b: b.label
+    )
+    s.by_category = _breakdown(
+        figures["category"], "recipient_category", RECIPIENT_CATEGORIES, always=RECIPIENT_CATEGORIES
+    )
     s.by_area = sorted(_breakdown(figures["area"], "area", {}), key=lambda b: b.label)
     ages = [dict(row, age_band=row["age_band"] or AGE_NOT_RECORDED) for row in figures["area"]]
     s.by_age = _breakdown(ages, "age_band", AGE_BAND_CHOICES, always=AGE_BAND_CHOICES)
-    s.repeat_reasons = _breakdown([r for r in figures["reason"] if r["repeat_reason"]],
-                                  "repeat_reason", REPEAT_REASONS, always=REPEAT_REASONS)
-    s.peers = dict(signed_off=_signed_off_peers(user, f, today),
-                   active=_peers_among(user, active))
+    s.repeat_reasons = _breakdown(
+        [r for r in figures["reason"] if r["repeat_reason"]],
+        "repeat_reason",
+        REPEAT_REASONS,
+        always=REPEAT_REASONS,
+    )
+    s.peers = dict(signed_off=_signed_off_peers(user, f, today), active=_peers_among(user, active))
 
-    by_kind = {kind: (sessions, int(attendees or 0), int(with_kit or 0))
-               for kind, sessions, attendees, with_kit in training_rows}
+    by_kind = {
+        kind: (sessions, int(attendees or 0), int(with_kit or 0))
+        for kind, sessions, attendees, with_kit in training_rows
+    }
     trained = sum(by_kind[k][1] for k in RECIPIENT_TRAINING if k in by_kind)
     with_kit = sum(by_kind[k][2] for k in RECIPIENT_TRAINING if k in by_kind)
     s.training = dict(
         sessions=sum(by_kind[k][0] for k in RECIPIENT_TRAINING if k in by_kind),
-        people_trained=trained, with_kit=with_kit, without_kit=trained - with_kit,
+        people_trained=trained,
+        with_kit=with_kit,
+        without_kit=trained - with_kit,
         suppliers_trained=sum(v[1] for k, v in by_kind.items() if k not in RECIPIENT_TRAINING),
     )
     s.coverage = _coverage(user, f, total["kits"])
     s.last_changed = last_changed(user)
     sessions = sum(v[0] for v in by_kind.values())
-    s.records = dict(supplies=total["supplies"], kits=total["kits"], training_sessions=sessions,
-                     use_reports=s.totals["use_reports"],
-                     records=total["supplies"] + sessions + s.totals["use_reports"])
+    s.records = dict(
+        supplies=total["supplies"],
+        kits=total["kits"],
+        training_sessions=sessions,
+        use_reports=s.totals["use_reports"],
+        records=total["supplies"] + sessions + s.totals["use_reports"],
+    )
     s.held = record_counts(user, replace(f, review="held"))
     return s
 
@@ -743,8 +960,9 @@ def stock(user, today: dt.date, f: Filters | None = None) -> dict:
     organisation and site filters of `f` apply (stock has no period)."""
     visible = visible_organisation_ids(user)
     sites = select(Site).where(Site.organisation_id.in_(visible))
-    peers = select(User).where(User.role.in_(stock_module.PERSONAL_HOLDER_ROLES),
-                               User.organisation_id.in_(visible))
+    peers = select(User).where(
+        User.role.in_(stock_module.PERSONAL_HOLDER_ROLES), User.organisation_id.in_(visible)
+    )
     if f is not None and f.organisation_id is not None:
         sites = sites.where(Site.organisation_id == f.organisation_id)
         peers = peers.where(User.organisation_id == f.organisation_id)
@@ -755,8 +973,13 @@ def stock(user, today: dt.date, f: Filters | None = None) -> dict:
     for site in db.session.scalars(sites.order_by(Site.name)):
         amounts = stock_module.in_hand(site_id=site.id)
         if site.active or amounts:
-            holders.append((site.name if site.active else _("%(site)s (closed)", site=site.name),
-                            site.organisation.name, amounts))
+            holders.append(
+                (
+                    site.name if site.active else _("%(site)s (closed)", site=site.name),
+                    site.organisation.name,
+                    amounts,
+                )
+            )
     carried = defaultdict(Counter)
     peers = db.session.scalars(peers)
     for peer in peers:
@@ -768,8 +991,9 @@ def stock(user, today: dt.date, f: Filters | None = None) -> dict:
     soon = today + EXPIRING_WITHIN
     rows = []
     for name, organisation, amounts in holders:
-        row = dict(holder=name, organisation=organisation, on_hand=0, expiring=0, expired=0,
-                   recalled=0)
+        row = dict(
+            holder=name, organisation=organisation, on_hand=0, expiring=0, expired=0, recalled=0
+        )
         for batch_id, kits in amounts.items():
             batch = batches[batch_id]
             row["on_hand"] += kits
@@ -780,16 +1004,24 @@ def stock(user, today: dt.date, f: Filters | None = None) -> dict:
             if batch.recalled_at is not None:
                 row["recalled"] += kits
         rows.append(row)
-    totals = {key: sum(r[key] for r in rows) for key in ("on_hand", "expiring", "expired",
-                                                         "recalled")}
+    totals = {
+        key: sum(r[key] for r in rows) for key in ("on_hand", "expiring", "expired", "recalled")
+    }
     # A supply of a recalled batch is held for review when it arrives, so the held ones are
     # counted beside the figure: those kits are with recipients all the same.
-    for key, review in (("recalled_with_recipients", None),
-                        ("recalled_with_recipients_held", "held")):
+    for key, review in (
+        ("recalled_with_recipients", None),
+        ("recalled_with_recipients_held", "held"),
+    ):
         b = SupplyBatch
-        recalled = in_scope(select(func.coalesce(func.sum(b.kits), literal(0)))
-                            .join(StockBatch, StockBatch.id == b.batch_id)
-                            .where(StockBatch.recalled_at.is_not(None)), b, user, review)
+        recalled = in_scope(
+            select(func.coalesce(func.sum(b.kits), literal(0)))
+            .join(StockBatch, StockBatch.id == b.batch_id)
+            .where(StockBatch.recalled_at.is_not(None)),
+            b,
+            user,
+            review,
+        )
         if f is not None and f.organisation_id is not None:
             recalled = recalled.where(b.organisation_id == f.organisation_id)
         if f is not None and f.site_id is not None:
@@ -804,12 +1036,19 @@ def freshness(user, now: dt.datetime) -> list[dict]:
         select(Device, User.role, Organisation.name)
         .join(User, User.id == Device.user_id)
         .join(Organisation, Organisation.id == User.organisation_id)
-        .where(User.organisation_id.in_(visible_organisation_ids(user)),
-               Device.revoked_at.is_(None))
+        .where(
+            User.organisation_id.in_(visible_organisation_ids(user)), Device.revoked_at.is_(None)
+        )
         .order_by(Device.last_sync_at.is_(None).desc(), Device.last_sync_at, Device.id)
     ).all()
-    return [dict(label=device.label or _l("Unnamed device"), role=role, organisation=organisation,
-                 last_sync=uk_datetime(device.last_sync_at),
-                 records_waiting=device.records_waiting,
-                 silent=device.last_sync_at is None or now - device.last_sync_at > SILENT_AFTER)
-            for device, role, organisation in rows]
+    return [
+        dict(
+            label=device.label or _l("Unnamed device"),
+            role=role,
+            organisation=organisation,
+            last_sync=uk_datetime(device.last_sync_at),
+            records_waiting=device.records_waiting,
+            silent=device.last_sync_at is None or now - device.last_sync_at > SILENT_AFTER,
+        )
+        for device, role, organisation in rows
+    ]

@@ -1,5 +1,6 @@
 """Thin views over `metrics`, `log` and `exports`. Commissioners only, read-only except
 for their own coverage denominator; every export is audited."""
+
 from dataclasses import replace
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -28,21 +29,27 @@ def _choices() -> dict:
     """What the filter form offers: only organisations and sites in scope."""
     visible = visible_organisation_ids(current_user)
     return dict(
-        channels=CHANNELS, age_bands=AGE_BAND_CHOICES,
-        organisations=db.session.execute(select(Organisation.id, Organisation.name)
-                                         .where(Organisation.id.in_(visible),
-                                                Organisation.kind != "commissioning_area")
-                                         .order_by(Organisation.name)).all(),
-        sites=db.session.execute(select(Site.id, Site.name).where(Site.organisation_id.in_(visible))
-                                 .order_by(Site.name)).all(),
+        channels=CHANNELS,
+        age_bands=AGE_BAND_CHOICES,
+        organisations=db.session.execute(
+            select(Organisation.id, Organisation.name)
+            .where(Organisation.id.in_(visible), Organisation.kind != "commissioning_area")
+            .order_by(Organisation.name)
+        ).all(),
+        sites=db.session.execute(
+            select(Site.id, Site.name).where(Site.organisation_id.in_(visible)).order_by(Site.name)
+        ).all(),
         products=db.session.execute(select(Product.id, Product.name).order_by(Product.name)).all(),
     )
 
 
 def _figures(f):
     today = uk_today()
-    return (metrics.summary(current_user, f, today), metrics.stock(current_user, today),
-            metrics.freshness(current_user, utcnow()))
+    return (
+        metrics.summary(current_user, f, today),
+        metrics.stock(current_user, today),
+        metrics.freshness(current_user, utcnow()),
+    )
 
 
 def _audit_export(action: str, as_of, f, **detail) -> None:
@@ -54,10 +61,18 @@ def _audit_export(action: str, as_of, f, **detail) -> None:
 
 def _charts(summary, suppress=False) -> dict:
     return dict(
-        weekly=charts.weekly_stacked(summary.weeks, summary.channels_in_chart, CHANNELS,
-                                     _("Kits issued per week by channel"), suppress=suppress),
-        channels=charts.horizontal_bars([(b.label, b.kits) for b in summary.by_channel],
-                                        _("Kits issued by channel"), suppress=suppress),
+        weekly=charts.weekly_stacked(
+            summary.weeks,
+            summary.channels_in_chart,
+            CHANNELS,
+            _("Kits issued per week by channel"),
+            suppress=suppress,
+        ),
+        channels=charts.horizontal_bars(
+            [(b.label, b.kits) for b in summary.by_channel],
+            _("Kits issued by channel"),
+            suppress=suppress,
+        ),
     )
 
 
@@ -77,29 +92,51 @@ def dashboard():
     cards, before = first_screen.cards(current_user, f, summary, late, today)
     use = outcomes.figures(current_user, f)
     form = CoverageForm(year=f.start.year)
-    return render_template("monitoring/dashboard.html", s=summary, late=late,
-                           cards=cards, before=before,
-                           freshness=metrics.freshness(current_user, utcnow()), f=f,
-                           charts=dict(_charts(summary), **_overview_charts(summary, use)),
-                           form=form, outcomes=use, **_choices())
+    return render_template(
+        "monitoring/dashboard.html",
+        s=summary,
+        late=late,
+        cards=cards,
+        before=before,
+        freshness=metrics.freshness(current_user, utcnow()),
+        f=f,
+        charts=dict(_charts(summary), **_overview_charts(summary, use)),
+        form=form,
+        outcomes=use,
+        **_choices(),
+    )
 
 
 def _overview_charts(summary, use) -> dict:
     """The four charts under the first screen's cards, each readable without its table."""
     return dict(
-        areas=charts.horizontal_bars([(b.label, b.kits) for b in summary.by_area],
-                                     _("Kits issued by area"), chart_id="chart-areas",
-                                     unit=_("kits")),
-        reasons=charts.horizontal_bars([(b.label, b.supplies) for b in summary.repeat_reasons],
-                                       _("Repeat supplies by reason"), chart_id="chart-reasons",
-                                       unit=_("supplies")),
+        areas=charts.horizontal_bars(
+            [(b.label, b.kits) for b in summary.by_area],
+            _("Kits issued by area"),
+            chart_id="chart-areas",
+            unit=_("kits"),
+        ),
+        reasons=charts.horizontal_bars(
+            [(b.label, b.supplies) for b in summary.repeat_reasons],
+            _("Repeat supplies by reason"),
+            chart_id="chart-reasons",
+            unit=_("supplies"),
+        ),
         use_weeks=charts.horizontal_bars(
-            [(_("w/c %(monday)s", monday=format_uk_date(w['monday'], year=False)), w["reports"])
-             for w in summary.weeks],
-            _("Use reports by week"), chart_id="chart-use-weeks", unit=_("reports")),
-        outcomes=charts.horizontal_bars([(c.label, c.count) for c in use["use"]["outcome"]],
-                                        _("Use reports by outcome"), chart_id="chart-outcomes",
-                                        unit=_("reports")),
+            [
+                (_("w/c %(monday)s", monday=format_uk_date(w["monday"], year=False)), w["reports"])
+                for w in summary.weeks
+            ],
+            _("Use reports by week"),
+            chart_id="chart-use-weeks",
+            unit=_("reports"),
+        ),
+        outcomes=charts.horizontal_bars(
+            [(c.label, c.count) for c in use["use"]["outcome"]],
+            _("Use reports by outcome"),
+            chart_id="chart-outcomes",
+            unit=_("reports"),
+        ),
     )
 
 
@@ -108,8 +145,9 @@ def _overview_charts(summary, use) -> dict:
 def stock():
     """Stock today: a snapshot over all time, so kept off the period dashboard."""
     today = uk_today()
-    return render_template("monitoring/stock.html", today=today,
-                           stock=metrics.stock(current_user, today, _filters()))
+    return render_template(
+        "monitoring/stock.html", today=today, stock=metrics.stock(current_user, today, _filters())
+    )
 
 
 @bp.route("/log")
@@ -124,25 +162,41 @@ def distribution_log():
     total = log.count(current_user, f)
     pages = max(1, -(-total // log.PAGE_SIZE))
     number = min(int(number), pages)
-    return render_template("monitoring/log.html", f=f, rows=log.page(current_user, f, number),
-                           total=total, page=number, pages=pages,
-                           labels=dict(recipient_category=RECIPIENT_CATEGORIES,
-                                       supply_type=SUPPLY_TYPES, repeat_reason=REPEAT_REASONS,
-                                       referral=REFERRALS, review=REVIEW_CHOICES),
-                           review_labels=REVIEW_CHOICES, filter_names=LOG_FILTER_NAMES,
-                           arrived_after=uk_datetime(f.arrived_after),
-                           **_choices())
+    return render_template(
+        "monitoring/log.html",
+        f=f,
+        rows=log.page(current_user, f, number),
+        total=total,
+        page=number,
+        pages=pages,
+        labels=dict(
+            recipient_category=RECIPIENT_CATEGORIES,
+            supply_type=SUPPLY_TYPES,
+            repeat_reason=REPEAT_REASONS,
+            referral=REFERRALS,
+            review=REVIEW_CHOICES,
+        ),
+        review_labels=REVIEW_CHOICES,
+        filter_names=LOG_FILTER_NAMES,
+        arrived_after=uk_datetime(f.arrived_after),
+        **_choices(),
+    )
 
 
 # The log's own filters, by the query argument each sets.
-LOG_FILTER_NAMES = {"recipient_category": _l("Recipient category"),
-                    "supply_type": _l("Supply type"), "repeat_reason": _l("Repeat reason"),
-                    "referral": _l("Referral"), "review": _l("Review")}
+LOG_FILTER_NAMES = {
+    "recipient_category": _l("Recipient category"),
+    "supply_type": _l("Supply type"),
+    "repeat_reason": _l("Repeat reason"),
+    "referral": _l("Referral"),
+    "review": _l("Review"),
+}
 
 
 def _csv(name: str, text: str) -> Response:
-    return Response(text, mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        text, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 @bp.route("/log.csv")
@@ -157,8 +211,9 @@ def export_log():
     # Deliberate: the download is audited durably before its file is built.
     db.session.commit()
     notes = exports.log_notes(f, uk_datetime(as_of), len(rows), held)
-    return _csv(f"distribution-log-{f.start}-{f.end}.csv",
-                exports.csv_text(exports.LOG_HEADER, rows, notes))
+    return _csv(
+        f"distribution-log-{f.start}-{f.end}.csv", exports.csv_text(exports.LOG_HEADER, rows, notes)
+    )
 
 
 @bp.route("/summary.csv")
@@ -173,8 +228,9 @@ def export_summary():
     _audit_export("export.summary_csv", as_of, f, records=summary.records["records"])
     # Deliberate: the download is audited durably before its file is built.
     db.session.commit()
-    return _csv(f"naloxone-summary-{f.start}-{f.end}.csv",
-                exports.csv_text(exports.SUMMARY_HEADER, rows))
+    return _csv(
+        f"naloxone-summary-{f.start}-{f.end}.csv", exports.csv_text(exports.SUMMARY_HEADER, rows)
+    )
 
 
 @bp.route("/report")
@@ -185,13 +241,18 @@ def board_report():
     as_of = utcnow()
     summary, stock, freshness = _figures(f)
     _audit_export("export.board_report", as_of, f, records=summary.records["records"])
-    return render_template("monitoring/report.html", s=summary, f=f, as_of=uk_datetime(as_of),
-                           pages=exports.report_pages(summary, stock, freshness,
-                                                      uk_datetime(as_of))
-                           + [outcomes.report_page(_outcome_rows(f))],
-                           charts=_charts(summary, suppress=True), suppress=exports.suppress,
-                           channel_labels=CHANNELS,
-                           area=db.session.get(Organisation, current_user.organisation_id))
+    return render_template(
+        "monitoring/report.html",
+        s=summary,
+        f=f,
+        as_of=uk_datetime(as_of),
+        pages=exports.report_pages(summary, stock, freshness, uk_datetime(as_of))
+        + [outcomes.report_page(_outcome_rows(f))],
+        charts=_charts(summary, suppress=True),
+        suppress=exports.suppress,
+        channel_labels=CHANNELS,
+        area=db.session.get(Organisation, current_user.organisation_id),
+    )
 
 
 @bp.route("/coverage", methods=["POST"])
@@ -201,7 +262,8 @@ def set_coverage():
     form = CoverageForm()
     if not form.validate_on_submit():
         abort(400)
-    coverage.set_estimate(current_user, form.year.data, form.estimated_opiate_users.data,
-                          form.source.data)
+    coverage.set_estimate(
+        current_user, form.year.data, form.estimated_opiate_users.data, form.source.data
+    )
     flash(_("Estimate for %(year)s saved.", year=form.year.data), "success")
     return redirect(url_for("monitoring.dashboard", **_filters().args()))

@@ -3,6 +3,7 @@
 Browser tests run against SQLite only (the server is the same code on both databases;
 the database tests cover PostgreSQL) to keep `make test` quick.
 """
+
 import datetime as dt
 from pathlib import Path
 
@@ -14,9 +15,15 @@ from peerkit.models import StockMovement, new_uuid, utcnow
 CHROMIUM = "/usr/bin/chromium"
 # As root, on a closed network: without the networking flags Chromium keeps trying to
 # reach Google's hosts and is refused.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
@@ -43,8 +50,8 @@ def launch_phone(browser_type, phone, tmp_path):
 
     def launch(offline=False):
         context = browser_type.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, args=CHROMIUM_ARGS, offline=offline,
-            **phone)
+            str(profile), executable_path=CHROMIUM, args=CHROMIUM_ARGS, offline=offline, **phone
+        )
         contexts.append(context)
         return context
 
@@ -67,11 +74,20 @@ def kits_for(app):
     """Factory: hand `quantity` kits of `area`'s batch to `user` (a coordinator's transfer)."""
 
     def give(area, user, quantity=10):
-        db.session.add(StockMovement(
-            id=new_uuid(), organisation_id=area.service.id, user_id=area.coordinator.id,
-            client_created_at=utcnow(), kind="transferred",
-            moved_on=dt.date.today() - dt.timedelta(days=1), batch_id=area.batch.id,
-            quantity=quantity, from_site_id=area.sites.service.id, to_user_id=user.id))
+        db.session.add(
+            StockMovement(
+                id=new_uuid(),
+                organisation_id=area.service.id,
+                user_id=area.coordinator.id,
+                client_created_at=utcnow(),
+                kind="transferred",
+                moved_on=dt.date.today() - dt.timedelta(days=1),
+                batch_id=area.batch.id,
+                quantity=quantity,
+                from_site_id=area.sites.service.id,
+                to_user_id=user.id,
+            )
+        )
         db.session.commit()
 
     return give
@@ -87,8 +103,13 @@ def serious_accessibility_problems(page) -> list[str]:
     injected inline script."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(AXE.read_text())
-    result = page.evaluate("axe.run(document).then(r => r.violations.map(v => "
-                           "({id: v.id, impact: v.impact, nodes: v.nodes.length, "
-                           "target: v.nodes[0] && v.nodes[0].target.join(' ')})))")
-    return [f"{v['id']} ({v['impact']}, {v['nodes']} nodes, e.g. {v['target']})"
-            for v in result if v["impact"] in ("serious", "critical")]
+    result = page.evaluate(
+        "axe.run(document).then(r => r.violations.map(v => "
+        "({id: v.id, impact: v.impact, nodes: v.nodes.length, "
+        "target: v.nodes[0] && v.nodes[0].target.join(' ')})))"
+    )
+    return [
+        f"{v['id']} ({v['impact']}, {v['nodes']} nodes, e.g. {v['target']})"
+        for v in result
+        if v["impact"] in ("serious", "critical")
+    ]

@@ -4,6 +4,7 @@ Waits use locators and page.evaluate, never wait_for_function: the app's strict
 Content-Security-Policy forbids the eval that wait_for_function relies on, and the tests
 keep that policy on so they would notice anything in the app that breaks it.
 """
+
 import time
 
 from playwright.sync_api import expect
@@ -140,8 +141,9 @@ class Taps:
         locator.fill(text)
 
 
-def record_supply(page, *, repeat_reason=None, area="M14", recipient=None, taps=None,
-                  training="Trained today"):
+def record_supply(
+    page, *, repeat_reason=None, area="M14", recipient=None, taps=None, training="Trained today"
+):
     """`recipient`: (initials, date of birth, sex label) when they agree to a code."""
     taps = taps or Taps()
     taps.tap(page.get_by_role("link", name="Record a kit supply"))

@@ -1,4 +1,5 @@
 """A coordinator's drug alert reaches the field app, and stays there offline."""
+
 import time
 
 import pytest
@@ -11,12 +12,15 @@ from peerkit.models import AlertDelivery
 from . import field
 from .conftest import CHROMIUM_ARGS, shot
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
+]
 
 
 def test_coordinator_alert_shows_on_the_phone_after_sync_and_offline(
-        live_server, launch_phone, browser_type, two_areas, kits_for):
+    live_server, launch_phone, browser_type, two_areas, kits_for
+):
     kits_for(two_areas.north, two_areas.north.peer, 5)
     db.session.commit()
     phone_context = launch_phone()
@@ -40,8 +44,9 @@ def test_coordinator_alert_shows_on_the_phone_after_sync_and_offline(
 
     # The phone syncs and shows it; then, with no signal, it still does.
     phone.get_by_role("button", name="Sync now").click()
-    expect(phone.locator("#alerts")).to_contain_text("RED: Heroin cut with nitazenes",
-                                                     timeout=20_000)
+    expect(phone.locator("#alerts")).to_contain_text(
+        "RED: Heroin cut with nitazenes", timeout=20_000
+    )
     # The phone told the server it has the alert, for the coordinator's delivery counts.
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:

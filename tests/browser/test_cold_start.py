@@ -2,6 +2,7 @@
 tap "Record a kit supply", type. The start-up benchmark (bench/pwa.py) once found Home
 staying on screen after that tap, with "#supply" in the address: the phone's first pull
 had not landed, and the form, made from the missing snapshot, failed to draw."""
+
 import pytest
 from playwright.sync_api import expect
 
@@ -9,8 +10,10 @@ from peerkit.extensions import db
 
 from . import field
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
+]
 
 
 def _errors(page) -> list[str]:
@@ -36,7 +39,8 @@ def _offline_start_and_tap_supply(context, base):
 
 
 def test_offline_cold_start_pin_then_tap_supply_opens_the_form(
-        live_server, launch_phone, two_areas, kits_for):
+    live_server, launch_phone, two_areas, kits_for
+):
     north = two_areas.north
     kits_for(north, north.peer, 10)
     db.session.commit()
@@ -57,7 +61,8 @@ def test_offline_cold_start_pin_then_tap_supply_opens_the_form(
 
 
 def test_before_the_first_pull_the_form_says_so_and_opens_once_it_lands(
-        live_server, launch_phone, two_areas, kits_for):
+    live_server, launch_phone, two_areas, kits_for
+):
     north = two_areas.north
     kits_for(north, north.peer, 10)
     db.session.commit()
@@ -86,7 +91,8 @@ def test_before_the_first_pull_the_form_says_so_and_opens_once_it_lands(
     # No half-made form: the screen says what is missing and what to do.
     expect(page.locator("#form-supply")).to_be_hidden()
     expect(page.locator("#screen-supply [data-not-fetched]")).to_contain_text(
-        "has not fetched its lists yet")
+        "has not fetched its lists yet"
+    )
     assert errors == []
 
     # Signal again: the lists arrive and the same screen becomes the form.

@@ -1,6 +1,7 @@
 """Field records are facts, on the phone (issue 10) and stock kept from the phone (issue 12):
 held records are shown as sent, warnings reach the person, discards are reported, a
 locked-out phone deletes nothing unsent without a second, explicit step."""
+
 import datetime as dt
 import re
 import time
@@ -26,8 +27,10 @@ from peerkit.models import (
 from . import field
 from .conftest import shot
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
+]
 
 
 def _all(model):
@@ -69,8 +72,9 @@ def test_a_supply_after_a_lapse_is_sent_and_shown_as_held(peer_phone, two_areas)
     context, page = peer_phone
     context.set_offline(True)
     field.record_supply(page)
-    sign_off = db.session.scalars(select(SupplierSignOff).where(
-        SupplierSignOff.user_id == two_areas.north.peer.id)).one()
+    sign_off = db.session.scalars(
+        select(SupplierSignOff).where(SupplierSignOff.user_id == two_areas.north.peer.id)
+    ).one()
     sign_off.refresher_due = uk_today() - dt.timedelta(days=2)  # ran out while offline
     db.session.commit()
     context.set_offline(False)
@@ -114,18 +118,17 @@ def test_discarding_a_refused_record_tells_the_coordinator(peer_phone):
     field.until(page, "document.getElementById('sync-status').textContent === 'All sent.'")
     notices = _all(DiscardNotice)
     assert [(n.record_kind, "postcode district" in n.reason) for n in notices] == [
-        ("kit_supply", True)]
+        ("kit_supply", True)
+    ]
     assert _all(KitSupply) == []
 
 
-def test_a_locked_out_phone_keeps_what_it_cannot_send_until_told_twice(peer_phone,
-                                                                        two_areas):
+def test_a_locked_out_phone_keeps_what_it_cannot_send_until_told_twice(peer_phone, two_areas):
     context, page = peer_phone
     context.set_offline(True)
-    field.record_supply(page, area="Hostel")   # the server will refuse this one
-    field.record_use(page)                     # and keep this one, held
-    revoke_device(db.session.scalars(select(Device)).one(), two_areas.north.coordinator,
-                  "Lost")
+    field.record_supply(page, area="Hostel")  # the server will refuse this one
+    field.record_use(page)  # and keep this one, held
+    revoke_device(db.session.scalars(select(Device)).one(), two_areas.north.coordinator, "Lost")
     db.session.commit()
     context.set_offline(False)
     expect(page.locator("#revoked-count")).to_have_text("1", timeout=20_000)
@@ -166,8 +169,9 @@ def test_kits_returned_reported_and_received_offline_reach_the_ledger(peer_phone
     assert movements["transferred"].receipt_quantity == 9
 
 
-def test_a_person_withdraws_at_the_service_and_their_code_is_erased(peer_phone, browser,
-                                                                   live_server, two_areas):
+def test_a_person_withdraws_at_the_service_and_their_code_is_erased(
+    peer_phone, browser, live_server, two_areas
+):
     """The peer's phone made the code; the coordinator's browser makes the same code from
     the same details, and only the code reaches the server."""
     _context, page = peer_phone
@@ -181,7 +185,8 @@ def test_a_person_withdraws_at_the_service_and_their_code_is_erased(peer_phone, 
     desk.get_by_label("Date of birth").fill("1990-04-01")
     desk.get_by_label("Female").check()
     desk.get_by_role("button", name="Record the withdrawal").click()
-    expect(desk.locator(".flash")).to_contain_text("Withdrawal recorded for 1 consent(s)",
-                                                   timeout=20_000)
+    expect(desk.locator(".flash")).to_contain_text(
+        "Withdrawal recorded for 1 consent(s)", timeout=20_000
+    )
     assert _column(Consent.recipient_code) == _column(KitSupply.recipient_code) == [None]
     assert _column(Consent.withdrawn_on) == [uk_today()]

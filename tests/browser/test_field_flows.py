@@ -1,5 +1,6 @@
 """The field app's other promises: fixing rejected records, lock-out, two tabs, updates,
 and accessibility of every screen."""
+
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
@@ -11,8 +12,10 @@ from peerkit.models import Device, KitSupply, NaloxoneUseReport
 from . import field
 from .conftest import serious_accessibility_problems, shot
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
+]
 
 
 def _count(model):
@@ -78,7 +81,8 @@ def test_a_locked_out_phone_hands_over_its_records_then_wipes(peer_phone, two_ar
     db.session.commit()
     context.set_offline(False)  # regaining signal starts a sync by itself
     expect(page.get_by_role("heading", name="This phone has been locked out")).to_be_visible(
-        timeout=20_000)
+        timeout=20_000
+    )
     expect(page.locator("#revoked-done")).to_be_visible()
     shot(page, "revoked")
     # The record reached the server first, kept and held for review ...

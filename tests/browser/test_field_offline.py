@@ -1,4 +1,5 @@
 """The field app end to end: enrol online, work offline, survive a browser restart, sync."""
+
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
@@ -9,8 +10,10 @@ from peerkit.models import Consent, KitSupply, NaloxoneUseReport, TrainingSessio
 from . import field
 from .conftest import shot
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
+]
 
 
 def _count(model):
@@ -22,7 +25,8 @@ def _count(model):
 
 
 def test_records_made_offline_survive_a_restart_and_land_once(
-        live_server, launch_phone, two_areas, kits_for):
+    live_server, launch_phone, two_areas, kits_for
+):
     north = two_areas.north
     kits_for(north, north.peer, 10)
     context = launch_phone()

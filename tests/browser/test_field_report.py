@@ -1,5 +1,6 @@
 """A suspected bad batch reported from the phone with no signal reaches the coordinator's
 triage list once the phone syncs (issue 15)."""
+
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -10,12 +11,13 @@ from peerkit.models import FieldReport, KitSupply, NaloxoneUseReport, ReferralDe
 from . import field
 from .conftest import shot
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
+]
 
 
-def test_a_bad_batch_reported_offline_reaches_triage(live_server, launch_phone, browser,
-                                                     two_areas):
+def test_a_bad_batch_reported_offline_reaches_triage(live_server, launch_phone, browser, two_areas):
     context = launch_phone()
     page = context.new_page()
     field.sign_in_and_enrol(page, live_server, "north-peer")
@@ -32,8 +34,9 @@ def test_a_bad_batch_reported_offline_reaches_triage(live_server, launch_phone, 
     field.expect_waiting(page, 1)
     context.set_offline(False)
     expect(page.locator("#waiting-count")).to_have_text("0", timeout=20_000)
-    reports = db.session.execute(select(FieldReport.area, FieldReport.drug_described,
-                                        FieldReport.more_than_one_dose)).all()
+    reports = db.session.execute(
+        select(FieldReport.area, FieldReport.drug_described, FieldReport.more_than_one_dose)
+    ).all()
     db.session.commit()  # let SQLite's lock go before the live server is asked again
     assert reports == [("M14", "Brown heroin, very strong", True)]
 
@@ -44,12 +47,14 @@ def test_a_bad_batch_reported_offline_reaches_triage(live_server, launch_phone, 
     expect(desk.locator("main")).to_contain_text("M14")
 
 
-def test_an_accepted_referral_names_where_it_went(live_server, launch_phone, two_areas,
-                                                  kits_for):
+def test_an_accepted_referral_names_where_it_went(live_server, launch_phone, two_areas, kits_for):
     north = two_areas.north
     kits_for(north, north.peer, 5)
-    db.session.add(ReferralDestination(organisation_id=north.service.id, kind="treatment",
-                                       name="Recovery Hub key workers"))
+    db.session.add(
+        ReferralDestination(
+            organisation_id=north.service.id, kind="treatment", name="Recovery Hub key workers"
+        )
+    )
     db.session.commit()
     context = launch_phone()
     page = context.new_page()
@@ -67,15 +72,17 @@ def test_an_accepted_referral_names_where_it_went(live_server, launch_phone, two
     form.get_by_role("button", name="Save supply").click()
     page.wait_for_url("**/app#home")
     field.expect_waiting(page, 0)
-    stored = db.session.execute(select(KitSupply.referral_accepted,
-                                       KitSupply.referral_destination_id)).all()
+    stored = db.session.execute(
+        select(KitSupply.referral_accepted, KitSupply.referral_destination_id)
+    ).all()
     destination = db.session.scalar(select(ReferralDestination.id))
     db.session.commit()
     assert stored == [(True, destination)]
 
 
 def test_a_use_report_that_looked_like_a_bad_batch_leads_to_a_linked_report(
-        live_server, launch_phone, two_areas):
+    live_server, launch_phone, two_areas
+):
     context = launch_phone()
     page = context.new_page()
     field.sign_in_and_enrol(page, live_server, "north-peer")

@@ -1,5 +1,6 @@
 """Privacy on the phone (issue 14): nothing readable in the browser's files, the PIN lock,
 the sealed outbox sent while locked, ten wrong PINs, a forgotten PIN, and sign-out."""
+
 import hashlib
 import json
 
@@ -14,8 +15,10 @@ from peerkit.signing import recipient_code_salt
 from . import field
 from .conftest import serious_accessibility_problems, shot
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
+]
 
 RECIPIENT = ("JD", "1990-04-01", "Female")
 DISTRICT = "ZE23"  # typed once, found nowhere else in the app or its reference data
@@ -51,14 +54,17 @@ def _files_containing(profile, needles: list[str]) -> dict[str, list[str]]:
 
 def _put_canary(page):
     """A distinctive, non-secret value stored in clear through the same IndexedDB path."""
-    page.evaluate("""canary => new Promise(resolve => {
+    page.evaluate(
+        """canary => new Promise(resolve => {
         const open = indexedDB.open('peerkit');
         open.onsuccess = () => {
           const tx = open.result.transaction('meta', 'readwrite');
           tx.objectStore('meta').put({key: 'testCanary', value: canary});
           tx.oncomplete = () => { open.result.close(); resolve(true); };
         };
-    })""", CANARY)
+    })""",
+        CANARY,
+    )
 
 
 def _stores(page) -> dict:
@@ -101,18 +107,21 @@ def _record_report(page):
 
 
 def test_nothing_readable_on_disk_and_the_outbox_syncs_locked(
-        live_server, launch_phone, two_areas, kits_for, tmp_path):
+    live_server, launch_phone, two_areas, kits_for, tmp_path
+):
     north = two_areas.north
     kits_for(north, north.peer, 10)
     salt = recipient_code_salt(north.area.id)
     db.session.commit()  # end the read, or SQLite's lock keeps the live server from writing
-    code = hashlib.pbkdf2_hmac("sha256", f"JD|{RECIPIENT[1]}|F".encode(), salt.encode(),
-                               600_000, 16).hex()
+    code = hashlib.pbkdf2_hmac(
+        "sha256", f"JD|{RECIPIENT[1]}|F".encode(), salt.encode(), 600_000, 16
+    ).hex()
     context = launch_phone()
     page = context.new_page()
     pushed = []
-    page.on("request", lambda r: pushed.append(r.post_data)
-            if r.url.endswith("/sync/push") else None)
+    page.on(
+        "request", lambda r: pushed.append(r.post_data) if r.url.endswith("/sync/push") else None
+    )
     field.sign_in_and_enrol(page, live_server, "north-peer")
 
     context.set_offline(True)
@@ -132,8 +141,9 @@ def test_nothing_readable_on_disk_and_the_outbox_syncs_locked(
     # Restarted with no signal: locked; the PIN shows what waits.
     context = launch_phone(offline=True)
     page = context.new_page()
-    page.on("request", lambda r: pushed.append(r.post_data)
-            if r.url.endswith("/sync/push") else None)
+    page.on(
+        "request", lambda r: pushed.append(r.post_data) if r.url.endswith("/sync/push") else None
+    )
     page.goto(f"{live_server}/app")
     expect(page.locator("#screen-lock")).to_be_visible(timeout=20_000)
     shot(page, "locked")
@@ -216,7 +226,7 @@ def test_ten_wrong_pins_send_first_then_clear(live_server, launch_phone, two_are
     expect(page.locator("#screen-setup")).to_be_visible(timeout=20_000)
     expect(page.locator("#setup-message")).to_contain_text("Too many wrong PINs")
     assert _count(KitSupply) == 1 and _count(Consent) == 1  # sent first ...
-    assert field.outbox_and_token(page) == [0, None]        # ... then cleared
+    assert field.outbox_and_token(page) == [0, None]  # ... then cleared
 
 
 def test_a_forgotten_pin_loses_nothing_saved(live_server, launch_phone, two_areas, kits_for):
@@ -270,7 +280,8 @@ def test_sign_out_sends_then_revokes_then_wipes(live_server, launch_phone, two_a
 
 
 def test_an_older_phones_plain_records_are_encrypted_sealed_and_sent(
-        live_server, launch_phone, two_areas):
+    live_server, launch_phone, two_areas
+):
     context = launch_phone()
     page = context.new_page()
     field.sign_in_and_enrol(page, live_server, "north-peer")

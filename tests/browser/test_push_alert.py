@@ -5,6 +5,7 @@ for the browser's push service, which cannot be reached here); the test decrypts
 the subscription's keys and delivers it to that phone's service worker through the
 DevTools protocol (`ServiceWorker.deliverPushMessage`), which shows the notification and
 tells the server; and the phone shows the alert offline after its next pull."""
+
 import json
 
 import http_ece
@@ -22,8 +23,10 @@ from ..test_frontline_intel import _b64, _issue, _signed_in, receiver, second_se
 from . import field
 from .conftest import shot
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
+]
 
 
 def _rows(statement) -> list:
@@ -33,8 +36,8 @@ def _rows(statement) -> list:
 
 
 def test_a_flagged_batch_becomes_an_area_alert_pushed_to_another_services_phone(
-        app, live_server, launch_phone, browser, phone, two_areas, second_service, receiver,
-        vapid):
+    app, live_server, launch_phone, browser, phone, two_areas, second_service, receiver, vapid
+):
     # A peer of the first service flags a bad batch with no signal; it syncs later.
     peer_context = launch_phone()
     peer = peer_context.new_page()
@@ -65,52 +68,77 @@ def test_a_flagged_batch_becomes_an_area_alert_pushed_to_another_services_phone(
         };
     })""")
     keys = ec.generate_private_key(ec.SECP256R1())
-    p256dh = keys.public_key().public_bytes(serialization.Encoding.X962,
-                                            serialization.PublicFormat.UncompressedPoint)
+    p256dh = keys.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
     secret = b"fedcba9876543210"
-    subscribed = requests.put(f"{live_server}/api/v1/push-subscription", timeout=10, json={
-        "permission": "granted", "endpoint": f"{receiver.url}/push/pharmacy-phone",
-        "keys": {"p256dh": _b64(p256dh), "auth": _b64(secret)}},
-        headers={"Authorization": f"Bearer {token}"})
+    subscribed = requests.put(
+        f"{live_server}/api/v1/push-subscription",
+        timeout=10,
+        json={
+            "permission": "granted",
+            "endpoint": f"{receiver.url}/push/pharmacy-phone",
+            "keys": {"p256dh": _b64(p256dh), "auth": _b64(secret)},
+        },
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert subscribed.status_code == 200
 
     # The coordinator turns the report into an area-wide red alert, with the agreement.
     coordinator = _signed_in(app, "north-coordinator")
-    issued = _issue(coordinator, scope="area", agreed_by=str(two_areas.north.commissioner.id),
-                    agreement_note="Phone call, 1/12", substance="Heroin, green tinge")
+    issued = _issue(
+        coordinator,
+        scope="area",
+        agreed_by=str(two_areas.north.commissioner.id),
+        agreement_note="Phone call, 1/12",
+        substance="Heroin, green tinge",
+    )
     assert issued.status_code == 302
     db.session.commit()
     assert len(receiver.received) == 1
-    clear = http_ece.decrypt(receiver.received[0]["body"], private_key=keys,
-                             auth_secret=secret, version="aes128gcm")
+    clear = http_ece.decrypt(
+        receiver.received[0]["body"], private_key=keys, auth_secret=secret, version="aes128gcm"
+    )
     message = json.loads(clear)
     assert message["title"] == "RED: Heroin, green tinge"
 
     # The push service would now wake the phone: deliver the message to its worker.
     cdp = pharmacy_context.new_cdp_session(pharmacy)
     registrations = []
-    cdp.on("ServiceWorker.workerRegistrationUpdated",
-           lambda event: registrations.extend(event["registrations"]))
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda event: registrations.extend(event["registrations"]),
+    )
     cdp.send("ServiceWorker.enable")
     ours = []
     for _ in range(100):  # the registration events arrive just after enabling
-        ours = [r for r in registrations
-                if r["scopeURL"].rstrip("/") == live_server and not r["isDeleted"]]
+        ours = [
+            r
+            for r in registrations
+            if r["scopeURL"].rstrip("/") == live_server and not r["isDeleted"]
+        ]
         if ours:
             break
         pharmacy.wait_for_timeout(100)
     registration = ours[0]
-    cdp.send("ServiceWorker.deliverPushMessage", {
-        "origin": live_server, "registrationId": registration["registrationId"],
-        "data": clear.decode()})
-    field.until(pharmacy, """navigator.serviceWorker.ready
+    cdp.send(
+        "ServiceWorker.deliverPushMessage",
+        {
+            "origin": live_server,
+            "registrationId": registration["registrationId"],
+            "data": clear.decode(),
+        },
+    )
+    field.until(
+        pharmacy,
+        """navigator.serviceWorker.ready
         .then(r => r.getNotifications())
-        .then(list => list.some(n => n.title === 'RED: Heroin, green tinge'))""")
+        .then(list => list.some(n => n.title === 'RED: Heroin, green tinge'))""",
+    )
     # The worker told the server the phone received it.
     received = []
     for _ in range(100):
-        received = [at for (at,) in _rows(select(AlertDelivery.received_at))
-                    if at is not None]
+        received = [at for (at,) in _rows(select(AlertDelivery.received_at)) if at is not None]
         if received:
             break
         pharmacy.wait_for_timeout(200)
@@ -118,8 +146,7 @@ def test_a_flagged_batch_becomes_an_area_alert_pushed_to_another_services_phone(
 
     # Its next pull brings the alert, which then shows with no signal.
     pharmacy.get_by_role("button", name="Sync now").click()
-    expect(pharmacy.locator("#alerts")).to_contain_text("RED: Heroin, green tinge",
-                                                        timeout=20_000)
+    expect(pharmacy.locator("#alerts")).to_contain_text("RED: Heroin, green tinge", timeout=20_000)
     pharmacy_context.set_offline(True)
     pharmacy.reload()
     field.ready(pharmacy)

@@ -1,5 +1,6 @@
 """Issue 17: forms that ask, a returning person in a few taps, a confirmation that stays,
 plain errors, and words that fit the device; by visible labels, counting taps."""
+
 import json
 from pathlib import Path
 
@@ -12,12 +13,18 @@ from peerkit.models import Consent, KitSupply, NaloxoneUseReport
 
 from . import field
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
+]
 
 # Issue 17's targets, in taps, for each field task (bench/pwa.py prints them beside these).
-TAP_TARGETS = {"linked repeat supply": 7, "anonymous repeat supply": 4,
-               "first supply with consent": 8, "use report": 5}
+TAP_TARGETS = {
+    "linked repeat supply": 7,
+    "anonymous repeat supply": 4,
+    "first supply with consent": 8,
+    "use report": 5,
+}
 TAPS_FILE = Path(__file__).resolve().parents[2] / "test-artifacts" / "taps.json"
 
 
@@ -47,15 +54,24 @@ def test_field_tasks_fit_their_tap_targets(peer_phone):
     counted["first supply with consent"] = first.count
     assert on_a_new_phone.count == first.count + 2  # + who it is for, + the district typed
     # The same person comes back: recognised, no second consent, district from last time.
-    linked = field.record_supply(page, area=None, repeat_reason="Used on someone else",
-                                 recipient=("AB", "1985-02-03", "Male"))
+    linked = field.record_supply(
+        page,
+        area=None,
+        repeat_reason="Used on someone else",
+        recipient=("AB", "1985-02-03", "Male"),
+    )
     counted["linked repeat supply"] = linked.count
     counted["anonymous repeat supply"] = field.record_supply(
-        page, area=None, repeat_reason="Lost").count
+        page, area=None, repeat_reason="Lost"
+    ).count
     counted["use report"] = field.record_use(page, doses="1").count
     TAPS_FILE.parent.mkdir(parents=True, exist_ok=True)
-    TAPS_FILE.write_text(json.dumps({task: {"taps": counted[task], "target": TAP_TARGETS[task]}
-                                     for task in TAP_TARGETS}, indent=2))
+    TAPS_FILE.write_text(
+        json.dumps(
+            {task: {"taps": counted[task], "target": TAP_TARGETS[task]} for task in TAP_TARGETS},
+            indent=2,
+        )
+    )
     assert {t: c for t, c in counted.items() if c > TAP_TARGETS[t]} == {}
     context.set_offline(False)
     expect(page.locator("#waiting-count")).to_have_text("0", timeout=30_000)
@@ -69,8 +85,10 @@ def test_field_tasks_fit_their_tap_targets(peer_phone):
     anonymous = supplies[("repeat", "lost")]
     assert (anonymous.recipient_code, anonymous.area) == (None, "UNKNOWN")
     # Both answers yes, naming the notice the phone showed (in force: so not held).
-    assert {(c.consent_to_record, c.consent_to_recognise, c.privacy_notice_version,
-             c.review_status) for c in consents} == {(True, True, "2026-01", "counted")}
+    assert {
+        (c.consent_to_record, c.consent_to_recognise, c.privacy_notice_version, c.review_status)
+        for c in consents
+    } == {(True, True, "2026-01", "counted")}
     report = _all(NaloxoneUseReport)[0]
     # Nothing pre-ticked became a fact: 999 and staying were not ticked, so not recorded.
     assert (report.called_999, report.stayed_with_person, report.route) == (False, False, "im")
@@ -84,8 +102,10 @@ def test_consent_is_two_answers_and_names_the_notice_shown(peer_phone):
     assert "anonymous" not in page.content().lower()
     form.get_by_text("What we tell them").click()
     expect(form.locator("#privacy-notice-text")).to_contain_text("north service privacy notice")
-    recorded, recognised = (form.get_by_label("Agrees to be recorded"),
-                            form.get_by_label("Agrees to be recognised next time"))
+    recorded, recognised = (
+        form.get_by_label("Agrees to be recorded"),
+        form.get_by_label("Agrees to be recognised next time"),
+    )
     recognised.check()  # recognition means being recorded
     expect(recorded).to_be_checked()
     recorded.uncheck()
@@ -100,10 +120,14 @@ def test_consent_is_two_answers_and_names_the_notice_shown(peer_phone):
     expect(page.locator("#waiting-count")).to_have_text("1")  # the supply and its consent
     context.set_offline(False)
     expect(page.locator("#waiting-count")).to_have_text("0", timeout=30_000)
-    consent, = _all(Consent)
-    assert (consent.consent_to_record, consent.consent_to_recognise, consent.recipient_code,
-            consent.privacy_notice_version) == (True, False, None, "2026-01")
-    supply, = _all(KitSupply)
+    (consent,) = _all(Consent)
+    assert (
+        consent.consent_to_record,
+        consent.consent_to_recognise,
+        consent.recipient_code,
+        consent.privacy_notice_version,
+    ) == (True, False, None, "2026-01")
+    (supply,) = _all(KitSupply)
     assert (supply.consent_id, supply.recipient_code) == (consent.id, None)
 
 
@@ -119,16 +143,18 @@ def test_forms_ask_rather_than_assume(peer_phone):
     # A repeat: trained before (they had a kit), visible and changeable.
     expect(form.get_by_label("Trained before")).to_be_checked()
     # Reasons a peer meets most come first, "Taken away" is not first.
-    first_reason = form.get_by_role("group", name="Why is a repeat needed?").get_by_role(
-        "radio").first
+    first_reason = (
+        form.get_by_role("group", name="Why is a repeat needed?").get_by_role("radio").first
+    )
     expect(first_reason).to_have_accessible_name("Used on someone else")
     page.evaluate("location.hash = '#use'")
     use = page.locator("#form-use")
     expect(use.get_by_label("999 was called")).not_to_be_checked()
     expect(use.get_by_label("Someone stayed with the person")).not_to_be_checked()
     expect(use.get_by_role("group", name="Outcome").locator(":checked")).to_have_count(0)
-    expect(use.get_by_role("group", name="Outcome").get_by_role("radio").first
-           ).to_have_accessible_name("Survived")
+    expect(
+        use.get_by_role("group", name="Outcome").get_by_role("radio").first
+    ).to_have_accessible_name("Survived")
     expect(page.get_by_text("Intramuscular")).to_have_count(0)
     expect(use.get_by_label("Injection (into a muscle)")).to_be_visible()
 

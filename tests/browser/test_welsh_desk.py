@@ -1,24 +1,39 @@
 """Issue 16, point 1: with the browser set to Welsh, desk screens come out in Welsh, fit a
 phone, pass axe, and are photographed; the switcher on the page turns them back to English."""
+
 import pytest
 
 from ..conftest import PASSWORD
 from .conftest import SCREENSHOTS, serious_accessibility_problems
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
+]
 
 SCREENS = {
-    "north-coordinator": ["/coordination/", "/coordination/people", "/coordination/stock",
-                          "/coordination/held", "/coordination/devices", "/coordination/audit",
-                          "/coordination/privacy-notices", "/coordination/subject-access",
-                          "/coordination/retention"],
-    "north-commissioner": ["/monitoring/", "/monitoring/stock", "/monitoring/log",
-                           "/monitoring/report"],
+    "north-coordinator": [
+        "/coordination/",
+        "/coordination/people",
+        "/coordination/stock",
+        "/coordination/held",
+        "/coordination/devices",
+        "/coordination/audit",
+        "/coordination/privacy-notices",
+        "/coordination/subject-access",
+        "/coordination/retention",
+    ],
+    "north-commissioner": [
+        "/monitoring/",
+        "/monitoring/stock",
+        "/monitoring/log",
+        "/monitoring/report",
+    ],
 }
 # Each screen's Welsh heading: the content, not only the header, came out in Welsh.
 HEADINGS = {
-    "/coordination/devices": "Ffonau", "/coordination/audit": "Cofnod archwilio",
+    "/coordination/devices": "Ffonau",
+    "/coordination/audit": "Cofnod archwilio",
     "/coordination/privacy-notices": "Hysbysiadau preifatrwydd",
     "/coordination/subject-access": "Cofnodion person: gweld, lawrlwytho neu ddileu",
     "/coordination/retention": "Am ba hyd y mae cofnodion yn cadw manylion personol",
@@ -49,13 +64,22 @@ def test_desk_screens_in_welsh_fit_a_phone_and_pass_axe(live_server, browser, tw
             for path in paths:
                 response = page.goto(f"{live_server}{path}")
                 assert response.status == 200, path
-                if page.locator("html").get_attribute("lang") != "cy-GB" \
-                        or page.get_by_role("button", name="Allgofnodi").count() != 1 \
-                        or (path in HEADINGS and page.get_by_role(
-                            "heading", level=1, name=HEADINGS[path], exact=True).count() != 1):
+                if (
+                    page.locator("html").get_attribute("lang") != "cy-GB"
+                    or page.get_by_role("button", name="Allgofnodi").count() != 1
+                    or (
+                        path in HEADINGS
+                        and page.get_by_role(
+                            "heading", level=1, name=HEADINGS[path], exact=True
+                        ).count()
+                        != 1
+                    )
+                ):
                     not_welsh.append(path)
-                name = (f"welsh-{username.split('-')[1]}-"
-                        f"{path.strip('/').replace('/', '-') or 'home'}-{size}")
+                name = (
+                    f"welsh-{username.split('-')[1]}-"
+                    f"{path.strip('/').replace('/', '-') or 'home'}-{size}"
+                )
                 page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
                 width = page.evaluate("document.documentElement.scrollWidth")
                 if width > viewport["width"]:

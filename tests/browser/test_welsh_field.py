@@ -1,6 +1,7 @@
 """Issue 16, point 1: the field app in Welsh. With the browser set to Welsh every field screen
 (the lock screen included, and offline after a reload) shows no English from the catalogue,
 passes axe and is photographed; the Device screen's switch changes the language offline."""
+
 import json
 import re
 
@@ -14,16 +15,25 @@ from ..conftest import PASSWORD
 from . import field
 from .conftest import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, serious_accessibility_problems
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
+]
 
 WELSH = json.loads(CATALOGUE.read_text(encoding="utf-8"))
 # Each English id (its words between placeholders) that has a different Welsh: none may show,
 # unless the Welsh keeps it too (an acronym: "CPR").
-ENGLISH = sorted({piece.strip() for english, welsh in WELSH.items() if english != welsh
-                  for piece in re.split(r"\{[\w-]+\}", english)
-                  if re.search(r"[A-Za-z]{2}", piece) and piece.strip() not in welsh},
-                 key=len, reverse=True)
+ENGLISH = sorted(
+    {
+        piece.strip()
+        for english, welsh in WELSH.items()
+        if english != welsh
+        for piece in re.split(r"\{[\w-]+\}", english)
+        if re.search(r"[A-Za-z]{2}", piece) and piece.strip() not in welsh
+    },
+    key=len,
+    reverse=True,
+)
 SCREENS = ["home", "supply", "training", "use", "report", "stock", "attention", "device"]
 
 
@@ -38,8 +48,11 @@ def english_on_screen(page, data=()) -> list[str]:
 
 def _phone(browser_type, phone, tmp_path, locale):
     return browser_type.launch_persistent_context(
-        str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-        **{**phone, "locale": locale})
+        str(tmp_path / "profile"),
+        executable_path=CHROMIUM,
+        args=CHROMIUM_ARGS,
+        **{**phone, "locale": locale},
+    )
 
 
 def _unlock_in_welsh(page):
@@ -69,7 +82,8 @@ def _show(page, screen):
 
 
 def test_every_field_screen_in_welsh_online_and_offline(
-        live_server, browser_type, phone, tmp_path, two_areas, kits_for):
+    live_server, browser_type, phone, tmp_path, two_areas, kits_for
+):
     kits_for(two_areas.north, two_areas.north.peer, 10)
     product = two_areas.north.batch.product.name
     db.session.commit()  # end the read: SQLite's lock would keep the live server from writing
@@ -123,7 +137,8 @@ def test_every_field_screen_in_welsh_online_and_offline(
     expect(page.locator("#attention-link")).to_be_visible(timeout=20_000)
     page.locator("#attention-link").click()
     expect(page.locator("#attention-list .card")).to_contain_text(
-        WELSH["Where they live: postcode district"])
+        WELSH["Where they live: postcode district"]
+    )
     _check(page, "attention-refused", found, [product, "Hostel"])
 
     # Offline, after a reload: the lock screen, then every screen again from the cache.
@@ -133,8 +148,23 @@ def test_every_field_screen_in_welsh_online_and_offline(
     _check(page, "lock", found)
     _unlock_in_welsh(page)
     expect(page.locator("#net")).to_have_text(re.compile("^All-lein"))
-    months = "|".join(WELSH[m] for m in ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug",
-                                         "Sep", "Oct", "Nov", "Dec"))
+    months = "|".join(
+        WELSH[m]
+        for m in (
+            "Jan",
+            "Feb",
+            "Mar",
+            "Apr",
+            "May",
+            "Jun",
+            "Jul",
+            "Aug",
+            "Sep",
+            "Oct",
+            "Nov",
+            "Dec",
+        )
+    )
     _show(page, "home")
     expect(page.locator("#last-sync")).to_have_text(re.compile(rf"^\d+ ({months}), \d\d:\d\d$"))
     for screen in SCREENS:
@@ -148,7 +178,8 @@ def test_every_field_screen_in_welsh_online_and_offline(
 
 
 def test_the_device_screen_switch_changes_the_language_offline(
-        live_server, browser_type, phone, tmp_path, two_areas):
+    live_server, browser_type, phone, tmp_path, two_areas
+):
     context = _phone(browser_type, phone, tmp_path, "en-GB")
     page = context.new_page()
     field.sign_in_and_enrol(page, live_server, "north-peer")
@@ -164,7 +195,8 @@ def test_the_device_screen_switch_changes_the_language_offline(
     # Kept on the phone: a restart (still offline) comes back in Welsh, on the lock screen.
     page.reload()
     expect(page.get_by_role("heading", name=WELSH["PeerKit is locked"])).to_be_visible(
-        timeout=20_000)
+        timeout=20_000
+    )
     _unlock_in_welsh(page)
     page.evaluate("location.hash = '#device'")
     page.locator("#screen-device").get_by_label("English").check()

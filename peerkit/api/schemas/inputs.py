@@ -5,6 +5,7 @@ They validate field by field, so every error names its field, and peerkit/api/fa
 derives the push's fast path from them. Rules that need the database (is this site yours?
 is this batch expired?) live in peerkit/api/push.py.
 """
+
 import datetime as dt
 import uuid
 
@@ -78,12 +79,14 @@ class RecordSchema(Schema):
         ordered = True
 
     client_created_at = fields.AwareDateTime(
-        required=True, default_timezone=dt.timezone.utc,
-        metadata={"description": "When the phone saved the record (ISO 8601)."})
+        required=True,
+        default_timezone=dt.UTC,
+        metadata={"description": "When the phone saved the record (ISO 8601)."},
+    )
 
     @validates("client_created_at")
     def _created_not_in_future(self, value, **_kwargs):
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         if value > now + CLOCK_SLACK:
             raise ValidationError("This time is in the future: check the phone's clock.")
         if value.date() < EARLIEST_DATE:
@@ -97,63 +100,96 @@ class TrainingSessionSchema(RecordSchema):
     site_id = fields.Integer(strict=True, allow_none=True, load_default=None)
     mode = _choice(vocab.TRAINING_MODES, required=True)
     kind = _choice(vocab.TRAINING_KINDS, required=True)
-    topics = fields.List(_choice(vocab.TRAINING_TOPICS), required=True,
-                         validate=validate.Length(max=len(vocab.TRAINING_TOPICS)))
+    topics = fields.List(
+        _choice(vocab.TRAINING_TOPICS),
+        required=True,
+        validate=validate.Length(max=len(vocab.TRAINING_TOPICS)),
+    )
     attendees_at_risk = _count(load_default=0)
     attendees_family = _count(load_default=0)
     attendees_worker = _count(load_default=0)
     attendees_unknown = _count(load_default=0)
     kits_taken = _count(load_default=0)
-    trainee_user_id = fields.Integer(strict=True, allow_none=True, load_default=None, metadata={
-        "description": "Supplier training or train-the-trainer: the colleague trained "
-                       "(from snapshot.colleagues), for the training cascade."})
+    trainee_user_id = fields.Integer(
+        strict=True,
+        allow_none=True,
+        load_default=None,
+        metadata={
+            "description": "Supplier training or train-the-trainer: the colleague trained "
+            "(from snapshot.colleagues), for the training cascade."
+        },
+    )
 
     @validates_schema
     def _people_and_kits(self, data, **_kwargs):
-        total = sum(data.get(k, 0) for k in ("attendees_at_risk", "attendees_family",
-                                             "attendees_worker", "attendees_unknown"))
+        total = sum(
+            data.get(k, 0)
+            for k in (
+                "attendees_at_risk",
+                "attendees_family",
+                "attendees_worker",
+                "attendees_unknown",
+            )
+        )
         if total == 0:
             raise ValidationError("Record at least one person trained.", "attendees_at_risk")
         if data.get("kits_taken", 0) > total * 10:
-            raise ValidationError("More kits than people can carry: check the number.",
-                                  "kits_taken")
+            raise ValidationError(
+                "More kits than people can carry: check the number.", "kits_taken"
+            )
 
 
 class ConsentSchema(RecordSchema):
     """A recipient's two answers. Never a condition of getting a kit."""
 
-    recipient_code = fields.String(allow_none=True, load_default=None,
-                                   validate=validate.Regexp(r"^[A-Za-z0-9_-]{6,64}$"))
-    consent_to_record = fields.Boolean(required=True, metadata={
-        "description": "Agrees to be recorded (and counted in pseudonymised figures)."})
+    recipient_code = fields.String(
+        allow_none=True, load_default=None, validate=validate.Regexp(r"^[A-Za-z0-9_-]{6,64}$")
+    )
+    consent_to_record = fields.Boolean(
+        required=True,
+        metadata={"description": "Agrees to be recorded (and counted in pseudonymised figures)."},
+    )
     consent_to_share = fields.Boolean(required=True)
     # No load_default: a phone of before this field resends the same content digest. Its
     # one tick meant both answers, so a consent without the field is taken as recognition
     # when it carries a code (push.py).
-    consent_to_recognise = fields.Boolean(metadata={
-        "description": "Agrees to be recognised next time by a recipient code (made from "
-                       "initials, date of birth and sex). Needs consent_to_record."})
+    consent_to_recognise = fields.Boolean(
+        metadata={
+            "description": "Agrees to be recognised next time by a recipient code (made from "
+            "initials, date of birth and sex). Needs consent_to_record."
+        }
+    )
     method = _choice(vocab.CONSENT_METHODS, required=True)
     privacy_notice_version = fields.String(
-        required=True, allow_none=True, validate=validate.Regexp(r"^[A-Za-z0-9._-]{1,20}$"),
-        metadata={"description": "The version of the privacy notice the phone showed "
-                  "(snapshot.privacy_notice), or null if it had none. A version that was "
-                  "not in force on given_on is kept and held for review."})
+        required=True,
+        allow_none=True,
+        validate=validate.Regexp(r"^[A-Za-z0-9._-]{1,20}$"),
+        metadata={
+            "description": "The version of the privacy notice the phone showed "
+            "(snapshot.privacy_notice), or null if it had none. A version that was "
+            "not in force on given_on is kept and held for review."
+        },
+    )
     given_on = EventDate()
 
     @validates_schema
     def _code_needs_both_answers(self, data, **_kwargs):
         recognise = data.get("consent_to_recognise")
         if recognise and not data.get("consent_to_record"):
-            raise ValidationError("Being recognised next time means being recorded: "
-                                  "agree to both, or only to being recorded.",
-                                  "consent_to_recognise")
+            raise ValidationError(
+                "Being recognised next time means being recorded: "
+                "agree to both, or only to being recorded.",
+                "consent_to_recognise",
+            )
         if data.get("recipient_code") and not data.get("consent_to_record"):
-            raise ValidationError("A recipient code is kept only with consent to record it.",
-                                  "recipient_code")
+            raise ValidationError(
+                "A recipient code is kept only with consent to record it.", "recipient_code"
+            )
         if data.get("recipient_code") and recognise is False:
-            raise ValidationError("A recipient code is kept only with consent to be "
-                                  "recognised next time.", "recipient_code")
+            raise ValidationError(
+                "A recipient code is kept only with consent to be recognised next time.",
+                "recipient_code",
+            )
 
 
 class ConsentWithdrawalSchema(RecordSchema):
@@ -168,8 +204,12 @@ class KitSupplySchema(RecordSchema):
 
     supplied_on = EventDate()
     site_id = fields.Integer(strict=True, required=True)
-    channel = _choice(vocab.CHANNELS, allow_none=True, load_default=None,
-                      metadata={"description": "Defaults from the supplier's organisation."})
+    channel = _choice(
+        vocab.CHANNELS,
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "Defaults from the supplier's organisation."},
+    )
     recipient_category = _choice(vocab.RECIPIENT_CATEGORIES, required=True)
     batch_id = fields.Integer(strict=True, required=True)
     quantity = fields.Integer(strict=True, load_default=1, validate=validate.Range(min=1, max=10))
@@ -181,16 +221,26 @@ class KitSupplySchema(RecordSchema):
     referral_offered = fields.Boolean(required=True)
     referral_accepted = fields.Boolean(required=True)
     consent_id = RecordId(allow_none=True, load_default=None)
-    recipient_code = fields.String(allow_none=True, load_default=None,
-                                   validate=validate.Regexp(r"^[A-Za-z0-9_-]{6,64}$"),
-                                   metadata={"description": "Only with consent_id: the "
-                                             "consent (stored, or in the same push) that "
-                                             "records this code."})
+    recipient_code = fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Regexp(r"^[A-Za-z0-9_-]{6,64}$"),
+        metadata={
+            "description": "Only with consent_id: the "
+            "consent (stored, or in the same push) that "
+            "records this code."
+        },
+    )
     age_band = _choice(vocab.AGE_BANDS, allow_none=True, load_default=None)
     # No load_default: a phone of before this field resends the same content digest.
-    referral_destination_id = fields.Integer(strict=True, allow_none=True, metadata={
-        "description": "Where the accepted referral went: one of snapshot-pulled "
-                       "referral_destinations."})
+    referral_destination_id = fields.Integer(
+        strict=True,
+        allow_none=True,
+        metadata={
+            "description": "Where the accepted referral went: one of snapshot-pulled "
+            "referral_destinations."
+        },
+    )
 
     @validates_schema
     def _repeat_and_referral(self, data, **_kwargs):
@@ -199,14 +249,17 @@ class KitSupplySchema(RecordSchema):
         if data.get("supply_type") == "first" and data.get("repeat_reason"):
             raise ValidationError("A first supply has no repeat reason.", "repeat_reason")
         if data.get("referral_accepted") and not data.get("referral_offered"):
-            raise ValidationError("A referral can only be accepted if it was offered.",
-                                  "referral_accepted")
+            raise ValidationError(
+                "A referral can only be accepted if it was offered.", "referral_accepted"
+            )
         if data.get("referral_destination_id") and not data.get("referral_accepted"):
-            raise ValidationError("Only an accepted referral has a destination.",
-                                  "referral_destination_id")
+            raise ValidationError(
+                "Only an accepted referral has a destination.", "referral_destination_id"
+            )
         if data.get("recipient_code") and not data.get("consent_id"):
-            raise ValidationError("A recipient code needs the consent that records it.",
-                                  "recipient_code")
+            raise ValidationError(
+                "A recipient code needs the consent that records it.", "recipient_code"
+            )
 
 
 class NaloxoneUseReportSchema(RecordSchema):
@@ -223,8 +276,11 @@ class NaloxoneUseReportSchema(RecordSchema):
     stayed_with_person = fields.Boolean(required=True)
     outcome = _choice(vocab.USE_OUTCOMES, required=True)
     # No load_default: a phone of before this field resends the same content digest.
-    naloxone_source = _choice(vocab.NALOXONE_SOURCES, allow_none=True, metadata={
-        "description": "A kit from this scheme, from elsewhere, or not known."})
+    naloxone_source = _choice(
+        vocab.NALOXONE_SOURCES,
+        allow_none=True,
+        metadata={"description": "A kit from this scheme, from elsewhere, or not known."},
+    )
 
 
 class FieldReportSchema(RecordSchema):
@@ -232,20 +288,32 @@ class FieldReportSchema(RecordSchema):
 
     seen_on = EventDate()
     area = Area(required=True, metadata={"description": "Postcode district (M14) or UNKNOWN."})
-    drug_described = fields.String(required=True, validate=validate.Length(1, 120), metadata={
-        "description": "The drug as people described it."})
-    appearance = fields.String(load_default="", validate=validate.Length(max=200), metadata={
-        "description": "Colour or packaging, as described."})
-    more_than_one_dose = fields.Boolean(required=True, metadata={
-        "description": "More than one dose of naloxone was needed."})
+    drug_described = fields.String(
+        required=True,
+        validate=validate.Length(1, 120),
+        metadata={"description": "The drug as people described it."},
+    )
+    appearance = fields.String(
+        load_default="",
+        validate=validate.Length(max=200),
+        metadata={"description": "Colour or packaging, as described."},
+    )
+    more_than_one_dose = fields.Boolean(
+        required=True, metadata={"description": "More than one dose of naloxone was needed."}
+    )
     unusual_symptoms = fields.String(load_default="", validate=validate.Length(max=500))
-    use_report_id = RecordId(allow_none=True, load_default=None, metadata={
-        "description": "The use report it came from (stored, or in the same push)."})
+    use_report_id = RecordId(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "The use report it came from (stored, or in the same push)."},
+    )
 
 
 # Stock leaves a phone user's hands only these ways; transfers are the coordinator's.
-FIELD_STOCK_KINDS = {k: vocab.STOCK_MOVEMENT_KINDS[k]
-                     for k in ("returned", "expired", "destroyed", "damaged", "lost", "stolen")}
+FIELD_STOCK_KINDS = {
+    k: vocab.STOCK_MOVEMENT_KINDS[k]
+    for k in ("returned", "expired", "destroyed", "damaged", "lost", "stolen")
+}
 
 
 class StockMovementSchema(RecordSchema):
@@ -256,17 +324,23 @@ class StockMovementSchema(RecordSchema):
     moved_on = EventDate()
     batch_id = fields.Integer(strict=True, required=True)
     quantity = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=500))
-    site_id = fields.Integer(strict=True, allow_none=True, load_default=None,
-                             metadata={"description": "For pharmacy staff: the site's stock."})
+    site_id = fields.Integer(
+        strict=True,
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "For pharmacy staff: the site's stock."},
+    )
 
 
 class TransferReceiptSchema(RecordSchema):
     """The person (or site) kits were transferred to confirms they arrived."""
 
-    movement_id = RecordId(required=True, metadata={
-        "description": "The transfer, from snapshot.transfers_to_confirm."})
-    quantity_received = fields.Integer(strict=True, required=True,
-                                       validate=validate.Range(min=0, max=500))
+    movement_id = RecordId(
+        required=True, metadata={"description": "The transfer, from snapshot.transfers_to_confirm."}
+    )
+    quantity_received = fields.Integer(
+        strict=True, required=True, validate=validate.Range(min=0, max=500)
+    )
 
 
 class DiscardNoticeSchema(RecordSchema):
@@ -274,9 +348,12 @@ class DiscardNoticeSchema(RecordSchema):
 
     record_kind = fields.String(required=True, validate=validate.Length(1, 40))
     record_id = fields.String(required=True, validate=validate.Length(1, 64))
-    reason = fields.String(required=True, validate=validate.Length(1, 300), metadata={
-        "description": "Why the server refused it, as the phone was told."})
-    discarded_at = fields.AwareDateTime(required=True, default_timezone=dt.timezone.utc)
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(1, 300),
+        metadata={"description": "Why the server refused it, as the phone was told."},
+    )
+    discarded_at = fields.AwareDateTime(required=True, default_timezone=dt.UTC)
 
 
 RECORD_SCHEMAS = {
@@ -299,14 +376,27 @@ class SealedSchema(Schema):
     as one message under `sealed`.
     """
 
-    kid = fields.String(required=True, validate=validate.Length(equal=16), metadata={
-        "description": "The sealing key's id, as enrolment or pull gave it (16 hex digits)."})
-    epk = fields.String(required=True, metadata={
-        "description": "base64url of the 65-byte uncompressed ephemeral P-256 public key."})
+    kid = fields.String(
+        required=True,
+        validate=validate.Length(equal=16),
+        metadata={
+            "description": "The sealing key's id, as enrolment or pull gave it (16 hex digits)."
+        },
+    )
+    epk = fields.String(
+        required=True,
+        metadata={
+            "description": "base64url of the 65-byte uncompressed ephemeral P-256 public key."
+        },
+    )
     iv = fields.String(required=True, metadata={"description": "base64url of the 12-byte IV."})
-    ct = fields.String(required=True, metadata={
-        "description": "base64url of the AES-256-GCM ciphertext with its 16-byte tag "
-                       "appended; additional data: UTF-8 of kind, a newline, and id."})
+    ct = fields.String(
+        required=True,
+        metadata={
+            "description": "base64url of the AES-256-GCM ciphertext with its 16-byte tag "
+            "appended; additional data: UTF-8 of kind, a newline, and id."
+        },
+    )
 
 
 class PushRecordSchema(Schema):
@@ -317,18 +407,25 @@ class PushRecordSchema(Schema):
 
     kind = fields.String(required=True, validate=validate.OneOf(list(RECORD_SCHEMAS)))
     id = RecordId(required=True, metadata={"description": "Made on the phone (UUID v4)."})
-    data = fields.Dict(keys=fields.String(), metadata={
-        "description": "The record's fields, by kind: see the *Data schemas. Send this or "
-                       "`sealed`, not both."})
-    sealed = fields.Dict(keys=fields.String(), metadata={
-        "description": "The record's fields sealed to the server's key: see SealedRecord. "
-                       "Send this or `data`, not both."})
+    data = fields.Dict(
+        keys=fields.String(),
+        metadata={
+            "description": "The record's fields, by kind: see the *Data schemas. Send this or "
+            "`sealed`, not both."
+        },
+    )
+    sealed = fields.Dict(
+        keys=fields.String(),
+        metadata={
+            "description": "The record's fields sealed to the server's key: see SealedRecord. "
+            "Send this or `data`, not both."
+        },
+    )
 
     @validates_schema
     def _data_or_sealed(self, record, **kwargs):
         if "data" in record and "sealed" in record:
-            raise ValidationError("Send the record's fields as data or sealed, not both.",
-                                  "sealed")
+            raise ValidationError("Send the record's fields as data or sealed, not both.", "sealed")
         if "data" not in record and "sealed" not in record:
             raise ValidationError("Send the record's fields as data, or sealed.", "data")
 
@@ -339,10 +436,18 @@ class PushRequestSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    records = fields.List(fields.Dict(), required=True, validate=validate.Length(max=MAX_PUSH_RECORDS),
-                          metadata={"description": "PushRecord objects, at most 500."})
-    records_waiting = fields.Integer(strict=True, allow_none=True, load_default=None,
-                                     validate=validate.Range(min=0, max=1_000_000))
+    records = fields.List(
+        fields.Dict(),
+        required=True,
+        validate=validate.Length(max=MAX_PUSH_RECORDS),
+        metadata={"description": "PushRecord objects, at most 500."},
+    )
+    records_waiting = fields.Integer(
+        strict=True,
+        allow_none=True,
+        load_default=None,
+        validate=validate.Range(min=0, max=1_000_000),
+    )
 
 
 class EnrolRequestSchema(Schema):
@@ -370,20 +475,31 @@ class PushSubscriptionSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    permission = fields.String(required=True, validate=validate.OneOf(
-        ["granted", "denied", "default"]))
-    endpoint = fields.Url(schemes={"https", "http"}, allow_none=True, load_default=None,
-                          require_tld=False, validate=validate.Length(max=1000))
-    keys = fields.Dict(keys=fields.String(validate=validate.OneOf(["p256dh", "auth"])),
-                       values=fields.String(validate=validate.Length(1, 200)),
-                       allow_none=True, load_default=None)
+    permission = fields.String(
+        required=True, validate=validate.OneOf(["granted", "denied", "default"])
+    )
+    endpoint = fields.Url(
+        schemes={"https", "http"},
+        allow_none=True,
+        load_default=None,
+        require_tld=False,
+        validate=validate.Length(max=1000),
+    )
+    keys = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(["p256dh", "auth"])),
+        values=fields.String(validate=validate.Length(1, 200)),
+        allow_none=True,
+        load_default=None,
+    )
 
     @validates_schema
     def _subscription_when_granted(self, data, **_kwargs):
         if data["permission"] == "granted":
             if not data.get("endpoint"):
-                raise ValidationError("A phone that allows notifications sends its "
-                                      "subscription's endpoint.", "endpoint")
+                raise ValidationError(
+                    "A phone that allows notifications sends its subscription's endpoint.",
+                    "endpoint",
+                )
             if set(data.get("keys") or {}) != {"p256dh", "auth"}:
                 raise ValidationError("Send both keys: p256dh and auth.", "keys")
 
@@ -396,4 +512,3 @@ class AlertReceiptSchema(Schema):
 
     alert_id = fields.Integer(strict=True, required=True)
     event = fields.String(required=True, validate=validate.OneOf(["received", "opened"]))
-

@@ -8,6 +8,7 @@ what it leaves out: anything the server keeps to itself (who reviewed, digests, 
 bookkeeping, devices) never reaches a phone. A new column is sent unless excluded, so
 tests/test_api_output_shape.py fixes the keys and value formats a phone receives.
 """
+
 import datetime as dt
 
 from marshmallow import Schema, fields, validate
@@ -46,15 +47,22 @@ class PushResultSchema(Schema):
 
     id = fields.String(allow_none=True)
     kind = fields.String(allow_none=True)
-    status = fields.String(required=True, validate=validate.OneOf(PUSH_STATUSES), metadata={
-        "description": "stored: counted from now on. held: stored, but it breaks a rule, so "
-                       "a coordinator reviews it (see message); the phone may forget it. "
-                       "duplicate: stored before. conflict: another record has this id. "
-                       "invalid: not stored (see errors); fix it and send it again."})
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf(PUSH_STATUSES),
+        metadata={
+            "description": "stored: counted from now on. held: stored, but it breaks a rule, so "
+            "a coordinator reviews it (see message); the phone may forget it. "
+            "duplicate: stored before. conflict: another record has this id. "
+            "invalid: not stored (see errors); fix it and send it again."
+        },
+    )
     errors = fields.Dict(keys=fields.String(), values=fields.Raw())
     message = fields.String()
-    warnings = fields.List(fields.String(), metadata={
-        "description": "Things the person must act on now, e.g. a recalled batch."})
+    warnings = fields.List(
+        fields.String(),
+        metadata={"description": "Things the person must act on now, e.g. a recalled batch."},
+    )
 
 
 class DeviceStatusSchema(Schema):
@@ -69,9 +77,13 @@ class PushResponseSchema(Schema):
 
     results = fields.List(fields.Nested(PushResultSchema), required=True)
     server_time = UtcDateTime(required=True)
-    device = fields.Nested(DeviceStatusSchema, metadata={
-        "description": "Present when this phone is locked out: wipe once every record "
-                       "is answered."})
+    device = fields.Nested(
+        DeviceStatusSchema,
+        metadata={
+            "description": "Present when this phone is locked out: wipe once every record "
+            "is answered."
+        },
+    )
 
 
 class ErrorBodySchema(Schema):
@@ -88,6 +100,7 @@ class ErrorSchema(Schema):
 
     error = fields.Nested(ErrorBodySchema, required=True)
 
+
 class ModelOutSchema(SQLAlchemyAutoSchema):
     """A model row as a phone receives it: columns (foreign keys included, as ids), never
     relationships; every stored time as UTC with its Z."""
@@ -102,9 +115,16 @@ class ModelOutSchema(SQLAlchemyAutoSchema):
 SYNC_COLUMNS = ("sync_seq", "sync_xid")
 # Columns of a phone's own record that stay on the server: whose it is (the phone knows),
 # the content digest, the device, and the reviewer's name, time and note.
-SERVER_SIDE_RECORD_COLUMNS = (*SYNC_COLUMNS, "organisation_id", "user_id", "device_id",
-                              "payload_digest", "reviewed_by_id", "reviewed_at",
-                              "review_note")
+SERVER_SIDE_RECORD_COLUMNS = (
+    *SYNC_COLUMNS,
+    "organisation_id",
+    "user_id",
+    "device_id",
+    "payload_digest",
+    "reviewed_by_id",
+    "reviewed_at",
+    "review_note",
+)
 
 
 class UserOutSchema(ModelOutSchema):
@@ -113,21 +133,36 @@ class UserOutSchema(ModelOutSchema):
     class Meta(ModelOutSchema.Meta):
         model = User
         # Only these: the rest of an account (password hash, email, sessions) is private.
-        fields = ("id", "username", "display_name", "role", "organisation_id",
-                  "organisation_name", "locale")
+        fields = (
+            "id",
+            "username",
+            "display_name",
+            "role",
+            "organisation_id",
+            "organisation_name",
+            "locale",
+        )
 
     organisation_name = fields.String(attribute="organisation.name")
-    locale = fields.String(allow_none=True, metadata={
-        "description": "The account's language, \"en\" or \"cy\" (null: not chosen); the "
-                       "field app shows it unless the phone chose its own."})
+    locale = fields.String(
+        allow_none=True,
+        metadata={
+            "description": 'The account\'s language, "en" or "cy" (null: not chosen); the '
+            "field app shows it unless the phone chose its own."
+        },
+    )
 
 
 class SealingKeySchema(Schema):
     """The server's public key phones seal records to (the newest of FIELD_SEALING_KEYS)."""
 
     kid = fields.String(required=True, metadata={"description": "16 hex digits."})
-    public_key = fields.String(required=True, metadata={
-        "description": "base64url of the 65-byte uncompressed P-256 point (WebCrypto 'raw')."})
+    public_key = fields.String(
+        required=True,
+        metadata={
+            "description": "base64url of the 65-byte uncompressed P-256 point (WebCrypto 'raw')."
+        },
+    )
 
 
 class EnrolResponseSchema(Schema):
@@ -136,8 +171,12 @@ class EnrolResponseSchema(Schema):
     device_id = fields.String(required=True)
     token = fields.String(required=True)
     user = fields.Nested(UserOutSchema, required=True)
-    sealing_key = fields.Nested(SealingKeySchema, required=True, metadata={
-        "description": "Seal every record to this key before queueing it."})
+    sealing_key = fields.Nested(
+        SealingKeySchema,
+        required=True,
+        metadata={"description": "Seal every record to this key before queueing it."},
+    )
+
 
 class ProductOutSchema(ModelOutSchema):
     """A naloxone product."""
@@ -172,8 +211,14 @@ class AlertOutSchema(ModelOutSchema):
     class Meta(ModelOutSchema.Meta):
         model = DrugAlert
         # Who wrote it and who agreed to its reach are the service's business.
-        exclude = (*SYNC_COLUMNS, "organisation_id", "withdrawn_at", "created_by_id",
-                   "agreed_by_id", "agreement_note")
+        exclude = (
+            *SYNC_COLUMNS,
+            "organisation_id",
+            "withdrawn_at",
+            "created_by_id",
+            "agreed_by_id",
+            "agreement_note",
+        )
 
     withdrawn = fields.Function(lambda a: a.withdrawn_at is not None)
     scope = fields.String(metadata={"description": "service or area."})
@@ -209,9 +254,13 @@ class ConsentOutSchema(OwnRecordOutSchema):
         model = Consent
         exclude = SERVER_SIDE_RECORD_COLUMNS
 
-    withdrawn_on = fields.Date(allow_none=True, metadata={
-        "description": "Once withdrawn, the recipient code is erased: the phone must "
-                       "erase it too."})
+    withdrawn_on = fields.Date(
+        allow_none=True,
+        metadata={
+            "description": "Once withdrawn, the recipient code is erased: the phone must "
+            "erase it too."
+        },
+    )
 
 
 class KitSupplyOutSchema(OwnRecordOutSchema):
@@ -220,8 +269,13 @@ class KitSupplyOutSchema(OwnRecordOutSchema):
     class Meta(ModelOutSchema.Meta):
         model = KitSupply
         # The product follows from the batch; a referral's outcome is the service's record.
-        exclude = (*SERVER_SIDE_RECORD_COLUMNS, "product_id", "referral_outcome",
-                   "referral_outcome_on", "referral_outcome_by_id")
+        exclude = (
+            *SERVER_SIDE_RECORD_COLUMNS,
+            "product_id",
+            "referral_outcome",
+            "referral_outcome_on",
+            "referral_outcome_by_id",
+        )
 
 
 class NaloxoneUseReportOutSchema(OwnRecordOutSchema):
@@ -264,6 +318,7 @@ class SupplierStatusSchema(Schema):
     reason = fields.String(allow_none=True)
     refresher_due = fields.Date(allow_none=True)
 
+
 class ColleagueSchema(ModelOutSchema):
     """Someone of the user's organisation the user might train."""
 
@@ -292,10 +347,17 @@ class SnapshotSchema(Schema):
     vocabularies = fields.Dict(keys=fields.String(), values=fields.Dict())
     vocabulary_order = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
     recipient_code_salt = fields.String()
-    privacy_notice = fields.Nested(PrivacyNoticeOutSchema, allow_none=True, metadata={
-        "description": "Null while the service has no notice in force."})
-    push_public_key = fields.String(allow_none=True, metadata={
-        "description": "The server's VAPID public key for Web Push; null when not set up."})
+    privacy_notice = fields.Nested(
+        PrivacyNoticeOutSchema,
+        allow_none=True,
+        metadata={"description": "Null while the service has no notice in force."},
+    )
+    push_public_key = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The server's VAPID public key for Web Push; null when not set up."
+        },
+    )
     server_time = UtcDateTime()
 
 
@@ -328,6 +390,11 @@ class PullResponseSchema(Schema):
     changes = fields.Nested(ChangesSchema, required=True)
     tombstones = fields.List(fields.Nested(TombstoneSchema), required=True)
     snapshot = fields.Nested(SnapshotSchema, required=True)
-    sealing_key = fields.Nested(SealingKeySchema, required=True, metadata={
-        "description": "The key to seal to from now on (changes when the server's keys "
-                       "are rotated)."})
+    sealing_key = fields.Nested(
+        SealingKeySchema,
+        required=True,
+        metadata={
+            "description": "The key to seal to from now on (changes when the server's keys "
+            "are rotated)."
+        },
+    )
