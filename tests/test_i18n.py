@@ -113,7 +113,9 @@ def _visible_text(page: str) -> str:
 
 
 def _english_in(text: str, sources: list[str], names: set[str]) -> list[str]:
-    for name in names:  # people's and places' names are data, not wording
+    # People's and places' names are data, not wording. Longest first: a service's name
+    # inside its notice's text must not be blanked before the whole text is.
+    for name in sorted(names, key=len, reverse=True):
         text = text.replace(name, " ")
     found = [s for s in sources if re.search(r"(?<!\w)" + re.escape(s) + r"(?!\w)", text)]
     found += sorted({w.group(0) for w in ENGLISH_WORDS.finditer(text)})
