@@ -37,7 +37,6 @@ export async function renderHome() {
       ? t("This phone may clear PeerKit's storage when space runs low. Add PeerKit to your home screen and sync often.")
       : t("This browser may clear PeerKit's storage when space runs low. Sync often.")]);
   }
-  const snapshot = await getMeta("snapshot", {});
   // Partner agencies' carriers hold kits and report use, but do not supply or train.
   const carrier = (snapshot.user || {}).role === "carrier";
   $("#nav-supply").hidden = carrier;
