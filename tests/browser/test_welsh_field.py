@@ -46,6 +46,13 @@ def english_on_screen(page, data=()) -> list[str]:
     return [e for e in ENGLISH if re.search(rf"(?<![\w']){re.escape(e)}(?![\w'])", seen)]
 
 
+def _wait_welsh(page, timeout_ms: int = 10_000) -> None:
+    for _ in range(timeout_ms // 100):
+        if not english_on_screen(page):
+            return
+        page.wait_for_timeout(100)
+
+
 def _phone(browser_type, phone, tmp_path, locale):
     return browser_type.launch_persistent_context(
         str(tmp_path / "profile"),
@@ -191,6 +198,9 @@ def test_the_device_screen_switch_changes_the_language_offline(
     page.locator("#screen-device").get_by_label("Cymraeg").check()
     expect(page.get_by_role("heading", name="Y ffôn hwn", exact=True)).to_be_visible()
     assert page.locator("html").get_attribute("lang") == "cy-GB"
+    # What the screen filled in itself (storage, unsent records) is redrawn in Welsh just
+    # after the headings: give it the moment a person would.
+    _wait_welsh(page)
     assert english_on_screen(page) == []
     # Kept on the phone: a restart (still offline) comes back in Welsh, on the lock screen.
     page.reload()
