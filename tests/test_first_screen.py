@@ -68,3 +68,34 @@ def test_charts_are_images_described_by_their_numbers_with_tables_a_click_away(c
     description = unescape(re.search(r'<desc id="chart-areas-desc">([^<]*)<', html).group(1))
     for b in summary.by_area:
         assert f"{b.label}: {b.kits} kits." in description
+
+
+def test_headline_is_the_summary_totals_under_every_filter(world):  # noqa: F811
+    """The cards read the previous period with `headline` (one grouped read); it must give
+    exactly `summary`'s totals and channels, whichever filters narrow the view."""
+    north = world.north
+    user, today = north.commissioner, uk_today()
+    views = [
+        {},
+        {"channel": "peer"},
+        {"channel": "pharmacy"},
+        {"organisation_id": north.pharmacy.id},
+        {"site_id": north.sites.peers.id},
+        {"product_id": north.product.id},
+        {"area": "M20"},
+        {"age_band": "not_recorded"},
+        {"review": "held"},
+        {"supply_type": "repeat"},  # a row-only filter: read from the rows
+        {"reach": True, "channel": "peer"},
+    ]
+    compared = 0
+    for narrowing in views:
+        for start, end in ((START, END), (previous_period(Filters(START, END)).start, END)):
+            f = Filters(start, end, **narrowing)
+            full = metrics.summary(user, f, today)
+            quick = metrics.headline(user, f, today)
+            assert quick.totals == full.totals, narrowing
+            assert quick.by_channel == full.by_channel, narrowing
+            compared += bool(full.totals["kits"])
+    # The comparison means something only if the views found kits.
+    assert compared >= 10

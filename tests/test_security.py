@@ -286,6 +286,12 @@ def test_deeply_nested_json_is_a_400_in_the_one_error_shape(client, two_areas):
     # field is refused for what it is).
     response = _raw_push(client, token, json.dumps({"records": [], "x": '[{"' * 50}))
     assert response.get_json()["error"]["code"] == "invalid_request"
+    # The limit is ten levels: the body object is one, so nine lists inside it pass the
+    # nesting check (and are refused as a bad record), ten lists do not.
+    nine = '{"records": [' + "[" * 8 + "]" * 8 + "]}"
+    assert _raw_push(client, token, nine).get_json()["error"]["code"] != "too_deeply_nested"
+    ten = '{"records": [' + "[" * 9 + "]" * 9 + "]}"
+    assert _raw_push(client, token, ten).get_json()["error"]["code"] == "too_deeply_nested"
 
 
 def test_duplicate_keys_are_refused_naming_the_key(client, two_areas):

@@ -116,41 +116,53 @@ def _naive_utc(value: dt.datetime) -> dt.datetime:
 class PushContext:
     """What the checks need about the user, loaded once per batch rather than per record.
 
-    Sites and batches are loaded for the whole commissioning area: one of the user's own
-    is fine, another organisation's in the area is a fact to hold for review, and anything
-    else is unknown (the same answer whether or not it exists in another area).
+    The sites and batches the records name are looked up in the whole commissioning area:
+    one of the user's own is fine, another organisation's in the area is a fact to hold for
+    review, and anything else is unknown (the same answer whether or not it exists in
+    another area).
     """
 
-    def __init__(self, user: User, locked_out: str | None = None):
+    def __init__(self, user: User, records: list[Candidate], locked_out: str | None = None):
         self.user = user
         self.locked_out = locked_out
         org = user.organisation
+        # Only what the batch names is loaded: an area's sites and batches grow for years,
+        # a batch of records names a handful.
+        named = {name: set() for name in ("site_id", "batch_id", "product_id")}
+        named |= {"trainee_user_id": set(), "referral_destination_id": set()}
+        for c in records:
+            for name, values in named.items():
+                if c.data.get(name) is not None:
+                    values.add(c.data[name])
         area_orgs = select(Organisation.id).where(Organisation.area_id == org.area_id)
         self.area_sites = {
             s.id: s
-            for s in db.session.scalars(select(Site).where(Site.organisation_id.in_(area_orgs)))
+            for s in _load_named(Site, named["site_id"], Site.organisation_id.in_(area_orgs))
         }
         # Kits come from the user's own organisation or the drug service that manages it.
         self.holders = {org.id} | ({org.managed_by_id} if org.managed_by_id else set())
         self.area_batches = {
             b.id: b
-            for b in db.session.scalars(
-                select(StockBatch).where(StockBatch.organisation_id.in_(area_orgs))
+            for b in _load_named(
+                StockBatch, named["batch_id"], StockBatch.organisation_id.in_(area_orgs)
             )
         }
-        self.products = {p.id: p for p in db.session.scalars(select(Product))}
-        self.referral_destinations = set(
-            db.session.scalars(
-                select(ReferralDestination.id).where(
-                    ReferralDestination.organisation_id.in_(self.holders)
-                )
+        products = named["product_id"] | {b.product_id for b in self.area_batches.values()}
+        self.products = {p.id: p for p in _load_named(Product, products)}
+        self.referral_destinations = {
+            d.id
+            for d in _load_named(
+                ReferralDestination,
+                named["referral_destination_id"],
+                ReferralDestination.organisation_id.in_(self.holders),
             )
-        )
-        self.colleague_ids = set(
-            db.session.scalars(
-                select(User.id).where(User.organisation_id == org.id, User.id != user.id)
+        }
+        self.colleague_ids = {
+            u.id
+            for u in _load_named(
+                User, named["trainee_user_id"], User.organisation_id == org.id, User.id != user.id
             )
-        )
+        }
         self.privacy_notices = privacy_notices.versions(org)
         self._authorised: dict[dt.date, tuple[bool, str | None]] = {}
 
@@ -158,6 +170,13 @@ class PushContext:
         if on not in self._authorised:
             self._authorised[on] = supplier_authorised(self.user, on)
         return self._authorised[on]
+
+
+def _load_named(model, ids: set, *conditions) -> list:
+    """Rows of `model` with one of `ids` that meet `conditions` (no query for no ids)."""
+    if not ids:
+        return []
+    return list(db.session.scalars(select(model).where(model.id.in_(ids), *conditions)))
 
 
 def _existing(model, ids, organisation_id: int) -> set[str]:
@@ -399,10 +418,12 @@ def _among(column, ids: list[str]):
 
     A batch's hundreds of ids as separate parameters make a statement the driver must
     parse afresh every time; one array parameter keeps the statement small and constant.
+    SQLite has no arrays: the ids go as one JSON text, unpacked by json_each.
     """
     if db.session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam(None, ids, type_=postgresql.ARRAY(String)))
-    return column.in_(ids)
+    unpacked = func.json_each(bindparam(None, json.dumps(ids), type_=Text)).table_valued("value")
+    return column.in_(select(unpacked.c.value))
 
 
 def _classify_existing(candidates: list[Candidate], results: list, organisation_id: int) -> None:
@@ -594,7 +615,7 @@ def push_records(
     _classify_existing(unique, results, user.organisation_id)
     fresh = [c for c in unique if results[c.index] is None]
 
-    ctx = PushContext(user, locked_out)
+    ctx = PushContext(user, fresh, locked_out)
     consent_codes = _stored_consent_codes(
         [str(c.data["consent_id"]) for c in fresh if c.data.get("consent_id")], user.organisation_id
     )

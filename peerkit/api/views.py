@@ -59,15 +59,8 @@ def _json_body(max_bytes: int):
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ApiError(400, "malformed_json", "The request body is not valid JSON.") from None
-    if _nesting_depth(text) > MAX_JSON_DEPTH:
-        # Checked before parsing: the parser recurses, and a few KB of brackets exhaust it.
-        raise ApiError(
-            400,
-            "too_deeply_nested",
-            f"JSON may nest at most {MAX_JSON_DEPTH} levels of objects and lists.",
-        )
     try:
-        return json.loads(text, object_pairs_hook=_refuse_duplicate_keys)
+        body = json.loads(text, object_pairs_hook=_refuse_duplicate_keys)
     except _DuplicateKey as error:
         raise ApiError(
             400,
@@ -75,24 +68,43 @@ def _json_body(max_bytes: int):
             f"The key '{error.key}' appears twice in one object: send each field once.",
             {error.key: ["Appears twice."]},
         ) from None
-    except (ValueError, RecursionError):
+    except RecursionError:
+        # The C parser stops cleanly at the interpreter's recursion limit.
+        raise _too_deep() from None
+    except ValueError:
         raise ApiError(400, "malformed_json", "The request body is not valid JSON.") from None
+    if _nests_deeper_than(body, MAX_JSON_DEPTH):
+        raise _too_deep()
+    return body
+
+
+def _too_deep() -> ApiError:
+    return ApiError(
+        400,
+        "too_deeply_nested",
+        f"JSON may nest at most {MAX_JSON_DEPTH} levels of objects and lists.",
+    )
 
 
 # Deep enough for every request the API defines (a push nests 5 levels), far below what
 # exhausts the parser's recursion.
 MAX_JSON_DEPTH = 10
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
-_BRACKET = re.compile(r"[\[\]{}]")
 
 
-def _nesting_depth(text: str) -> int:
-    """How deeply objects and lists nest in `text` (brackets inside strings ignored)."""
-    depth = deepest = 0
-    for bracket in _BRACKET.findall(_JSON_STRING.sub("", text)):
-        depth += 1 if bracket in "[{" else -1
-        deepest = max(deepest, depth)
-    return deepest
+def _nests_deeper_than(value, limit: int) -> bool:
+    """Whether objects and lists nest more than `limit` levels in parsed JSON `value`.
+
+    Walked with a stack, not recursion, after parsing: checking the text instead meant a
+    pass over every character of every push."""
+    stack = [(value, 1)] if isinstance(value, (dict, list)) else []
+    while stack:
+        node, depth = stack.pop()
+        for child in node.values() if isinstance(node, dict) else node:
+            if isinstance(child, (dict, list)):
+                if depth == limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
 
 
 class _DuplicateKey(ValueError):

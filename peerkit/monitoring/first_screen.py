@@ -1,8 +1,9 @@
 """The commissioner's first screen: this period against the one before it, on cards.
 
 Built only from `metrics.summary` and `metrics.late` (the same figures as the rest of the
-dashboard, the summary CSV and the board report), for the period and for the period of the
-same length just before it, under the same filters (docs/MONITORING.md, "First screen").
+dashboard, the summary CSV and the board report) for the period, and from `metrics.headline`
+(the same totals, read alone) for the period of the same length just before it, under the
+same filters (docs/MONITORING.md, "First screen").
 """
 
 import datetime as dt
@@ -47,9 +48,9 @@ def previous_period(f: Filters) -> Filters:
 
 def cards(user, f: Filters, summary: metrics.Summary, late: dict, today: dt.date) -> tuple:
     """The cards for the period's `summary` (already computed for the page) and the
-    previous period, which is computed here. Returns (cards, previous filters)."""
+    previous period's headline, read here. Returns (cards, previous filters)."""
     before_f = previous_period(f)
-    before = metrics.summary(user, before_f, today)
+    before = metrics.headline(user, before_f, today)
     was = {b.code: b.kits for b in before.by_channel}
     now, then = summary.totals, before.totals
     kits = Card(

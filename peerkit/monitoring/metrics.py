@@ -857,6 +857,49 @@ def _supply_groups(rows) -> dict[str, list[dict]]:
     return groups
 
 
+def _totals(rows, reports_by_day) -> dict:
+    """The period's headline totals from supply rows carrying MEASURES (any grouping that
+    splits the period) and use reports by day."""
+    total = {measure: sum(row[measure] for row in rows) for measure in MEASURES}
+    repeats = total["supplies"] - total["first"]
+    return dict(
+        kits=total["kits"],
+        supplies=total["supplies"],
+        first=total["first"],
+        repeat=repeats,
+        repeat_pct=round(100 * repeats / total["supplies"], 1) if total["supplies"] else None,
+        used_repeats=total["used"],
+        use_reports=sum(count for _day, count in reports_by_day),
+        reach=total["reach"],
+        referral_offered=total["referral_offered"],
+        referral_accepted=total["referral_accepted"],
+    )
+
+
+@dataclass
+class Headline:
+    """A period's totals and kits by channel: what the first screen's cards compare."""
+
+    totals: dict
+    by_channel: list
+
+
+def headline(user, f: Filters, today: dt.date) -> Headline:
+    """`summary`'s totals and by_channel for `f`, and nothing else: the cards read them for
+    the previous period on every view. From the daily summaries this is one read grouped
+    by channel instead of every breakdown; under a row-only filter it is `summary`'s."""
+    if not reads_summaries(f):
+        full = summary(user, f, today)
+        return Headline(full.totals, full.by_channel)
+    model = SupplyDay if f.area is not None or f.age_band is not None else SupplyChannelDay
+    rows = _grouped_summaries(model, {"channel": (model.channel,)}, user, f)["channel"]
+    reports_by_day = db.session.execute(_reports_from_summaries(user, f)).all()
+    return Headline(
+        _totals(rows, reports_by_day),
+        _breakdown(rows, "channel", CHANNELS, always=MAIN_CHANNELS),
+    )
+
+
 def summary(user, f: Filters, today: dt.date) -> Summary:
     """Every period figure for `user`'s scope under `f`."""
     s = Summary(filters=f)
@@ -883,20 +926,7 @@ def summary(user, f: Filters, today: dt.date) -> Summary:
         active = {r["user_id"] for r in groups["user"]} | {uid for (uid,) in others_active}
     days = figures["day"]
     s.weeks, s.channels_in_chart = _weeks(f, days, reports_by_day)
-    total = {measure: sum(row[measure] for row in days) for measure in MEASURES}
-    repeats = total["supplies"] - total["first"]
-    s.totals = dict(
-        kits=total["kits"],
-        supplies=total["supplies"],
-        first=total["first"],
-        repeat=repeats,
-        repeat_pct=round(100 * repeats / total["supplies"], 1) if total["supplies"] else None,
-        used_repeats=total["used"],
-        use_reports=sum(count for _day, count in reports_by_day),
-        reach=total["reach"],
-        referral_offered=total["referral_offered"],
-        referral_accepted=total["referral_accepted"],
-    )
+    s.totals = _totals(days, reports_by_day)
     s.by_channel = _breakdown(days, "channel", CHANNELS, always=MAIN_CHANNELS)
     sites = _names(Site, {r["site_id"] for r in figures["site"]}, lambda site: site.name)
     s.by_site = sorted(
@@ -933,15 +963,15 @@ def summary(user, f: Filters, today: dt.date) -> Summary:
         without_kit=trained - with_kit,
         suppliers_trained=sum(v[1] for k, v in by_kind.items() if k not in RECIPIENT_TRAINING),
     )
-    s.coverage = _coverage(user, f, total["kits"])
+    s.coverage = _coverage(user, f, s.totals["kits"])
     s.last_changed = last_changed(user)
     sessions = sum(v[0] for v in by_kind.values())
     s.records = dict(
-        supplies=total["supplies"],
-        kits=total["kits"],
+        supplies=s.totals["supplies"],
+        kits=s.totals["kits"],
         training_sessions=sessions,
         use_reports=s.totals["use_reports"],
-        records=total["supplies"] + sessions + s.totals["use_reports"],
+        records=s.totals["supplies"] + sessions + s.totals["use_reports"],
     )
     s.held = record_counts(user, replace(f, review="held"))
     return s
