@@ -2,7 +2,8 @@
 
 The language of a request is, in order: the signed-in account's choice (`User.locale`), the
 choice remembered in a cookie (someone not signed in who pressed "Cymraeg"), the browser's
-Accept-Language among English and Welsh, else English. Dates and numbers are formatted
+Accept-Language among English and Welsh, else English; under /api/ the Accept-Language
+(the field app's own choice) comes first. Dates and numbers are formatted
 for the UK in both (locales en_GB and cy_GB; messages come from the `cy` catalogue).
 
 English strings are the message ids, so English needs no catalogue. The Welsh catalogue's
@@ -36,9 +37,17 @@ babel = Babel()
 
 
 def chosen_language() -> str:
-    """The language code ("en"/"cy") of this request: account, cookie, browser, English."""
+    """The language code ("en"/"cy") of this request: account, cookie, browser, English.
+
+    Under /api/ the request's Accept-Language comes first: the field app sends the language
+    chosen on the phone, which may differ from the account's (docs/API.md).
+    """
     if not has_request_context():
         return DEFAULT_LANGUAGE
+    if request.path.startswith("/api/"):
+        asked = request.accept_languages.best_match(list(LANGUAGES))
+        if asked is not None:
+            return asked
     if current_user.is_authenticated and current_user.locale in LANGUAGES:
         return current_user.locale
     remembered = request.cookies.get(COOKIE)

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from . import audit
+from .api_messages import N_, NO_NOTICE_IN_FORCE, NOTICE_NOT_IN_FORCE, NOTICE_NOT_PUBLISHED, english
 from .clock import format_uk_date, uk_today
 from .extensions import db
 from .models import Organisation, PrivacyNotice, User
@@ -53,26 +54,23 @@ def in_force(notices: list[PrivacyNotice], on: dt.date) -> PrivacyNotice | None:
 
 def hold_reason(notices: list[PrivacyNotice], version: str | None, given_on: dt.date) -> str | None:
     """Why a consent naming `version`, given on `given_on`, needs a person's review, in
-    plain words; None when that version was the one in force that day."""
+    plain English words (stored; the sync API translates them when it answers); None when
+    that version was the one in force that day."""
     current = in_force(notices, given_on)
     if current is None:
-        return (
-            f"No privacy notice of your service was in force on {format_uk_date(given_on)}: "
-            "check what the person was told."
-        )
+        return english(NO_NOTICE_IN_FORCE, day=format_uk_date(given_on))
     if version == current.version:
         return None
     if not version:
-        return "The phone showed no privacy notice: check what the person was told."
+        return N_("The phone showed no privacy notice: check what the person was told.")
     known = {n.version for n in notices}
     if version not in known:
-        return (
-            f"Privacy notice {version} is not one your service published: check what "
-            "the person was told."
-        )
-    return (
-        f"Privacy notice {version} was not the one in force on {format_uk_date(given_on)} "
-        f"({current.version} was): check what the person was told."
+        return english(NOTICE_NOT_PUBLISHED, version=version)
+    return english(
+        NOTICE_NOT_IN_FORCE,
+        version=version,
+        day=format_uk_date(given_on),
+        current=current.version,
     )
 
 

@@ -5,6 +5,7 @@ import re
 
 from sqlalchemy import select
 
+from .api_messages import N_, SIGN_OFF_RAN_OUT, english
 from .clock import format_uk_date
 from .extensions import db
 from .models import SupplierSignOff, User
@@ -30,9 +31,9 @@ def normalise_area(value: str) -> str:
     if area in {AREA_UNKNOWN, "NFA", "NO FIXED ABODE"}:
         return AREA_UNKNOWN
     if FULL_POSTCODE.match(area):
-        raise ValueError("Enter only the first half of the postcode (the district, e.g. M14).")
+        raise ValueError(N_("Enter only the first half of the postcode (the district, e.g. M14)."))
     if not POSTCODE_DISTRICT.match(area):
-        raise ValueError("Enter a postcode district such as M14, or UNKNOWN.")
+        raise ValueError(N_("Enter a postcode district such as M14, or UNKNOWN."))
     return area
 
 
@@ -61,11 +62,12 @@ def supplier_authorised(user: User, on: dt.date) -> tuple[bool, str | None]:
     Peers, pharmacy staff and drug-service staff supply, and only while a coordinator's
     sign-off of their training and competency covers that day. The reason is worded for
     both readers: the person on their phone, and the coordinator reviewing a held supply.
+    It is English, as stored; the sync API translates it when it answers (api_messages).
     """
     if user.role not in SUPPLYING_ROLES:
-        return False, "Only peer, pharmacy and drug-service accounts record kit supplies."
+        return False, N_("Only peer, pharmacy and drug-service accounts record kit supplies.")
     if not user.active:
-        return False, "This account is not active."
+        return False, N_("This account is not active.")
     if current_sign_off(user, on) is not None:
         return True, None
     latest = db.session.scalars(
@@ -74,13 +76,10 @@ def supplier_authorised(user: User, on: dt.date) -> tuple[bool, str | None]:
         .order_by(SupplierSignOff.refresher_due.desc())
     ).first()
     if latest is None:
-        return False, "No supplier sign-off yet: a coordinator signs off the training first."
+        return False, N_("No supplier sign-off yet: a coordinator signs off the training first.")
     if latest.refresher_due < on:
-        return False, (
-            f"The supplier sign-off ran out on {format_uk_date(latest.refresher_due)}: "
-            "a refresher is due."
-        )
-    return False, "The supplier sign-off starts after the date of this supply."
+        return False, english(SIGN_OFF_RAN_OUT, day=format_uk_date(latest.refresher_due))
+    return False, N_("The supplier sign-off starts after the date of this supply.")
 
 
 # The distribution channel a record takes by default from the organisation that made it.

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
+from flask_babel import gettext as _
 
 HKDF_INFO = b"peerkit-seal-v1"
 SEALED_FIELDS = ("kid", "epk", "iv", "ct")
@@ -36,7 +37,8 @@ EXTENSION = "peerkit.sealing_keys"
 
 
 class SealError(ValueError):
-    """A sealed record that cannot be opened; the message is safe to show the phone."""
+    """A sealed record that cannot be opened; the message is safe to show the phone, and in
+    the request's language (a gettext call where it is raised)."""
 
 
 def b64url_encode(data: bytes) -> str:
@@ -148,7 +150,7 @@ def published_key() -> dict:
 def _refuse_duplicate_keys(pairs: list) -> dict:
     result = dict(pairs)
     if len(result) != len(pairs):
-        raise SealError("The opened record names a field twice: send each field once.")
+        raise SealError(_("The opened record names a field twice: send each field once."))
     return result
 
 
@@ -156,12 +158,15 @@ def _field_bytes(sealed: dict, name: str) -> bytes:
     value = sealed.get(name)
     if not isinstance(value, str):
         raise SealError(
-            f"'{name}' is missing or not a string: a sealed record has kid, epk, iv and ct."
+            _(
+                "'%(name)s' is missing or not a string: a sealed record has kid, epk, iv and ct.",
+                name=name,
+            )
         )
     try:
         return b64url_decode(value)
     except ValueError:
-        raise SealError(f"'{name}' is not base64url (without padding).") from None
+        raise SealError(_("'%(name)s' is not base64url (without padding).", name=name)) from None
 
 
 def open_sealed(keys: list[SealingKey], kind: str, record_id: str, sealed) -> dict:
@@ -172,50 +177,58 @@ def open_sealed(keys: list[SealingKey], kind: str, record_id: str, sealed) -> di
     Raises SealError with a plain message for anything that does not open.
     """
     if not isinstance(sealed, dict):
-        raise SealError("A sealed record is an object with kid, epk, iv and ct.")
+        raise SealError(_("A sealed record is an object with kid, epk, iv and ct."))
     unknown = sorted(set(sealed) - set(SEALED_FIELDS))
     if unknown:
         raise SealError(
-            f"Unknown field '{unknown[0][:40]}': a sealed record has kid, epk, iv and ct only."
+            _(
+                "Unknown field '%(name)s': a sealed record has kid, epk, iv and ct only.",
+                name=unknown[0][:40],
+            )
         )
     kid = sealed.get("kid")
     if not isinstance(kid, str):
         raise SealError(
-            "'kid' is missing or not a string: a sealed record has kid, epk, iv and ct."
+            _("'kid' is missing or not a string: a sealed record has kid, epk, iv and ct.")
         )
     key = next((k for k in keys if k.kid == kid), None)
     if key is None:
         raise SealError(
-            "Sealed to a key this server does not hold: the phone must sync to get the current key."
+            _(
+                "Sealed to a key this server does not hold: the phone must sync to get the "
+                "current key."
+            )
         )
     epk, iv, ct = (_field_bytes(sealed, name) for name in ("epk", "iv", "ct"))
     if len(epk) != POINT_BYTES or epk[0] != 4:
-        raise SealError("'epk' must be an uncompressed P-256 public key (65 bytes).")
+        raise SealError(_("'epk' must be an uncompressed P-256 public key (65 bytes)."))
     if len(iv) != IV_BYTES:
-        raise SealError("'iv' must be 12 bytes.")
+        raise SealError(_("'iv' must be 12 bytes."))
     if len(ct) < TAG_BYTES:
-        raise SealError("'ct' is too short to hold the 16-byte tag.")
+        raise SealError(_("'ct' is too short to hold the 16-byte tag."))
     try:
         ephemeral = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), epk)
     except ValueError:
-        raise SealError("'epk' is not a point on P-256.") from None
+        raise SealError(_("'epk' is not a point on P-256.")) from None
     shared = key.private_key.exchange(ec.ECDH(), ephemeral)
     aes_key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"", info=HKDF_INFO).derive(shared)
     try:
         plaintext = AESGCM(aes_key).decrypt(iv, ct, f"{kind}\n{record_id}".encode())
     except InvalidTag:
         raise SealError(
-            "The sealed record does not open: it was sealed for another record "
-            "or another key, or changed on the way."
+            _(
+                "The sealed record does not open: it was sealed for another record "
+                "or another key, or changed on the way."
+            )
         ) from None
     try:
         data = json.loads(plaintext.decode("utf-8"), object_pairs_hook=_refuse_duplicate_keys)
     except SealError:
         raise
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise SealError("The opened record is not JSON.") from None
+        raise SealError(_("The opened record is not JSON.")) from None
     if not isinstance(data, dict):
-        raise SealError("The opened record is not a JSON object of the record's fields.")
+        raise SealError(_("The opened record is not a JSON object of the record's fields."))
     return data
 
 

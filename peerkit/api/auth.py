@@ -5,6 +5,7 @@ from functools import wraps
 
 from flask import current_app, g, request
 
+from ..api_messages import N_
 from ..devices import SIGNED_OUT_REASON
 from ..extensions import db
 from ..models import Device, utcnow
@@ -40,44 +41,51 @@ def current_device(allow_locked_out: bool = False) -> Device:
     token = _bearer_token()
     if token is None:
         raise ApiError(
-            401, "not_authenticated", "Send the device token as 'Authorization: Bearer <token>'."
+            401,
+            "not_authenticated",
+            N_("Send the device token as 'Authorization: Bearer <token>'."),
         )
     claims = read_device_token(token)
     if claims is None:
-        raise ApiError(401, "invalid_token", "This device token is not valid: enrol again.")
+        raise ApiError(401, "invalid_token", N_("This device token is not valid: enrol again."))
     device_id, version = claims
     device = db.session.get(Device, device_id)
     if device is None:
-        raise ApiError(401, "invalid_token", "This device is not known: enrol again.")
+        raise ApiError(401, "invalid_token", N_("This device is not known: enrol again."))
     if allow_locked_out and locked_out_reason(device) and device.user.role in FIELD_ROLES:
         return device
     if device.revoked_at is not None:
         raise ApiError(401, "device_revoked", revoked_message(device), wipe=True)
     if device.token_version != version:
-        raise ApiError(401, "invalid_token", "This device token has been replaced: enrol again.")
+        raise ApiError(
+            401, "invalid_token", N_("This device token has been replaced: enrol again.")
+        )
     if _silent_too_long(device):
         raise ApiError(
             401,
             "device_expired",
-            "This phone has not synced for a long time, so it must be set up "
-            "again: sign in on it and enrol. Records waiting on it are kept.",
+            N_(
+                "This phone has not synced for a long time, so it must be set up "
+                "again: sign in on it and enrol. Records waiting on it are kept."
+            ),
         )
     user = device.user
     if not user.active or user.role not in FIELD_ROLES:
         raise ApiError(
-            403, "account_disabled", "This account can no longer sync. Ask your coordinator."
+            403, "account_disabled", N_("This account can no longer sync. Ask your coordinator.")
         )
     return device
 
 
-REVOKED_MESSAGE = (
+# English, as every ApiError message: translated where the answer is built (api_messages).
+REVOKED_MESSAGE = N_(
     "This phone has been locked out by your coordinator. Records not yet "
     "sent are sent first and kept for review; then PeerKit's data on this "
     "phone is deleted. Ask your coordinator if this is a mistake."
 )
 
 
-SIGNED_OUT_MESSAGE = (
+SIGNED_OUT_MESSAGE = N_(
     "This phone was signed out of PeerKit. Records not yet sent are sent "
     "first and kept for review; then PeerKit's data on this phone is "
     "deleted. Sign in again to use it."
@@ -90,17 +98,18 @@ def revoked_message(device: Device) -> str:
 
 
 def locked_out_reason(device: Device) -> str | None:
-    """Why records from this device are held regardless of content, or None."""
+    """Why records from this device are held regardless of content (English, as stored),
+    or None."""
     if device.replaced_by_id is not None:
         # The browser was set up again: its old token should be gone, so a record sent
         # with it is checked by a person, like a locked-out phone's.
-        return "Sent from a phone that has been set up again since."
+        return N_("Sent from a phone that has been set up again since.")
     if device.revoked_at is not None and device.revoked_reason == SIGNED_OUT_REASON:
-        return "Sent from a phone after it was signed out."
+        return N_("Sent from a phone after it was signed out.")
     if device.revoked_at is not None:
-        return "Sent from a locked-out phone."
+        return N_("Sent from a locked-out phone.")
     if not device.user.active:
-        return "Sent by a deactivated account."
+        return N_("Sent by a deactivated account.")
     return None
 
 

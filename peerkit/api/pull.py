@@ -12,6 +12,7 @@ import datetime as dt
 from sqlalchemy import String, cast, literal, or_, select, true, union_all
 
 from .. import alerts, privacy_notices, sync_feed, vocab, webpush
+from ..api_messages import translate
 from ..clock import uk_today
 from ..extensions import db
 from ..models import (
@@ -164,7 +165,8 @@ def snapshot(user: User) -> dict:
         "colleagues": colleagues,
         "supplier": {
             "authorised": authorised,
-            "reason": reason,
+            # Worded in English by rules.supplier_authorised; the phone shows it in its language.
+            "reason": translate(reason),
             "refresher_due": sign_off.refresher_due if sign_off else None,
         },
         "stock_in_hand": stock,

@@ -11,6 +11,10 @@ The order of work for one batch:
 
 A database error on the fast path falls back to one savepoint per record, so one bad
 record can never sink the good ones beside it. The caller commits once, before answering.
+
+Answers are in the request's language (peerkit/api_messages.py): what is only answered is
+a gettext call where it is written; a hold's reason is stored in English and translated,
+reason by reason, into the answer.
 """
 
 from __future__ import annotations
@@ -20,12 +24,26 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import JSON, String, Text, any_, bindparam, cast, func, literal, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
 from .. import privacy_notices, sealing, summaries, vocab
+from ..api_messages import (
+    BATCH_EXPIRED,
+    BATCH_OTHER_SERVICE,
+    BATCH_RECALLED,
+    BELOW_LICENSED_AGE,
+    HELD,
+    SITE_CLOSED,
+    SITE_NOT_OURS,
+    english,
+    translate,
+    translate_errors,
+)
 from ..consents import WithdrawalError, consent_for_withdrawal, withdraw
 from ..extensions import db
 from ..models import (
@@ -209,17 +227,26 @@ def _invalid(c: Candidate, field_name: str, message: str) -> dict:
     return _result(c.id, c.kind, "invalid", {field_name: [message]})
 
 
+def _not_sent_yet(link: str) -> str:
+    """The refusal of a record naming a linked record the server has not received."""
+    if link == "training_session_id":
+        return _("No training session with this id has reached the server: send it first.")
+    if link == "consent_id":
+        return _("No consent with this id has reached the server: send it first.")
+    return _("No use report with this id has reached the server: send it first.")
+
+
 def _check_site(c: Candidate, ctx: PushContext):
     site_id = c.data.get("site_id")
     if site_id is None:
         return None
     site = ctx.area_sites.get(site_id)
     if site is None:
-        return _invalid(c, "site_id", "Unknown site: sync the phone and choose it again.")
+        return _invalid(c, "site_id", _("Unknown site: sync the phone and choose it again."))
     if site.organisation_id != ctx.user.organisation_id:
-        c.holds.append(f"Recorded at {site.name}, which is not one of your organisation's sites.")
+        c.holds.append(english(SITE_NOT_OURS, site=site.name))
     elif not site.active:
-        c.holds.append(f"Recorded at {site.name}, which is closed.")
+        c.holds.append(english(SITE_CLOSED, site=site.name))
     return None
 
 
@@ -227,22 +254,29 @@ def _check_batch(c: Candidate, ctx: PushContext, on: dt.date | None):
     """Batch rules. `on` is the day kits were handed out (supplies only)."""
     batch = ctx.area_batches.get(c.data.get("batch_id"))
     if batch is None:
-        return _invalid(c, "batch_id", "Unknown batch: sync the phone and choose it again.")
+        return _invalid(c, "batch_id", _("Unknown batch: sync the phone and choose it again."))
     if batch.organisation_id not in ctx.holders:
-        c.holds.append(f"Batch {batch.batch_number} is another service's stock.")
+        c.holds.append(english(BATCH_OTHER_SERVICE, batch=batch.batch_number))
     if on is None:
         return None
     if batch.recalled_at is not None:
-        c.holds.append(f"Batch {batch.batch_number} is recalled.")
+        c.holds.append(english(BATCH_RECALLED, batch=batch.batch_number))
         c.warnings.append(
-            f"Batch {batch.batch_number} is recalled: swap this kit for one "
-            "from another batch, and return the recalled ones."
+            _(
+                "Batch %(batch)s is recalled: swap this kit for one from another batch, "
+                "and return the recalled ones.",
+                batch=batch.batch_number,
+            )
         )
     if batch.expiry_date < on:
-        c.holds.append(f"Batch {batch.batch_number} expired on {batch.expiry_date:%d/%m/%Y}.")
+        expired = f"{batch.expiry_date:%d/%m/%Y}"
+        c.holds.append(english(BATCH_EXPIRED, batch=batch.batch_number, day=expired))
         c.warnings.append(
-            f"Batch {batch.batch_number} expired on "
-            f"{batch.expiry_date:%d/%m/%Y}: swap this kit for an in-date one."
+            _(
+                "Batch %(batch)s expired on %(day)s: swap this kit for an in-date one.",
+                batch=batch.batch_number,
+                day=expired,
+            )
         )
     product = ctx.products.get(batch.product_id)
     band = c.data.get("age_band")
@@ -252,9 +286,10 @@ def _check_batch(c: Candidate, ctx: PushContext, on: dt.date | None):
         and band
         and vocab.AGE_BAND_YOUNGEST[band] < product.min_age
     ):
+        with force_locale("en_GB"):  # stored: the band's English label, whatever is asked
+            label = str(vocab.AGE_BANDS[band])
         c.holds.append(
-            f"{product.name} is licensed from age {product.min_age}; the recipient "
-            f"is in the band {vocab.AGE_BANDS[band]}."
+            english(BELOW_LICENSED_AGE, product=product.name, age=product.min_age, band=label)
         )
     return None
 
@@ -277,23 +312,23 @@ def _check(
         return _invalid(
             c,
             "trainee_user_id",
-            "Only a colleague of your own organisation can be named as trained.",
+            _("Only a colleague of your own organisation can be named as trained."),
         )
     if data.get("product_id") is not None and data["product_id"] not in ctx.products:
-        return _invalid(c, "product_id", "Unknown product.")
+        return _invalid(c, "product_id", _("Unknown product."))
     if kind == "kit_supply":
-        for link, label in (("training_session_id", "training session"), ("consent_id", "consent")):
+        for link in ("training_session_id", "consent_id"):
             if data.get(link) is not None and str(data[link]) not in linkable[link]:
-                return _invalid(
-                    c, link, f"No {label} with this id has reached the server: send it first."
-                )
+                return _invalid(c, link, _not_sent_yet(link))
         code = data.get("recipient_code")
         if code and consent_codes.get(str(data["consent_id"])) != code:
             return _invalid(
                 c,
                 "recipient_code",
-                "This recipient code is not the one the "
-                "consent records, or that consent was withdrawn.",
+                _(
+                    "This recipient code is not the one the "
+                    "consent records, or that consent was withdrawn."
+                ),
             )
         if (
             data.get("referral_destination_id") is not None
@@ -302,7 +337,7 @@ def _check(
             return _invalid(
                 c,
                 "referral_destination_id",
-                "Unknown referral destination: sync the phone and choose it again.",
+                _("Unknown referral destination: sync the phone and choose it again."),
             )
         allowed, reason = ctx.supplier_authorised(data["supplied_on"])
         if not allowed:
@@ -318,15 +353,13 @@ def _check(
         and data.get("use_report_id") is not None
         and str(data["use_report_id"]) not in linkable["use_report_id"]
     ):
-        return _invalid(
-            c, "use_report_id", "No use report with this id has reached the server: send it first."
-        )
+        return _invalid(c, "use_report_id", _not_sent_yet("use_report_id"))
     if (
         kind == "stock_movement"
         and ctx.user.role not in PERSONAL_HOLDER_ROLES
         and data.get("site_id") is None
     ):
-        return _invalid(c, "site_id", "Say which site's stock this is.")
+        return _invalid(c, "site_id", _("Say which site's stock this is."))
     if ctx.locked_out:
         c.holds.append(ctx.locked_out)
     return None
@@ -454,14 +487,14 @@ def _classify_existing(candidates: list[Candidate], results: list, organisation_
         kind, digest, org = stored[c.id]
         if kind == c.kind and digest == c.digest and org == organisation_id:
             results[c.index] = _result(
-                c.id, c.kind, "duplicate", message="Already stored; nothing changed."
+                c.id, c.kind, "duplicate", message=_("Already stored; nothing changed.")
             )
         else:
             results[c.index] = _result(
                 c.id,
                 c.kind,
                 "conflict",
-                message=(
+                message=_(
                     "A different record was already stored under this id. "
                     "Check it and send it again as a new record if it is right."
                 ),
@@ -473,7 +506,7 @@ def _withdraw_consents(withdrawals: list[Candidate], user: User, results: list) 
         consent = consent_for_withdrawal(user, str(c.data["consent_id"]))
         if consent is None:
             results[c.index] = _invalid(
-                c, "consent_id", ("No consent with this id has reached the server from your area.")
+                c, "consent_id", _("No consent with this id has reached the server from your area.")
             )
             continue
         try:
@@ -484,7 +517,9 @@ def _withdraw_consents(withdrawals: list[Candidate], user: User, results: list) 
         results[c.index] = (
             _result(c.id, c.kind, "stored")
             if changed
-            else _result(c.id, c.kind, "duplicate", message="This consent was already withdrawn.")
+            else _result(
+                c.id, c.kind, "duplicate", message=_("This consent was already withdrawn.")
+            )
         )
 
 
@@ -498,11 +533,11 @@ def _confirm_transfers(receipts: list[Candidate], user: User, results: list) -> 
         movement = confirm_transfer(user, str(c.data["movement_id"]), c.data["quantity_received"])
         if movement is None:
             results[c.index] = _invalid(
-                c, "movement_id", "No transfer to you with this id: sync and try again."
+                c, "movement_id", _("No transfer to you with this id: sync and try again.")
             )
         elif before is not None:
             results[c.index] = _result(
-                c.id, c.kind, "duplicate", message="This transfer was already confirmed."
+                c.id, c.kind, "duplicate", message=_("This transfer was already confirmed.")
             )
         else:
             results[c.index] = _result(c.id, c.kind, "stored")
@@ -533,7 +568,7 @@ def _store(by_kind: dict[str, list[Candidate]], results: list, organisation_id: 
                         c.id,
                         c.kind,
                         "invalid",
-                        message=(
+                        message=_(
                             "The server could not store this record as sent. "
                             "Check its details and send it again."
                         ),
@@ -551,7 +586,8 @@ def _store(by_kind: dict[str, list[Candidate]], results: list, organisation_id: 
                     c.id,
                     c.kind,
                     "held",
-                    message=("Kept, and held for your coordinator to review: " + " ".join(c.holds)),
+                    # Each reason on its own: the stored sentence is English (hold_reason).
+                    message=_(HELD, reasons=" ".join(translate(hold) for hold in c.holds)),
                     warnings=c.warnings,
                 )
             elif c.id in stored:
@@ -591,7 +627,8 @@ def push_records(
                 raw_id and raw_id[:64],
                 raw_kind and raw_kind[:40],
                 "invalid",
-                error.normalized_messages(),
+                # The schemas' and marshmallow's English, into the request's language.
+                translate_errors(error.normalized_messages()),
             )
             continue
         except sealing.SealError as error:
@@ -610,7 +647,10 @@ def push_records(
             results[c.index] = ("same-as", first.index)
         else:
             results[c.index] = _result(
-                c.id, c.kind, "conflict", message="Two different records in this batch share an id."
+                c.id,
+                c.kind,
+                "conflict",
+                message=_("Two different records in this batch share an id."),
             )
     _classify_existing(unique, results, user.organisation_id)
     fresh = [c for c in unique if results[c.index] is None]

@@ -7,12 +7,14 @@ import re
 import secrets
 
 from flask import current_app, g, jsonify, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, validate_csrf
 from marshmallow import ValidationError
 from wtforms import ValidationError as WTFValidationError
 
 from .. import audit
+from ..api_messages import N_, translate
 from ..devices import enrol_device, sign_out_device
 from ..extensions import csrf, db
 from ..models import utcnow
@@ -44,35 +46,40 @@ def _json_body(max_bytes: int):
         raise ApiError(
             413,
             "body_too_large",
-            f"The request is larger than {max_bytes // 1024} KiB: send fewer records.",
+            _("The request is larger than %(kib)s KiB: send fewer records.", kib=max_bytes // 1024),
         )
     raw = request.stream.read(max_bytes + 1)
     if len(raw) > max_bytes:
         raise ApiError(
             413,
             "body_too_large",
-            f"The request is larger than {max_bytes // 1024} KiB: send fewer records.",
+            _("The request is larger than %(kib)s KiB: send fewer records.", kib=max_bytes // 1024),
         )
     if not request.mimetype or request.mimetype != "application/json":
-        raise ApiError(415, "unsupported_media_type", "Send JSON (Content-Type: application/json).")
+        raise ApiError(
+            415, "unsupported_media_type", N_("Send JSON (Content-Type: application/json).")
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise ApiError(400, "malformed_json", "The request body is not valid JSON.") from None
+        raise ApiError(400, "malformed_json", N_("The request body is not valid JSON.")) from None
     try:
         body = json.loads(text, object_pairs_hook=_refuse_duplicate_keys)
     except _DuplicateKey as error:
         raise ApiError(
             400,
             "duplicate_key",
-            f"The key '{error.key}' appears twice in one object: send each field once.",
-            {error.key: ["Appears twice."]},
+            _(
+                "The key '%(key)s' appears twice in one object: send each field once.",
+                key=error.key,
+            ),
+            {error.key: [N_("Appears twice.")]},
         ) from None
     except RecursionError:
         # The C parser stops cleanly at the interpreter's recursion limit.
         raise _too_deep() from None
     except ValueError:
-        raise ApiError(400, "malformed_json", "The request body is not valid JSON.") from None
+        raise ApiError(400, "malformed_json", N_("The request body is not valid JSON.")) from None
     if _nests_deeper_than(body, MAX_JSON_DEPTH):
         raise _too_deep()
     return body
@@ -82,7 +89,7 @@ def _too_deep() -> ApiError:
     return ApiError(
         400,
         "too_deeply_nested",
-        f"JSON may nest at most {MAX_JSON_DEPTH} levels of objects and lists.",
+        _("JSON may nest at most %(levels)s levels of objects and lists.", levels=MAX_JSON_DEPTH),
     )
 
 
@@ -130,7 +137,7 @@ def _load(schema, data):
         if not isinstance(messages, dict):
             messages = {"_body": messages}
         raise ApiError(
-            400, "invalid_request", "Some fields are wrong: see 'fields'.", messages
+            400, "invalid_request", N_("Some fields are wrong: see 'fields'."), messages
         ) from None
 
 
@@ -138,15 +145,17 @@ def _load(schema, data):
 def enrol():
     """Enrol the phone in hand for the signed-in account and give it a device token."""
     if not current_user.is_authenticated:
-        raise ApiError(401, "not_authenticated", "Sign in first, then enrol this phone.")
+        raise ApiError(401, "not_authenticated", N_("Sign in first, then enrol this phone."))
     try:
         validate_csrf(request.headers.get("X-CSRFToken"))
     except (CSRFError, WTFValidationError):
         raise ApiError(
-            400, "csrf_failed", "The page has expired: reload it and try again."
+            400, "csrf_failed", N_("The page has expired: reload it and try again.")
         ) from None
     if current_user.role not in FIELD_ROLES:
-        raise ApiError(403, "forbidden", "Only peer, pharmacy and service accounts enrol phones.")
+        raise ApiError(
+            403, "forbidden", N_("Only peer, pharmacy and service accounts enrol phones.")
+        )
     body = _load(EnrolRequestSchema(), _json_body(4096))
     installation = request.cookies.get(INSTALLATION_COOKIE, "")
     if not _INSTALLATION_ID.fullmatch(installation):
@@ -198,7 +207,10 @@ def sync_push():
         raise ApiError(
             413,
             "batch_too_large",
-            f"At most {config['SYNC_MAX_BATCH']} records a request: send the rest next.",
+            _(
+                "At most %(records)s records a request: send the rest next.",
+                records=config["SYNC_MAX_BATCH"],
+            ),
         )
     envelope = _load(PushRequestSchema(), body)
     locked_out = locked_out_reason(g.device)
@@ -217,7 +229,7 @@ def sync_push():
     }
     answer = {"results": results, "server_time": now}
     if locked_out:
-        answer["device"] = {"revoked": True, "message": revoked_message(g.device)}
+        answer["device"] = {"revoked": True, "message": translate(revoked_message(g.device))}
         audit.record("device.records_after_lockout", "device", g.device.id, user=g.user, **counts)
     # Deliberate: the records are durable before the log says stored and the phone is
     # told so (it deletes what it is told is stored).

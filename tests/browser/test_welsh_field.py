@@ -146,6 +146,13 @@ def test_every_field_screen_in_welsh_online_and_offline(
     expect(page.locator("#attention-list .card")).to_contain_text(
         WELSH["Where they live: postcode district"]
     )
+    # The server's own reason, answered in the phone's language (its Accept-Language).
+    expect(page.locator("#attention-list .card")).to_contain_text(
+        "Rhowch ardal cod post fel M14, neu UNKNOWN."
+    )
+    expect(page.locator("#attention-list")).not_to_contain_text(
+        "Enter a postcode district such as M14, or UNKNOWN."
+    )
     _check(page, "attention-refused", found, [product, "Hostel"])
 
     # Offline, after a reload: the lock screen, then every screen again from the cache.

@@ -21,6 +21,7 @@ from marshmallow import (
 )
 
 from ... import vocab
+from ...api_messages import N_
 from ...clock import CLOCK_SLACK, uk_today
 from ...rules import normalise_area
 
@@ -39,15 +40,15 @@ def _count(**kwargs) -> fields.Integer:
 
 def _check_event_date(value: dt.date) -> None:
     if value < EARLIEST_DATE:
-        raise ValidationError("Dates before 2015 are not accepted: check the year.")
+        raise ValidationError(N_("Dates before 2015 are not accepted: check the year."))
     # A date a person records is a UK date: tomorrow's is impossible, whatever UTC says.
     if value > uk_today():
-        raise ValidationError("This date is in the future: check the phone's date.")
+        raise ValidationError(N_("This date is in the future: check the phone's date."))
 
 
 def _not_nil(value: uuid.UUID) -> None:
     if value == NIL_UUID:
-        raise ValidationError("The all-zero id is not a record id: make a new one.")
+        raise ValidationError(N_("The all-zero id is not a record id: make a new one."))
 
 
 def RecordId(**kwargs) -> fields.UUID:  # noqa: N802  (reads like a field class)
@@ -88,9 +89,11 @@ class RecordSchema(Schema):
     def _created_not_in_future(self, value, **_kwargs):
         now = dt.datetime.now(dt.UTC)
         if value > now + CLOCK_SLACK:
-            raise ValidationError("This time is in the future: check the phone's clock.")
+            raise ValidationError(N_("This time is in the future: check the phone's clock."))
         if value.date() < EARLIEST_DATE:
-            raise ValidationError("Times before 2015 are not accepted: check the phone's clock.")
+            raise ValidationError(
+                N_("Times before 2015 are not accepted: check the phone's clock.")
+            )
 
 
 class TrainingSessionSchema(RecordSchema):
@@ -132,10 +135,10 @@ class TrainingSessionSchema(RecordSchema):
             )
         )
         if total == 0:
-            raise ValidationError("Record at least one person trained.", "attendees_at_risk")
+            raise ValidationError(N_("Record at least one person trained."), "attendees_at_risk")
         if data.get("kits_taken", 0) > total * 10:
             raise ValidationError(
-                "More kits than people can carry: check the number.", "kits_taken"
+                N_("More kits than people can carry: check the number."), "kits_taken"
             )
 
 
@@ -177,17 +180,19 @@ class ConsentSchema(RecordSchema):
         recognise = data.get("consent_to_recognise")
         if recognise and not data.get("consent_to_record"):
             raise ValidationError(
-                "Being recognised next time means being recorded: "
-                "agree to both, or only to being recorded.",
+                N_(
+                    "Being recognised next time means being recorded: "
+                    "agree to both, or only to being recorded."
+                ),
                 "consent_to_recognise",
             )
         if data.get("recipient_code") and not data.get("consent_to_record"):
             raise ValidationError(
-                "A recipient code is kept only with consent to record it.", "recipient_code"
+                N_("A recipient code is kept only with consent to record it."), "recipient_code"
             )
         if data.get("recipient_code") and recognise is False:
             raise ValidationError(
-                "A recipient code is kept only with consent to be recognised next time.",
+                N_("A recipient code is kept only with consent to be recognised next time."),
                 "recipient_code",
             )
 
@@ -245,20 +250,20 @@ class KitSupplySchema(RecordSchema):
     @validates_schema
     def _repeat_and_referral(self, data, **_kwargs):
         if data.get("supply_type") == "repeat" and not data.get("repeat_reason"):
-            raise ValidationError("Say why a repeat supply was needed.", "repeat_reason")
+            raise ValidationError(N_("Say why a repeat supply was needed."), "repeat_reason")
         if data.get("supply_type") == "first" and data.get("repeat_reason"):
-            raise ValidationError("A first supply has no repeat reason.", "repeat_reason")
+            raise ValidationError(N_("A first supply has no repeat reason."), "repeat_reason")
         if data.get("referral_accepted") and not data.get("referral_offered"):
             raise ValidationError(
-                "A referral can only be accepted if it was offered.", "referral_accepted"
+                N_("A referral can only be accepted if it was offered."), "referral_accepted"
             )
         if data.get("referral_destination_id") and not data.get("referral_accepted"):
             raise ValidationError(
-                "Only an accepted referral has a destination.", "referral_destination_id"
+                N_("Only an accepted referral has a destination."), "referral_destination_id"
             )
         if data.get("recipient_code") and not data.get("consent_id"):
             raise ValidationError(
-                "A recipient code needs the consent that records it.", "recipient_code"
+                N_("A recipient code needs the consent that records it."), "recipient_code"
             )
 
 
@@ -425,9 +430,11 @@ class PushRecordSchema(Schema):
     @validates_schema
     def _data_or_sealed(self, record, **kwargs):
         if "data" in record and "sealed" in record:
-            raise ValidationError("Send the record's fields as data or sealed, not both.", "sealed")
+            raise ValidationError(
+                N_("Send the record's fields as data or sealed, not both."), "sealed"
+            )
         if "data" not in record and "sealed" not in record:
-            raise ValidationError("Send the record's fields as data, or sealed.", "data")
+            raise ValidationError(N_("Send the record's fields as data, or sealed."), "data")
 
 
 class PushRequestSchema(Schema):
@@ -497,11 +504,11 @@ class PushSubscriptionSchema(Schema):
         if data["permission"] == "granted":
             if not data.get("endpoint"):
                 raise ValidationError(
-                    "A phone that allows notifications sends its subscription's endpoint.",
+                    N_("A phone that allows notifications sends its subscription's endpoint."),
                     "endpoint",
                 )
             if set(data.get("keys") or {}) != {"p256dh", "auth"}:
-                raise ValidationError("Send both keys: p256dh and auth.", "keys")
+                raise ValidationError(N_("Send both keys: p256dh and auth."), "keys")
 
 
 class AlertReceiptSchema(Schema):
