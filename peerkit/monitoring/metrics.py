@@ -30,7 +30,6 @@ from sqlalchemy import (
     false,
     func,
     literal,
-    literal_column,
     null,
     or_,
     select,
@@ -40,7 +39,6 @@ from sqlalchemy import (
 )
 
 from .. import stock as stock_module
-from .. import summaries
 from ..clock import uk_datetime
 from ..extensions import db
 from ..models import (
@@ -328,7 +326,12 @@ def reads_summaries(f: Filters) -> bool:
     return not any(getattr(f, name) for name in ROW_ONLY_FILTERS)
 
 
-SUMMARY_MEASURES = tuple(summaries.PARTS[0].measures_sql())
+# What the period total adds beyond MEASURES: supplies and kits per recipient category and
+# per repeat reason (columns of the supply summaries, so no grouping needs them as keys).
+MIX_MEASURES = tuple(
+    [m for code in RECIPIENT_CATEGORIES for m in (f"supplies_{code}", f"kits_{code}")]
+    + [m for code in REPEAT_REASONS for m in (f"repeat_{code}", f"repeat_kits_{code}")]
+)
 
 
 def _summary_conditions(model, f: Filters) -> list:
@@ -341,63 +344,24 @@ def _summary_conditions(model, f: Filters) -> list:
     return conditions
 
 
-def _grouped_summaries(model, groupings: dict, user, f: Filters) -> dict[str, list[dict]]:
-    """Rows of `model` under `f`, added up by each grouping, in one scan (GROUPING SETS on
-    PostgreSQL, a UNION ALL on SQLite), as {grouping: [row dicts]}. An empty grouping is
-    the total, the only one that carries every measure (categories and repeat reasons):
-    the others carry MEASURES."""
-    grouped = tuple(dict.fromkeys(c for columns in groupings.values() for c in columns))
-    masks = {
-        name: sum(1 << (len(grouped) - 1 - i) for i, c in enumerate(grouped) if c not in columns)
-        for name, columns in groupings.items()
-    }
-    sums = [func.sum(getattr(model, name)) for name in SUMMARY_MEASURES]
-    if db.engine.dialect.name == "postgresql":
-        sets = (
-            tuple_(*columns) if columns else literal_column("()") for columns in groupings.values()
-        )
-        statement = in_scope(
-            select(func.grouping(*grouped), *grouped, *sums).group_by(func.grouping_sets(*sets)),
-            model,
-            user,
-            f.review,
-        ).where(*_summary_conditions(model, f))
-    else:
-        statement = union_all(
-            *(
-                in_scope(
-                    select(
-                        literal(masks[name]),
-                        *(c if c in columns else null() for c in grouped),
-                        *sums,
-                    ).group_by(*columns),
-                    model,
-                    user,
-                    f.review,
-                ).where(*_summary_conditions(model, f))
-                for name, columns in groupings.items()
-            )
-        )
-    grouping_of_mask = {mask: name for name, mask in masks.items()}
-    keys = tuple(column.key for column in grouped)
-    # Which measures each grouping keeps, by position, worked out once rather than per row
-    # (a year by day and channel is over a thousand rows).
-    kept = {
-        name: [
-            (len(keys) + i, m)
-            for i, m in enumerate(SUMMARY_MEASURES)
-            if not columns or m in MEASURES
-        ]
-        for name, columns in groupings.items()
-    }
-    found = {name: [] for name in groupings}
-    for mask, *values in db.session.execute(statement):
-        name = grouping_of_mask[mask]
-        row = dict(zip(keys, values, strict=False))
-        for i, m in kept[name]:
-            row[m] = int(values[i] or 0)
-        found[name].append(row)
-    return found
+def _sums(model, columns: tuple, measures: tuple, user, f: Filters) -> list[dict]:
+    """Rows of the supply summary `model` under `f`, added up by `columns` (none: one row,
+    the total), as dicts of the columns' keys and `measures`.
+
+    Each figure asks only for the sums it shows: adding up a year of day rows costs the
+    database per sum, so one statement carrying every measure for every grouping (as
+    GROUPING SETS or a UNION ALL) cost more than these few narrow ones."""
+    statement = in_scope(
+        select(*columns, *(func.sum(getattr(model, m)) for m in measures)), model, user, f.review
+    ).where(*_summary_conditions(model, f))
+    if columns:
+        statement = statement.group_by(*columns)
+    keys = [column.key for column in columns]
+    return [
+        dict(zip(keys, row[: len(keys)], strict=True))
+        | {m: int(v or 0) for m, v in zip(measures, row[len(keys) :], strict=True)}
+        for row in db.session.execute(statement)
+    ]
 
 
 def _supply_figures_from_summaries(user, f: Filters) -> dict[str, list[dict]]:
@@ -405,41 +369,24 @@ def _supply_figures_from_summaries(user, f: Filters) -> dict[str, list[dict]]:
     and age band, as the rows `summary` folds, from the smallest summary that holds them:
     `SupplyChannelDay` (a few rows a day) unless the view is filtered by area or age band
     (then `SupplyDay`); areas and age bands from `SupplyAreaDay` unless the view is
-    filtered by site or product."""
+    filtered by site or product. Sites and products come as (site, product) rows, which
+    `_breakdown` adds up by either."""
     by_area = f.area is not None or f.age_band is not None
     model = SupplyDay if by_area else SupplyChannelDay
-    groupings = {
-        "day": (model.supplied_on, model.channel),
-        "site": (model.site_id,),
-        "product": (model.product_id,),
-        "total": (),
+    shown = ("supplies", "kits")
+    pairs = _sums(model, (model.site_id, model.product_id), shown, user, f)
+    figures = {
+        "day": _sums(model, (model.supplied_on, model.channel), MEASURES, user, f),
+        "site": pairs,
+        "product": pairs,
     }
-    if by_area:
-        groupings["area"] = (model.area, model.age_band)
-    figures = _grouped_summaries(model, groupings, user, f)
-    if not by_area:
-        area_model = SupplyAreaDay if f.site_id is None and f.product_id is None else SupplyDay
-        figures["area"] = [
-            dict(area=area, age_band=age_band, supplies=int(supplies), kits=int(kits))
-            for area, age_band, supplies, kits in db.session.execute(
-                in_scope(
-                    select(
-                        area_model.area,
-                        area_model.age_band,
-                        func.sum(area_model.supplies),
-                        func.sum(area_model.kits),
-                    ),
-                    area_model,
-                    user,
-                    f.review,
-                )
-                .where(*_summary_conditions(area_model, f))
-                .group_by(area_model.area, area_model.age_band)
-            )
-        ]
+    area_model = (
+        SupplyDay if by_area or f.site_id is not None or f.product_id is not None else SupplyAreaDay
+    )
+    figures["area"] = _sums(area_model, (area_model.area, area_model.age_band), shown, user, f)
     for row in figures["area"]:
         row["age_band"] = row["age_band"] or None
-    totals = figures["total"][0] if figures["total"] else {}
+    totals = _sums(model, (), MIX_MEASURES, user, f)[0]
     figures["category"] = [
         dict(
             recipient_category=code,
@@ -447,7 +394,7 @@ def _supply_figures_from_summaries(user, f: Filters) -> dict[str, list[dict]]:
             kits=totals[f"kits_{code}"],
         )
         for code in RECIPIENT_CATEGORIES
-        if totals.get(f"supplies_{code}")
+        if totals[f"supplies_{code}"]
     ]
     figures["reason"] = [
         dict(
@@ -456,7 +403,7 @@ def _supply_figures_from_summaries(user, f: Filters) -> dict[str, list[dict]]:
             kits=totals[f"repeat_kits_{code}"],
         )
         for code in REPEAT_REASONS
-        if totals.get(f"repeat_{code}")
+        if totals[f"repeat_{code}"]
     ]
     return figures
 
@@ -892,7 +839,7 @@ def headline(user, f: Filters, today: dt.date) -> Headline:
         full = summary(user, f, today)
         return Headline(full.totals, full.by_channel)
     model = SupplyDay if f.area is not None or f.age_band is not None else SupplyChannelDay
-    rows = _grouped_summaries(model, {"channel": (model.channel,)}, user, f)["channel"]
+    rows = _sums(model, (model.channel,), MEASURES, user, f)
     reports_by_day = db.session.execute(_reports_from_summaries(user, f)).all()
     return Headline(
         _totals(rows, reports_by_day),
