@@ -355,6 +355,18 @@ class PrivacyNotice(db.Model):
     created_by: Mapped[User | None] = relationship()
 
 
+# What monitoring reads of a district's supplies beyond area and day (see KitSupply's index).
+AREA_VIEW_COLUMNS = [
+    "organisation_id",
+    "review_status",
+    "user_id",
+    "referral_offered",
+    "referral_destination_id",
+    "referral_accepted",
+    "referral_outcome",
+]
+
+
 class KitSupply(FieldRecordMixin, db.Model):
     """One handing-out of naloxone kits to a recipient: the core event."""
 
@@ -366,8 +378,15 @@ class KitSupply(FieldRecordMixin, db.Model):
             " OR (supply_type = 'first' AND repeat_reason IS NULL)",
             name="repeat_reason_only_on_repeat",
         ),
-        # Views filtered by postcode district read a district's rows (monitoring.metrics).
-        Index("ix_kit_supply_area_supplied_on", "area", "supplied_on"),
+        # Views filtered by postcode district read a district's rows (monitoring.metrics):
+        # who was active and the referral stages. On PostgreSQL the index carries what
+        # those read, so a district's year is an index-only scan (SQLite ignores INCLUDE).
+        Index(
+            "ix_kit_supply_area_supplied_on",
+            "area",
+            "supplied_on",
+            postgresql_include=AREA_VIEW_COLUMNS,
+        ),
     )
 
     supplied_on: Mapped[dt.date] = mapped_column(Date, index=True)
@@ -694,6 +713,8 @@ class SupplyDay(_SupplyCounts, _DailySummary, db.Model):
             "age_band",
             name="uq_supply_day_key",
         ),
+        # Views filtered by postcode district read a twentieth of the rows, not all.
+        Index("ix_supply_day_area_supplied_on", "area", "supplied_on"),
     )
 
     supplied_on: Mapped[dt.date] = mapped_column(Date)
