@@ -383,7 +383,9 @@ def _supply_figures_from_summaries(user, f: Filters) -> dict[str, list[dict]]:
     area_model = (
         SupplyDay if by_area or f.site_id is not None or f.product_id is not None else SupplyAreaDay
     )
-    figures["area"] = _sums(area_model, (area_model.area, area_model.age_band), shown, user, f)
+    # Age band first: grouped by area first, SQLite's planner reads the whole period through
+    # the area index to save a sort, six times slower than the key's index.
+    figures["area"] = _sums(area_model, (area_model.age_band, area_model.area), shown, user, f)
     for row in figures["area"]:
         row["age_band"] = row["age_band"] or None
     totals = _sums(model, (), MIX_MEASURES, user, f)[0]
