@@ -379,14 +379,9 @@ class KitSupply(FieldRecordMixin, db.Model):
             name="repeat_reason_only_on_repeat",
         ),
         # Views filtered by postcode district read a district's rows (monitoring.metrics):
-        # who was active and the referral stages. On PostgreSQL the index carries what
-        # those read, so a district's year is an index-only scan (SQLite ignores INCLUDE).
-        Index(
-            "ix_kit_supply_area_supplied_on",
-            "area",
-            "supplied_on",
-            postgresql_include=AREA_VIEW_COLUMNS,
-        ),
+        # who was active and the referral stages. The index holds all they read, so a
+        # district's year is read from the index alone on both databases.
+        Index("ix_kit_supply_area_supplied_on", "area", "supplied_on", *AREA_VIEW_COLUMNS),
     )
 
     supplied_on: Mapped[dt.date] = mapped_column(Date, index=True)
@@ -422,11 +417,15 @@ class KitSupply(FieldRecordMixin, db.Model):
     training_session: Mapped[TrainingSession | None] = relationship()
 
 
-# What the outcome tables read of a period's use reports (see NaloxoneUseReport's index).
+# What the outcome tables and "who was active" read of a period's use reports (see
+# NaloxoneUseReport's index).
 USE_OUTCOME_COLUMNS = [
     "used_on",
     "organisation_id",
     "review_status",
+    "area",
+    "product_id",
+    "user_id",
     "outcome",
     "called_999",
     "doses",

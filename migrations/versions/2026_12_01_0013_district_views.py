@@ -3,12 +3,13 @@
 - `supply_day` gains an index on area and day: the dashboard reads it whenever a view is
   filtered by district or age band, and without the index every view read a whole year of
   every district.
-- On PostgreSQL, kit supplies' index on area and day also carries the columns those views
-  read from the rows (who supplied, the referral stages), so a district's year is read from
-  the index alone. SQLite ignores INCLUDE, so there the index is unchanged.
+- Kit supplies' index on area and day also holds the columns those views read from the
+  rows (who supplied, the referral stages), so a district's year is read from the index
+  alone.
 
-- Use reports gain an index holding what the outcome tables count (period, scope, outcome,
-  999 called, doses, setting, source), so neither database reads the reports themselves.
+- Use reports gain an index holding what the outcome tables count and "who was active"
+  reads (period, scope, area, product, who, outcome, 999 called, doses, setting, source),
+  so neither database reads the reports themselves.
 
 Only indexes change: no row is touched.
 
@@ -42,6 +43,9 @@ USE_OUTCOME_COLUMNS = [
     "used_on",
     "organisation_id",
     "review_status",
+    "area",
+    "product_id",
+    "user_id",
     "outcome",
     "called_999",
     "doses",
@@ -53,19 +57,16 @@ USE_OUTCOME_COLUMNS = [
 def upgrade():
     op.create_index("ix_naloxone_use_report_outcomes", "naloxone_use_report", USE_OUTCOME_COLUMNS)
     op.create_index("ix_supply_day_area_supplied_on", "supply_day", ["area", "supplied_on"])
-    if op.get_bind().dialect.name == "postgresql":
-        op.drop_index("ix_kit_supply_area_supplied_on", table_name="kit_supply")
-        op.create_index(
-            "ix_kit_supply_area_supplied_on",
-            "kit_supply",
-            ["area", "supplied_on"],
-            postgresql_include=AREA_VIEW_COLUMNS,
-        )
+    op.drop_index("ix_kit_supply_area_supplied_on", table_name="kit_supply")
+    op.create_index(
+        "ix_kit_supply_area_supplied_on",
+        "kit_supply",
+        ["area", "supplied_on", *AREA_VIEW_COLUMNS],
+    )
 
 
 def downgrade():
-    if op.get_bind().dialect.name == "postgresql":
-        op.drop_index("ix_kit_supply_area_supplied_on", table_name="kit_supply")
-        op.create_index("ix_kit_supply_area_supplied_on", "kit_supply", ["area", "supplied_on"])
+    op.drop_index("ix_kit_supply_area_supplied_on", table_name="kit_supply")
+    op.create_index("ix_kit_supply_area_supplied_on", "kit_supply", ["area", "supplied_on"])
     op.drop_index("ix_supply_day_area_supplied_on", table_name="supply_day")
     op.drop_index("ix_naloxone_use_report_outcomes", table_name="naloxone_use_report")
