@@ -473,8 +473,11 @@ class _Changes:
             entry[2] = True
 
     def apply(self, connection) -> None:
-        for part, entries in self.by_part.items():
-            _apply(connection, part, entries)
+        # Tables in one fixed order (and rows sorted within each, in `_apply`), so two
+        # transactions updating the same summary rows always lock them in the same order.
+        for part in PARTS:
+            if part in self.by_part:
+                _apply(connection, part, self.by_part[part])
 
 
 @functools.cache
@@ -636,20 +639,24 @@ class _Balances:
             postgresql.insert if self.connection.dialect.name == "postgresql" else sqlite.insert
         )
         statement = insert_(table)
-        self.connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=["site_id", "user_id", "batch_id"],
-                set_={"quantity": table.c.quantity + statement.excluded.quantity},
-            ),
-            rows,
-        )
-        touched = [(row["site_id"], row["user_id"], row["batch_id"]) for row in rows]
-        self.connection.execute(
-            delete(table).where(
-                tuple_(table.c.site_id, table.c.user_id, table.c.batch_id).in_(touched),
-                table.c.quantity == 0,
+        emptied = [
+            (site, user, batch)
+            for site, user, batch, quantity in self.connection.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["site_id", "user_id", "batch_id"],
+                    set_={"quantity": table.c.quantity + statement.excluded.quantity},
+                ).returning(table.c.site_id, table.c.user_id, table.c.batch_id, table.c.quantity),
+                rows,
             )
-        )
+            if quantity == 0
+        ]
+        if emptied:  # a holder with none of a batch left has no row
+            self.connection.execute(
+                delete(table).where(
+                    tuple_(table.c.site_id, table.c.user_id, table.c.batch_id).in_(emptied),
+                    table.c.quantity == 0,
+                )
+            )
 
 
 # --- incremental: the flush hook and the sync API's bulk insert --------------------------
@@ -709,25 +716,32 @@ def _summarise_flush(session: Session, _flush_context) -> None:
     balances.apply()
 
 
-def add_rows(session: Session, model, rows: list[dict]) -> None:
-    """Summarise records of `model` just inserted in bulk (as the dicts inserted), and
-    move the stock they move."""
-    read = SUMMARISED.get(model)
-    if not rows or read is None:  # consents, discard notices...: in no summary
-        return
+def add_rows(session: Session, stored: dict[type, list[dict]]) -> None:
+    """Summarise records just inserted in bulk ({model: the dicts inserted}), and move the
+    stock they move: every summary table once, in one fixed order.
+
+    The sync API calls this last, just before it commits: on PostgreSQL a pushed record's
+    summary rows stay locked until the commit, and other phones' pushes to the same rows
+    (same service, day, site and product) wait for it, so the less work after it, the
+    shorter they wait."""
     connection = session.connection()
     changes, balances = _Changes(), _Balances(connection)
-    # A batch's records mostly share what summaries read (same day, site, batch, answers),
-    # so each distinct set of those values is summarised once, weighted by how many share it.
-    alike: dict[tuple, int] = defaultdict(int)
-    for row in rows:
-        alike[tuple(row.get(name) for name in read)] += 1
-    for values, count in alike.items():
-        get = dict(zip(read, values, strict=True)).get
-        for part in PARTS_BY_RECORD.get(model, ()):
-            changes.add(part, get, count)
-        if model in BALANCE_WATCHED:
-            balances.add(model, get, count)
+    for model, rows in stored.items():
+        read = SUMMARISED.get(model)
+        if not rows or read is None:  # consents, discard notices...: in no summary
+            continue
+        # A batch's records mostly share what summaries read (same day, site, batch,
+        # answers), so each distinct set of those values is summarised once, weighted by
+        # how many share it.
+        alike: dict[tuple, int] = defaultdict(int)
+        for row in rows:
+            alike[tuple(row.get(name) for name in read)] += 1
+        for values, count in alike.items():
+            get = dict(zip(read, values, strict=True)).get
+            for part in PARTS_BY_RECORD.get(model, ()):
+                changes.add(part, get, count)
+            if model in BALANCE_WATCHED:
+                balances.add(model, get, count)
     changes.apply(connection)
     balances.apply()
 

@@ -20,6 +20,7 @@ reason by reason, into the answer.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -181,8 +182,12 @@ class PushContext:
                 User, named["trainee_user_id"], User.organisation_id == org.id, User.id != user.id
             )
         }
-        self.privacy_notices = privacy_notices.versions(org)
         self._authorised: dict[dt.date, tuple[bool, str | None]] = {}
+
+    @functools.cached_property
+    def privacy_notices(self) -> list:
+        """The organisation's privacy notices, read only for a batch holding a consent."""
+        return privacy_notices.versions(self.user.organisation)
 
     def supplier_authorised(self, on: dt.date) -> tuple[bool, str | None]:
         if on not in self._authorised:
@@ -446,17 +451,39 @@ def _unnest(table, rows: list[dict]):
     return select(*(to_type(source.c[name]) for name, to_type in zip(names, casts, strict=True)))
 
 
-def _among(column, ids: list[str]):
-    """`column IN ids`, as one array parameter on PostgreSQL.
+@functools.cache
+def _stored_ids_statement(dialect: str):
+    """(kind, id, digest, organisation) of stored records of every kind whose id is among
+    the bound `ids`: one statement, built once.
 
-    A batch's hundreds of ids as separate parameters make a statement the driver must
-    parse afresh every time; one array parameter keeps the statement small and constant.
-    SQLite has no arrays: the ids go as one JSON text, unpacked by json_each.
+    The ids travel as one parameter, not one each: a batch's hundreds of ids as separate
+    parameters make a statement the driver must parse afresh every time. PostgreSQL takes
+    an array; SQLite, which has none, takes JSON text unpacked by json_each.
     """
-    if db.session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(None, ids, type_=postgresql.ARRAY(String)))
-    unpacked = func.json_each(bindparam(None, json.dumps(ids), type_=Text)).table_valued("value")
-    return column.in_(select(unpacked.c.value))
+    if dialect == "postgresql":
+        ids = any_(bindparam("ids", type_=postgresql.ARRAY(String)))
+
+        def among(column):
+            return column == ids
+
+    else:
+        unpacked = func.json_each(bindparam("ids", type_=Text)).table_valued("value")
+
+        def among(column):
+            return column.in_(select(unpacked.c.value))
+
+    # Every kind: an id reused for another kind is a conflict too.
+    return union_all(
+        *(
+            select(
+                literal(kind).label("kind"),
+                model.id.label("id"),
+                model.payload_digest.label("digest"),
+                model.organisation_id.label("org"),
+            ).where(among(model.id))
+            for kind, model in MODELS.items()
+        )
+    )
 
 
 def _classify_existing(candidates: list[Candidate], results: list, organisation_id: int) -> None:
@@ -468,19 +495,10 @@ def _classify_existing(candidates: list[Candidate], results: list, organisation_
     if not candidates:
         return
     ids = [c.id for c in candidates]
-    # One statement over every kind: an id reused for another kind is a conflict too.
-    lookup = union_all(
-        *(
-            select(
-                literal(kind).label("kind"),
-                model.id.label("id"),
-                model.payload_digest.label("digest"),
-                model.organisation_id.label("org"),
-            ).where(_among(model.id, ids))
-            for kind, model in MODELS.items()
-        )
-    )
-    stored = {rid: (kind, digest, org) for kind, rid, digest, org in db.session.execute(lookup)}
+    dialect = db.session.get_bind().dialect.name
+    lookup = _stored_ids_statement(dialect)
+    found = db.session.execute(lookup, {"ids": ids if dialect == "postgresql" else json.dumps(ids)})
+    stored = {rid: (kind, digest, org) for kind, rid, digest, org in found}
     for c in candidates:
         if c.id not in stored:
             continue
@@ -543,8 +561,11 @@ def _confirm_transfers(receipts: list[Candidate], user: User, results: list) -> 
             results[c.index] = _result(c.id, c.kind, "stored")
 
 
-def _store(by_kind: dict[str, list[Candidate]], results: list, organisation_id: int) -> None:
-    """Insert new records kind by kind; fall back to a savepoint each on a database error."""
+def _store(
+    by_kind: dict[str, list[Candidate]], results: list, organisation_id: int
+) -> dict[type, list[dict]]:
+    """Insert new records kind by kind; fall back to a savepoint each on a database error.
+    Returns the rows stored, by model, for the summaries."""
     total = sum(len(v) for v in by_kind.values())
     marks = iter(change_marks(db.session, total))  # on PostgreSQL, no lock: see sync_feed
     for kind in INSERT_ORDER:
@@ -573,11 +594,6 @@ def _store(by_kind: dict[str, list[Candidate]], results: list, organisation_id: 
                             "Check its details and send it again."
                         ),
                     )
-    for kind in INSERT_ORDER:
-        # The daily summaries, in this same transaction (the bulk insert has no ORM hook).
-        summaries.add_rows(
-            db.session, MODELS[kind], [c.row for c in by_kind.get(kind, []) if c.id in stored]
-        )
     lost_race = []
     for kind in INSERT_ORDER:
         for c in by_kind.get(kind, []):
@@ -595,6 +611,10 @@ def _store(by_kind: dict[str, list[Candidate]], results: list, organisation_id: 
             elif results[c.index] is None:
                 lost_race.append(c)
     _classify_existing(lost_race, results, organisation_id)
+    return {
+        MODELS[kind]: [c.row for c in by_kind.get(kind, []) if c.id in stored]
+        for kind in INSERT_ORDER
+    }
 
 
 def push_records(
@@ -701,9 +721,13 @@ def push_records(
             elif c.kind == "consent" and c.data["consent_to_record"]:
                 linkable["consent_id"].add(c.id)
                 consent_codes[c.id] = c.data.get("recipient_code")
-    _store(by_kind, results, user.organisation_id)
+    stored = _store(by_kind, results, user.organisation_id)
     _withdraw_consents(withdrawals, user, results)
     _confirm_transfers(receipts, user, results)
+    # The daily summaries last, in this same transaction (the bulk insert has no ORM hook):
+    # their rows stay locked until the commit (see summaries.add_rows).
+    db.session.flush()
+    summaries.add_rows(db.session, stored)
 
     for index, result in enumerate(results):
         if isinstance(result, tuple):  # a repeat within the batch answers like its first

@@ -214,15 +214,16 @@ def sync_push():
         )
     envelope = _load(PushRequestSchema(), body)
     locked_out = locked_out_reason(g.device)
-    results = push_records(g.user, g.device, envelope["records"], locked_out)
     now = utcnow()
+    # Before the records, so nothing but the summaries comes between them and the commit.
     g.device.last_seen_at = g.device.last_sync_at = now
     if envelope["records_waiting"] is not None:
-        # The phone counts the batch in flight as waiting; every record answered here
-        # leaves its queue (delivered, or moved to Needs attention), so the last push of
-        # an outbox leaves 0, "Nothing waiting", rather than the count it started with.
-        g.device.records_waiting = max(0, envelope["records_waiting"] - len(results))
+        # The phone counts the batch in flight as waiting; every record is answered here
+        # (delivered, or moved to Needs attention), so the last push of an outbox leaves 0,
+        # "Nothing waiting", rather than the count it started with.
+        g.device.records_waiting = max(0, envelope["records_waiting"] - len(envelope["records"]))
         g.device.records_waiting_at = now
+    results = push_records(g.user, g.device, envelope["records"], locked_out)
     counts = {
         status: sum(r["status"] == status for r in results)
         for status in ("stored", "held", "invalid")
