@@ -31,6 +31,7 @@ from marshmallow import ValidationError
 from sqlalchemy import JSON, String, Text, any_, bindparam, cast, func, literal, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import joinedload
 
 from .. import privacy_notices, sealing, summaries, vocab
 from ..api_messages import (
@@ -160,14 +161,16 @@ class PushContext:
         }
         # Kits come from the user's own organisation or the drug service that manages it.
         self.holders = {org.id} | ({org.managed_by_id} if org.managed_by_id else set())
-        self.area_batches = {
-            b.id: b
-            for b in _load_named(
-                StockBatch, named["batch_id"], StockBatch.organisation_id.in_(area_orgs)
-            )
-        }
-        products = named["product_id"] | {b.product_id for b in self.area_batches.values()}
-        self.products = {p.id: p for p in _load_named(Product, products)}
+        batches = _load_named(
+            StockBatch,
+            named["batch_id"],
+            StockBatch.organisation_id.in_(area_orgs),
+            options=[joinedload(StockBatch.product)],
+        )
+        self.area_batches = {b.id: b for b in batches}
+        self.products = {b.product.id: b.product for b in batches}
+        unread = named["product_id"] - set(self.products)
+        self.products |= {p.id: p for p in _load_named(Product, unread)}
         self.referral_destinations = {
             d.id
             for d in _load_named(
@@ -195,11 +198,12 @@ class PushContext:
         return self._authorised[on]
 
 
-def _load_named(model, ids: set, *conditions) -> list:
+def _load_named(model, ids: set, *conditions, options=()) -> list:
     """Rows of `model` with one of `ids` that meet `conditions` (no query for no ids)."""
     if not ids:
         return []
-    return list(db.session.scalars(select(model).where(model.id.in_(ids), *conditions)))
+    statement = select(model).where(model.id.in_(ids), *conditions).options(*options)
+    return list(db.session.scalars(statement))
 
 
 def _existing(model, ids, organisation_id: int) -> set[str]:
