@@ -420,18 +420,6 @@ def _bare_sql(app, user_id, f) -> float:
     return elapsed
 
 
-# Covering indexes proposed for a migration: one-year views then read only these indexes
-# (index-only scans), not the tables. Measured with and without on PostgreSQL.
-PROPOSED_INDEXES = (
-    "CREATE INDEX IF NOT EXISTS ix_kit_supply_monitoring ON kit_supply (supplied_on) INCLUDE "
-    "(organisation_id, channel, site_id, product_id, recipient_category, repeat_reason, area, "
-    "user_id, supply_type, referral_offered, referral_accepted, quantity)",
-    "CREATE INDEX IF NOT EXISTS ix_training_session_monitoring ON training_session "
-    "(session_date) INCLUDE (organisation_id, user_id, site_id, kind, attendees_at_risk, "
-    "attendees_family, attendees_worker, attendees_unknown, kits_taken)",
-)
-
-
 def _requests(app, client, setup) -> tuple[list, list]:
     """Dashboard and bare-SQL milliseconds for each view, alternating; two warm-ups dropped."""
     dash, bare = [], []
@@ -543,16 +531,8 @@ def main() -> None:
         client = app.test_client()
         _login(client)
         _print(label, loaded, *_requests(app, client, setup))
-        if label == "PostgreSQL":
-            # The same views again before adding the indexes, so the indexes are judged
-            # against a warm cache, not against the first, cold pass.
-            _print(f"{label} warm", "", *_requests(app, client, setup))
-            with app.app_context():
-                with db.engine.begin() as conn:
-                    for statement in PROPOSED_INDEXES:
-                        conn.exec_driver_sql(statement)
-                _analyse()
-            _print(f"{label} + proposed idx", "", *_requests(app, client, setup))
+        # The same views again: the first pass reads a freshly loaded database.
+        _print(f"{label} again", "", *_requests(app, client, setup))
         page, bare = _stock_page(client), _stock_bare(app)
         stock_times.append(
             f"{label} {page:.0f} ms (target < 300 ms: "
