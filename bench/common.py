@@ -11,15 +11,21 @@ from peerkit import create_app
 
 
 def databases(name: str) -> list[tuple[str, str]]:
-    """(label, url) of a fresh SQLite file and, under `make bench`, a fresh PostgreSQL db."""
-    found = [("SQLite", "sqlite:///" + os.path.join(tempfile.mkdtemp(), f"{name}.db"))]
+    """(label, url) of a fresh SQLite file and, under `make bench`, a fresh PostgreSQL db.
+
+    BENCH_DATABASES=postgresql (or sqlite) runs one of them only, e.g. for the optional
+    10,000,000-supply dashboard run, where SQLite's bare baseline alone takes an hour."""
+    wanted = os.environ.get("BENCH_DATABASES", "sqlite,postgresql").lower().split(",")
+    found = []
+    if "sqlite" in wanted:
+        found.append(("SQLite", "sqlite:///" + os.path.join(tempfile.mkdtemp(), f"{name}.db")))
     server = os.environ.get("PEERKIT_TEST_PG_URL")
-    if server:
+    if "postgresql" in wanted and server:
         with psycopg.connect(server, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "bench_{name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "bench_{name}"')
         found.append(("PostgreSQL", server.rsplit("/", 1)[0] + f"/bench_{name}"))
-    else:
+    elif "postgresql" in wanted:
         print("(PEERKIT_TEST_PG_URL not set: PostgreSQL skipped; run `make bench`)")
     return found
 

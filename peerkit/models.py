@@ -672,6 +672,15 @@ class _DailySummary:
     last_arrived: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
+class _ArrivalDay:
+    """For a summary the late-data figures read: the UK day its records reached the
+    figures (`peerkit.summaries.arrival_day`), so "reached them after the period ended" is
+    read here too; and the latest moment, indexed, as "figures last changed" reads it."""
+
+    arrived_on: Mapped[dt.date] = mapped_column(Date)
+    last_arrived: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
+
+
 class _SupplyCounts:
     """What a summary of kit supplies adds up. Recipient categories and repeat reasons are
     columns, not keys, so a day's supplies fold into few rows whatever the mix."""
@@ -742,7 +751,7 @@ class SupplyDay(_SupplyCounts, _DailySummary, db.Model):
     age_band: Mapped[str] = mapped_column(String(10))
 
 
-class SupplyChannelDay(_SupplyCounts, _DailySummary, db.Model):
+class SupplyChannelDay(_SupplyCounts, _ArrivalDay, _DailySummary, db.Model):
     """Kit supplies per day, channel, site, product and day of arrival: a few rows a day,
     read by every view not filtered by area or age band."""
 
@@ -759,12 +768,7 @@ class SupplyChannelDay(_SupplyCounts, _DailySummary, db.Model):
             name="uq_supply_channel_day_key",
         ),
     )
-    # The UK day the records reached the figures (`peerkit.summaries.arrival_day`), so
-    # "reached them after the period ended" is read here too.
-    arrived_on: Mapped[dt.date] = mapped_column(Date)
 
-    # Indexed: "figures last changed" reads the latest from this table.
-    last_arrived: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
     supplied_on: Mapped[dt.date] = mapped_column(Date)
     channel: Mapped[str] = mapped_column(String(20))
     site_id: Mapped[int] = mapped_column(Integer)
@@ -857,7 +861,7 @@ class ReferralDay(_DailySummary, db.Model):
     not_known: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class TrainingDay(_DailySummary, db.Model):
+class TrainingDay(_ArrivalDay, _DailySummary, db.Model):
     """Training sessions added up per day, kind, site (0: no site) and day of arrival."""
 
     __tablename__ = "training_day"
@@ -872,12 +876,7 @@ class TrainingDay(_DailySummary, db.Model):
             name="uq_training_day_key",
         ),
     )
-    # The UK day the records reached the figures (`peerkit.summaries.arrival_day`), so
-    # "reached them after the period ended" is read here too.
-    arrived_on: Mapped[dt.date] = mapped_column(Date)
 
-    # Indexed: "figures last changed" reads the latest from this table.
-    last_arrived: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
     session_date: Mapped[dt.date] = mapped_column(Date)
     kind: Mapped[str] = mapped_column(String(32))
     site_id: Mapped[int] = mapped_column(Integer)
@@ -886,7 +885,7 @@ class TrainingDay(_DailySummary, db.Model):
     with_kit: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class UseReportDay(_DailySummary, db.Model):
+class UseReportDay(_ArrivalDay, _DailySummary, db.Model):
     """Naloxone use reports added up per day, area, product (0: not said) and day of
     arrival."""
 
@@ -902,12 +901,7 @@ class UseReportDay(_DailySummary, db.Model):
             name="uq_use_report_day_key",
         ),
     )
-    # The UK day the records reached the figures (`peerkit.summaries.arrival_day`), so
-    # "reached them after the period ended" is read here too.
-    arrived_on: Mapped[dt.date] = mapped_column(Date)
 
-    # Indexed: "figures last changed" reads the latest from this table.
-    last_arrived: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
     used_on: Mapped[dt.date] = mapped_column(Date)
     area: Mapped[str] = mapped_column(String(8))
     product_id: Mapped[int] = mapped_column(Integer)
