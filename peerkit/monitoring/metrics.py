@@ -521,25 +521,29 @@ def _record_counts_from_summaries(
         model: [model.arrived_on > arrived_after_day] if late_only else []
         for model in (SupplyChannelDay, SupplyLateDay, t, r)
     }
-    supplies, kits = db.session.execute(
-        in_scope(
-            select(func.coalesce(func.sum(s.supplies), 0), func.coalesce(func.sum(s.kits), 0)),
-            s,
-            user,
-            f.review,
-        ).where(*_summary_conditions(s, f), *late.get(s, []))
-    ).one()
+    supplies = in_scope(
+        select(func.coalesce(func.sum(s.supplies), 0), func.coalesce(func.sum(s.kits), 0)),
+        s,
+        user,
+        f.review,
+    ).where(*_summary_conditions(s, f), *late.get(s, []))
     sessions = in_scope(select(func.coalesce(func.sum(t.sessions), 0)), t, user, f.review).where(
         *_other_conditions(t, t.session_date, user, f, area=False, product=False), *late[t]
     )
     reports = in_scope(select(func.coalesce(func.sum(r.reports), 0)), r, user, f.review).where(
         *_other_conditions(r, r.used_on, user, f, site=False), *late[r]
     )
+    # One round trip: the supplies' one-row sums, with the others as scalar subqueries.
+    summed = supplies.subquery()
+    found = db.session.execute(
+        select(*summed.c, sessions.scalar_subquery(), reports.scalar_subquery())
+    ).one()
     counts = dict(
-        supplies=int(supplies),
-        kits=int(kits),
-        training_sessions=int(db.session.scalar(sessions)),
-        use_reports=int(db.session.scalar(reports)),
+        zip(
+            ("supplies", "kits", "training_sessions", "use_reports"),
+            (int(n) for n in found),
+            strict=True,
+        )
     )
     counts["records"] = counts["supplies"] + counts["training_sessions"] + counts["use_reports"]
     return counts
@@ -695,15 +699,18 @@ def last_changed_statement(user):
 def last_changed(user) -> dt.datetime | None:
     """When figures last changed, in UK time (the summaries keep each row's latest
     arrival, so this reads them rather than every record)."""
-    latest = [
-        db.session.scalar(
-            in_scope(select(m.last_arrived), m, user)
-            .where(m.last_arrived.is_not(None))
-            .order_by(m.last_arrived.desc())
-            .limit(1)
+    latest = db.session.execute(
+        select(
+            *(
+                in_scope(select(m.last_arrived), m, user)
+                .where(m.last_arrived.is_not(None))
+                .order_by(m.last_arrived.desc())
+                .limit(1)
+                .scalar_subquery()
+                for m in (SupplyChannelDay, TrainingDay, UseReportDay)
+            )
         )
-        for m in (SupplyChannelDay, TrainingDay, UseReportDay)
-    ]
+    ).one()
     return uk_datetime(max((at for at in latest if at is not None), default=None))
 
 
