@@ -151,6 +151,11 @@ def test_kits_returned_reported_and_received_offline_reach_the_ledger(peer_phone
     transfer.get_by_label("How many arrived").fill("9")
     transfer.get_by_role("button", name="Confirm received").click()
     expect(page.locator("#transfer-list")).to_contain_text("Nothing waiting to be confirmed")
+    page.evaluate("location.hash = '#home'")
+    expect(page.locator("#saved-what")).to_contain_text(
+        re.compile(r"Saved: 9 of 10 kits received \(Prenoxad.* north-B1\)")
+    )
+    page.evaluate("location.hash = '#stock'")
     form = page.locator("#form-stock")
     form.get_by_label("Lost").check()
     form.get_by_label("Number of kits").fill("2")

@@ -220,3 +220,26 @@ def test_the_device_screen_switch_changes_the_language_offline(
     expect(page.get_by_role("heading", name="This phone", exact=True)).to_be_visible()
     assert page.locator("html").get_attribute("lang") == "en-GB"
     context.close()
+
+
+def test_the_saved_line_follows_a_change_of_language(
+    live_server, browser_type, phone, tmp_path, two_areas, kits_for
+):
+    kits_for(two_areas.north, two_areas.north.peer, 5)
+    db.session.commit()  # end the read: SQLite's lock would keep the live server from writing
+    context = _phone(browser_type, phone, tmp_path, "en-GB")
+    page = context.new_page()
+    field.sign_in_and_enrol(page, live_server, "north-peer")
+    field.wait_fetched(page)
+    field.record_supply(page)
+    saved = page.locator("#saved-what")
+    expect(saved).to_have_text(re.compile(r"^Saved: First supply of 1 kit, on "))
+    # Switched before OK is tapped: the confirmation is said again in Welsh.
+    page.evaluate("location.hash = '#device'")
+    page.locator("#screen-device").get_by_label("Cymraeg").check()
+    page.evaluate("location.hash = '#home'")
+    welsh_saved = WELSH["Saved: {what}."].split("{")[0]
+    welsh_supply = WELSH["First supply of {n} kit, on {date}"].split("{")[0]
+    expect(saved).to_contain_text(welsh_saved + welsh_supply)
+    assert "Saved" not in saved.inner_text()
+    context.close()

@@ -1,7 +1,7 @@
 // Home: what waits to send, sync, warnings, what was held, drug alerts and kits in hand.
 import { dismissWarning, getMeta, outboxEntries, sentNotices } from "../db.js";
 import { t } from "../i18n.js";
-import { $, DAY_MS, describe, fetched, heldSupplies, kindLabel, kitsInHand, PHONE, setLastSnapshot, ukDate,
+import { $, DAY_MS, describe, fetched, heldSupplies, kindLabel, kitsInHand, PHONE, savedSentence, setLastSnapshot, ukDate,
   ukDateTime } from "./shared.js";
 
 export async function renderHome() {
@@ -136,7 +136,7 @@ export async function renderSent() {
 }
 
 export async function renderSaved() {
-  const text = await getMeta("savedConfirmation");
+  const text = savedSentence(await getMeta("savedConfirmation"));
   $("#saved").hidden = !text;
-  $("#saved-what").textContent = text || "";
+  $("#saved-what").textContent = text;
 }

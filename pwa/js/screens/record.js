@@ -6,7 +6,7 @@ import { recipientCode } from "../recipient-code.js";
 import { countReason, lookUp, reasonCounts, remember } from "../returning.js";
 import { t } from "../i18n.js";
 import { requestSync } from "../sync.js";
-import { $, channel, confirmSaved, describe, deviceWord, fetched, FORMS, heldSupplies, kitsInHand, today,
+import { $, channel, confirmSaved, deviceWord, fetched, FORMS, heldSupplies, kitsInHand, today,
   ukDate } from "./shared.js";
 
 /** The terms of a vocabulary in their meant order (JSON objects arrive sorted by key). */
@@ -329,7 +329,7 @@ export async function submitForm(event) {
   for (const key of ["trainingAnswered", "knownConsent", "asked", "useReportId"]) delete form.dataset[key];
   for (const container of form.querySelectorAll("[data-vocab]")) container.replaceChildren();
   channel?.postMessage("changed");
-  await confirmSaved(describe(kind, data));
+  await confirmSaved(kind, data);
   if (badBatch) {
     const report = $(FORMS.report);
     report.dataset.useReportId = id;

@@ -97,6 +97,9 @@ export function describe(kind, d) {
     const movement = { n: d.quantity, what: vocab("stock_movement_kinds", d.kind).toLowerCase(), date: ukDate(d.moved_on) };
     return d.quantity === 1 ? t("{n} kit {what}, {date}", movement) : t("{n} kits {what}, {date}", movement);
   }
+  if (kind === "transfer_receipt" && d.expected !== undefined) {
+    return t("{n} of {m} kits received ({kit})", { n: d.quantity_received, m: d.expected, kit: d.kit });
+  }
   if (kind === "transfer_receipt") return t("Kits received: {n}", { n: d.quantity_received });
   return kindLabel(kind);
 }
@@ -108,7 +111,24 @@ let lastSnapshot = {};
 /** Home keeps the snapshot it showed, so `describe` names vocabulary terms without a read. */
 export function setLastSnapshot(snapshot) { lastSnapshot = snapshot; }
 
-/** Saved: say what, and keep saying it until the person taps OK (sync news goes elsewhere). */
-export async function confirmSaved(what) {
-  await setMeta({ savedConfirmation: t("Saved: {what}.", { what }) });
+// The fields `describe` reads: all a saved confirmation keeps.
+const DESCRIBED = ["quantity", "supplied_on", "supply_type", "recipient_code", "session_date", "used_on",
+  "outcome", "kind", "moved_on", "quantity_received", "expected", "kit"];
+
+/** Saved: say what, and keep saying it until the person taps OK (sync news goes elsewhere).
+ * What is kept is the record's kind and fields (encrypted, like every private meta row), not
+ * the sentence, so the confirmation follows a change of language made before OK. */
+export async function confirmSaved(kind, data) {
+  // Only what `describe` reads; of the recipient code, only whether there is one.
+  const kept = Object.fromEntries(DESCRIBED.filter((key) => data[key] !== undefined)
+    .map((key) => [key, key === "recipient_code" ? Boolean(data[key]) : data[key]]));
+  await setMeta({ savedConfirmation: { kind, data: kept } });
+}
+
+/** The confirmation's sentence in the phone's language now. */
+export function savedSentence(saved) {
+  if (!saved) return "";
+  // A sentence kept by an app from before this change: shown as it was written.
+  if (typeof saved === "string") return saved;
+  return t("Saved: {what}.", { what: describe(saved.kind, saved.data) });
 }

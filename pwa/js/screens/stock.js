@@ -44,8 +44,8 @@ export async function renderStock(name) {
       await saveRecords([{ kind: "transfer_receipt", data: {
         client_created_at: new Date().toISOString(), movement_id: transfer.id, quantity_received: quantity } }]);
       channel?.postMessage("changed");
-      await confirmSaved(t("{n} of {m} kits received ({kit})", { n: quantity, m: transfer.quantity,
-                                                                   kit: `${transfer.product_name} ${transfer.batch_number}` }));
+      await confirmSaved("transfer_receipt", { quantity_received: quantity, expected: transfer.quantity,
+                                               kit: `${transfer.product_name} ${transfer.batch_number}` });
       requestSync();
       renderStock(name);
     });
