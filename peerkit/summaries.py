@@ -716,16 +716,20 @@ def _summarise_flush(session: Session, _flush_context) -> None:
     balances.apply()
 
 
-def add_rows(session: Session, stored: dict[type, list[dict]]) -> None:
+def add_rows(
+    session: Session, stored: dict[type, list[dict]], roles: dict[int, str] | None = None
+) -> None:
     """Summarise records just inserted in bulk ({model: the dicts inserted}), and move the
     stock they move: every summary table once, in one fixed order.
 
     The sync API calls this last, just before it commits: on PostgreSQL a pushed record's
     summary rows stay locked until the commit, and other phones' pushes to the same rows
     (same service, day, site and product) wait for it, so the less work after it, the
-    shorter they wait."""
+    shorter they wait. `roles` ({user id: role}) saves reading the roles of suppliers the
+    caller already knows (whose stock a supply comes out of depends on it)."""
     connection = session.connection()
     changes, balances = _Changes(), _Balances(connection)
+    balances.roles.update(roles or {})
     for model, rows in stored.items():
         read = SUMMARISED.get(model)
         if not rows or read is None:  # consents, discard notices...: in no summary

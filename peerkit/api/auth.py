@@ -4,11 +4,12 @@ import datetime as dt
 from functools import wraps
 
 from flask import current_app, g, request
+from sqlalchemy.orm import joinedload
 
 from ..api_messages import N_
 from ..devices import SIGNED_OUT_REASON
 from ..extensions import db
-from ..models import Device, utcnow
+from ..models import Device, User, utcnow
 from ..signing import read_device_token
 from .errors import ApiError
 
@@ -49,7 +50,10 @@ def current_device(allow_locked_out: bool = False) -> Device:
     if claims is None:
         raise ApiError(401, "invalid_token", N_("This device token is not valid: enrol again."))
     device_id, version = claims
-    device = db.session.get(Device, device_id)
+    # The person and their organisation come with the device: every endpoint reads them.
+    device = db.session.get(
+        Device, device_id, options=[joinedload(Device.user).joinedload(User.organisation)]
+    )
     if device is None:
         raise ApiError(401, "invalid_token", N_("This device is not known: enrol again."))
     if allow_locked_out and locked_out_reason(device) and device.user.role in FIELD_ROLES:

@@ -731,7 +731,7 @@ def push_records(
     # The daily summaries last, in this same transaction (the bulk insert has no ORM hook):
     # their rows stay locked until the commit (see summaries.add_rows).
     db.session.flush()
-    summaries.add_rows(db.session, stored)
+    summaries.add_rows(db.session, stored, roles={user.id: user.role})
 
     for index, result in enumerate(results):
         if isinstance(result, tuple):  # a repeat within the batch answers like its first
