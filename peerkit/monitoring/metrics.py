@@ -39,6 +39,7 @@ from sqlalchemy import (
 )
 
 from .. import stock as stock_module
+from .. import summaries
 from ..clock import uk_datetime
 from ..extensions import db
 from ..models import (
@@ -328,10 +329,7 @@ def reads_summaries(f: Filters) -> bool:
 
 # What the period total adds beyond MEASURES: supplies and kits per recipient category and
 # per repeat reason (columns of the supply summaries, so no grouping needs them as keys).
-MIX_MEASURES = tuple(
-    [m for code in RECIPIENT_CATEGORIES for m in (f"supplies_{code}", f"kits_{code}")]
-    + [m for code in REPEAT_REASONS for m in (f"repeat_{code}", f"repeat_kits_{code}")]
-)
+MIX_MEASURES = tuple(m for m in summaries.PARTS[0].measures_sql() if m not in MEASURES)
 
 
 def _summary_conditions(model, f: Filters) -> list:
