@@ -232,6 +232,7 @@ def sync_push():
     if locked_out:
         answer["device"] = {"revoked": True, "message": translate(revoked_message(g.device))}
         audit.record("device.records_after_lockout", "device", g.device.id, user=g.user, **counts)
+    device_id = g.device.id  # read now: the commit expires it, and a reload is a query
     # Deliberate: the records are durable before the log says stored and the phone is
     # told so (it deletes what it is told is stored).
     db.session.commit()
@@ -239,7 +240,7 @@ def sync_push():
     # FIELD_SEALING_KEYS) shows here, and no record's content does.
     current_app.logger.info(
         "push device=%s records=%d stored=%d held=%d invalid=%d",
-        g.device.id,
+        device_id,
         len(results),
         counts["stored"],
         counts["held"],
