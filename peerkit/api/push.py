@@ -29,15 +29,12 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import (
-    JSON,
     String,
     Text,
     any_,
     bindparam,
-    cast,
     func,
     literal,
-    literal_column,
     select,
     union_all,
 )
@@ -58,6 +55,7 @@ from ..api_messages import (
     translate,
     translate_errors,
 )
+from ..bulk import json_rows, json_text
 from ..consents import WithdrawalError, consent_for_withdrawal, withdraw
 from ..extensions import db
 from ..models import (
@@ -432,7 +430,7 @@ def _insert_skipping_stored(model, rows: list[dict]) -> set[str]:
     table = model.__table__
     if db.session.get_bind().dialect.name == "postgresql":
         statement = _batch_insert_statement(table, tuple(rows[0]))
-        return set(db.session.execute(statement, {"rows": _json_text(rows)}).scalars())
+        return set(db.session.execute(statement, {"rows": json_text(rows)}).scalars())
     statement = (
         sqlite.insert(table).on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
     )
@@ -441,33 +439,15 @@ def _insert_skipping_stored(model, rows: list[dict]) -> set[str]:
 
 @functools.cache
 def _batch_insert_statement(table, names: tuple[str, ...]):
-    """PostgreSQL: insert the rows of the bound JSON text `rows`, skipping stored ids.
-
-    A multi-row VALUES list has a placeholder per field, so its text grows with the batch
-    and the driver parses it afresh every time (half of a 500-record push went there); an
-    array per column kept the statement fixed but the driver built each array element by
-    element in Python (a tenth of a push). One JSON text, turned into rows of the table's
-    own type by `json_populate_recordset`, is one string to send and parsed in C. Every
-    row of one insert has the same columns (`_row`).
-    """
-    row_type = literal_column(f"NULL::{db.engine.dialect.identifier_preparer.quote(table.name)}")
-    source = func.json_populate_recordset(row_type, cast(bindparam("rows", type_=Text), JSON))
-    batch = source.table_valued(*names).alias("batch")
+    """PostgreSQL: insert the rows of the bound JSON text `rows`, skipping stored ids (one
+    statement whatever the batch size: `database.json_rows`). Every row of one insert has
+    the same columns (`_row`)."""
     return (
         postgresql.insert(table)
-        .from_select(list(names), select(*(batch.c[name] for name in names)))
+        .from_select(list(names), json_rows(table, names, "rows"))
         .on_conflict_do_nothing(index_elements=["id"])
         .returning(table.c.id)
     )
-
-
-def _json_value(value):
-    """Dates and times as ISO text, which PostgreSQL reads back into its column types."""
-    return value.isoformat() if isinstance(value, dt.date) else str(value)
-
-
-def _json_text(values) -> str:
-    return json.dumps(values, default=_json_value, separators=(",", ":"))
 
 
 @functools.cache
