@@ -9,7 +9,7 @@ date is a day ahead of UTC's: every rule, form and screen asks this module, not
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_datetime
 
 UK = ZoneInfo("Europe/London")
 # Phones' clocks drift a little; a time this far ahead of the server's is still "now".
@@ -60,4 +60,6 @@ def format_uk_date(value: dt.date | dt.datetime | None, year: bool = True) -> st
         return ""
     if isinstance(value, dt.datetime):
         value = uk_datetime(value).date()
-    return format_date(value, "dd/MM/yyyy" if year else "dd/MM", locale=_locale())
+    # Digits only, the same in English and Welsh, so no locale is looked up: a dashboard
+    # writes a few hundred of these (a year's weeks, twice), and Babel's lookup showed.
+    return value.strftime("%d/%m/%Y" if year else "%d/%m")

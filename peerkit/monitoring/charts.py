@@ -132,17 +132,11 @@ def horizontal_bars(
             f'<text class="chart-label" x="{label_w + w + 6:.1f}" y="{y + 20}">'
             f"{escape(shown)}</text>"
         )
+    # The sentence translated once, filled in per bar (a year of weeks is 52 bars).
+    sentence = _("%(label)s: %(value)s %(unit)s.") if unit else _("%(label)s: %(value)s.")
     described = " ".join(
-        _(
-            "%(label)s: %(value)s %(unit)s.",
-            label=label,
-            unit=unit,
-            value="<5" if suppress and small(value) else value,
-        )
-        if unit
-        else _(
-            "%(label)s: %(value)s.", label=label, value="<5" if suppress and small(value) else value
-        )
+        sentence
+        % {"label": label, "unit": unit, "value": "<5" if suppress and small(value) else value}
         for label, value in items
     ) or _("Nothing in this period.")
     return _svg(height, title, body, chart_id, described)

@@ -109,6 +109,7 @@ def dashboard():
 
 def _overview_charts(summary, use) -> dict:
     """The four charts under the first screen's cards, each readable without its table."""
+    week = _("w/c %(monday)s")  # translated once, filled in per week
     return dict(
         areas=charts.horizontal_bars(
             [(b.label, b.kits) for b in summary.by_area],
@@ -124,7 +125,7 @@ def _overview_charts(summary, use) -> dict:
         ),
         use_weeks=charts.horizontal_bars(
             [
-                (_("w/c %(monday)s", monday=format_uk_date(w["monday"], year=False)), w["reports"])
+                (week % {"monday": format_uk_date(w["monday"], year=False)}, w["reports"])
                 for w in summary.weeks
             ],
             _("Use reports by week"),
