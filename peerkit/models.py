@@ -720,6 +720,18 @@ class _SupplyCounts:
     repeat_kits_unknown: Mapped[int] = mapped_column(Integer, default=0)
 
 
+# What the breakdown by district and age band reads of `supply_day` after site or product.
+SUPPLY_BREAKDOWN_COLUMNS = [
+    "supplied_on",
+    "organisation_id",
+    "review_status",
+    "age_band",
+    "area",
+    "supplies",
+    "kits",
+]
+
+
 class SupplyDay(_SupplyCounts, _DailySummary, db.Model):
     """Kit supplies added up per day and per combination of the dashboard's filters: read
     when the view is filtered by area or age band (`SupplyChannelDay` otherwise).
@@ -741,6 +753,10 @@ class SupplyDay(_SupplyCounts, _DailySummary, db.Model):
         ),
         # Views filtered by postcode district read a twentieth of the rows, not all.
         Index("ix_supply_day_area_supplied_on", "area", "supplied_on"),
+        # Views filtered by site or product break kits down by district and age band
+        # here: these hold all that reads, so it reads that site's or product's year only.
+        Index("ix_supply_day_site_view", "site_id", *SUPPLY_BREAKDOWN_COLUMNS),
+        Index("ix_supply_day_product_view", "product_id", *SUPPLY_BREAKDOWN_COLUMNS),
     )
 
     supplied_on: Mapped[dt.date] = mapped_column(Date)
