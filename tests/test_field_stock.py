@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from peerkit.clock import uk_today
 from peerkit.extensions import db
-from peerkit.models import StockMovement, utcnow
+from peerkit.models import StockBalance, StockMovement, utcnow
 from peerkit.stock import in_hand
 
 from . import api_helpers as h
@@ -51,6 +51,22 @@ def test_a_peer_returns_and_reports_kits_out_of_use_from_the_phone(client, two_a
     assert h.push(client, h.token_for(north.peer), [unknown]).json["results"][0]["errors"] == {
         "kind": ["Must be one of: returned, expired, destroyed, damaged, lost, stolen."]
     }
+
+
+def test_a_peer_who_hands_out_their_last_kits_holds_none_of_the_batch(client, two_areas):
+    """A holder with none of a batch left has no balance row (the stock page lists rows):
+    the push that empties it removes it, as the rebuild would never make it."""
+    north = two_areas.north
+    _transfer(north, 2, to_user=north.peer)
+    token = h.token_for(north.peer)
+    answer = h.push(client, token, [h.kit_supply(north), h.stock_return(north, quantity=1)])
+    assert [a["status"] for a in answer.json["results"]] == ["stored", "stored"]
+    assert in_hand(user_id=north.peer.id) == {}
+    held = select(StockBalance).where(StockBalance.user_id == north.peer.id)
+    assert db.session.scalars(held).all() == []
+    # And a later delivery starts the row again.
+    _transfer(north, 3, to_user=north.peer)
+    assert in_hand(user_id=north.peer.id) == {north.batch.id: 3}
 
 
 def test_a_transfer_is_confirmed_once_by_whoever_received_it(client, two_areas):
