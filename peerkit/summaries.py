@@ -730,8 +730,7 @@ def _summarise_flush(session: Session, _flush_context) -> None:
             changes.add(part, _old_getter(obj), -1)
         if type(obj) in BALANCE_WATCHED:
             balances.add(type(obj), _old_getter(obj), -1)
-    changes.apply(connection)
-    balances.apply()
+    _write(connection, changes, balances)
 
 
 def add_rows(
@@ -764,11 +763,25 @@ def add_rows(
                 changes.add(part, get, count)
             if model in BALANCE_WATCHED:
                 balances.add(model, get, count)
-    if connection.dialect.name == "postgresql":
-        _write_in_one_statement(connection, changes, balances)
+    _write(connection, changes, balances)
+
+
+def _write(connection, changes: _Changes, balances: _Balances) -> None:
+    """Write the summaries' and stock balances' changes: on PostgreSQL as one statement
+    (`_one_statement`), which every writer (a push, a review, a coordinator's edit) runs
+    first, so two writers meeting on the same rows lock them in the same order; rows left
+    holding no record are then settled. On SQLite (one writer at a time, no round trips),
+    a statement per table."""
+    if connection.dialect.name != "postgresql":
+        changes.apply(connection)
+        balances.apply()
         return
-    changes.apply(connection)
-    balances.apply()
+    _write_in_one_statement(connection, changes, balances)
+    for part in PARTS:
+        key_columns = [column for column, _name, _absent in part.key]
+        for key, (_measures, _arrived, removed) in changes.by_part.get(part, {}).items():
+            if removed:
+                _settle(connection, part, dict(zip(key_columns, key, strict=True)))
 
 
 # The summary tables in the order `add_rows` names them in its one statement.
