@@ -784,7 +784,7 @@ def _write(connection, changes: _Changes, balances: _Balances) -> None:
                 _settle(connection, part, dict(zip(key_columns, key, strict=True)))
 
 
-# The summary tables in the order `add_rows` names them in its one statement.
+# The summary tables, in the order the one statement (`_one_statement`) names them.
 WRITE_ORDER = tuple(dict.fromkeys(part.summary for part in PARTS))
 
 
@@ -803,10 +803,11 @@ def _one_statement():
     (data-modifying WITH queries), each table's rows from one JSON text parameter named
     after it; answers the balances it left at 0.
 
-    One statement, not one per table: a small push wrote seven tables, and each statement
-    costs a round trip and SQLAlchemy's own work (about a quarter of a push of five).
-    Every push runs the same statement, so pushes meeting on the same rows lock them in the
-    same order (rows are sorted within each table, and `[]` stands for a table with none).
+    One statement, not one per table: a push of supplies wrote six tables and the
+    balances, and each statement costs a round trip and SQLAlchemy's own work (about a
+    quarter of a push of five). Every writer runs the same statement, so two meeting on
+    the same rows lock them in the same order (rows are sorted within each table, and `[]`
+    stands for a table with none).
     """
     ctes = []
     for summary in WRITE_ORDER:
@@ -862,7 +863,7 @@ def _write_in_one_statement(connection, changes: _Changes, balances: _Balances) 
                     **{m: values.get(m, 0) for m in measures},
                     "last_arrived": arrived,
                 }
-                # Sorted, so two pushes touching the same rows lock them in the same order.
+                # Sorted, so two writers touching the same rows lock them in the same order.
                 for key, (values, arrived) in sorted(entries.items(), key=lambda kv: repr(kv[0]))
                 if any(values.values()) or arrived is not None
             ]
