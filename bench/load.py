@@ -173,11 +173,65 @@ def _phone(base, phone, ids, stats, stop_making, stop_all, made, seed):
         time.sleep(rng.uniform(0.05, 0.4))
 
 
-def _worker_pids(master_pid: int) -> list[int]:
-    out = subprocess.run(
-        ["ps", "-o", "pid=", "--ppid", str(master_pid)], capture_output=True, text=True
-    ).stdout
-    return [int(p) for p in out.split()]
+def _cpu_seconds(pids) -> float:
+    """User and system CPU time the processes `pids` have used so far (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:  # gone since it was listed
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _children(parent: int) -> list[int]:
+    """The processes whose parent is `parent` (gunicorn's workers, the server's backends)."""
+    return [
+        int(p)
+        for p in subprocess.run(
+            ["ps", "-o", "pid=", "--ppid", str(parent)], capture_output=True, text=True
+        ).stdout.split()
+    ]
+
+
+def _postgres_pids(url: str) -> list[int]:
+    """The server's processes: its postmaster (from postmaster.pid) and every child."""
+    with psycopg.connect(url) as conn:
+        data = conn.execute("SHOW data_directory").fetchone()[0]
+    with open(os.path.join(data, "postmaster.pid")) as pid_file:
+        postmaster = int(pid_file.readline())
+    return [postmaster, *_children(postmaster)]
+
+
+class CpuSplit:
+    """Where the machine's CPU went over a stretch: workers, PostgreSQL, the phones."""
+
+    def __init__(self, gunicorn_pid: int, server_url: str):
+        self.gunicorn_pid, self.server_url = gunicorn_pid, server_url
+
+    def _now(self) -> dict:
+        usage = os.times()
+        return {
+            "workers": _cpu_seconds([self.gunicorn_pid, *_children(self.gunicorn_pid)]),
+            "PostgreSQL": _cpu_seconds(_postgres_pids(self.server_url)),
+            "phones": usage.user + usage.system,
+            "wall": time.perf_counter(),
+        }
+
+    def start(self) -> None:
+        self.started = self._now()
+
+    def stop(self) -> str:
+        """One line: cores each part used on average since `start`."""
+        ended = self._now()
+        wall = ended["wall"] - self.started["wall"]
+        parts = ", ".join(
+            f"{name} {(ended[name] - self.started[name]) / wall:.2f}"
+            for name in ("workers", "PostgreSQL", "phones")
+        )
+        return f"{parts} (of {os.cpu_count()} cores)"
 
 
 def main() -> None:
@@ -231,15 +285,19 @@ def main() -> None:
     ]
     faults = []
     started = time.perf_counter()
+    cpu = CpuSplit(gunicorn.pid, server)
     for t in threads:
         t.start()
     try:
-        time.sleep(PHASE_SECONDS)
+        time.sleep(PHASE_SECONDS * 0.1)  # the phones' first pushes under way
+        cpu.start()
+        time.sleep(PHASE_SECONDS * 0.9)
+        steady_cpu = cpu.stop()
         steady_latencies = list(stats.latencies)
         steady_made = len(made)
         stats.phase = "faults"
         time.sleep(PHASE_SECONDS * 0.2)
-        victim = random.choice(_worker_pids(gunicorn.pid))
+        victim = random.choice(_children(gunicorn.pid))
         os.kill(victim, signal.SIGKILL)
         faults.append(f"killed gunicorn worker {victim}")
         time.sleep(PHASE_SECONDS * 0.3)
@@ -296,6 +354,7 @@ def main() -> None:
         "targets (issue 13)      push p99 < 1,000 ms and >= 3 x the records/s measured "
         "before it (315 records/s, p99 3,037 ms), 0 lost / 0 doubled"
     )
+    print(f"CPU, steady phase       {steady_cpu}")
     print(f"faults injected         {'; '.join(faults)}")
     ok = (
         not lost
