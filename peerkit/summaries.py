@@ -474,8 +474,7 @@ class _Changes:
             entry[2] = True
 
     def apply(self, connection) -> None:
-        # Tables in one fixed order (and rows sorted within each, in `_apply`), so two
-        # transactions updating the same summary rows always lock them in the same order.
+        """SQLite: a statement per table (PostgreSQL writes all in one: `_write`)."""
         for part in PARTS:
             if part in self.by_part:
                 _apply(connection, part, self.by_part[part])
@@ -497,10 +496,11 @@ def _adding_on_conflict(statement, table, key_columns, measures):
 
 
 @functools.cache
-def _upsert_statement(summary, dialect: str, key_columns: tuple, measures: tuple):
-    """INSERT ... ON CONFLICT DO UPDATE adding to a summary row (built once per table)."""
-    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return _adding_on_conflict(insert_(summary.__table__), summary.__table__, key_columns, measures)
+def _upsert_statement(summary, key_columns: tuple, measures: tuple):
+    """SQLite: INSERT ... ON CONFLICT DO UPDATE adding to a summary row (built once per
+    table)."""
+    table = summary.__table__
+    return _adding_on_conflict(sqlite.insert(table), table, key_columns, measures)
 
 
 @functools.cache
@@ -513,7 +513,6 @@ def _apply(connection, part: Part, entries: dict) -> None:
     key_columns = [column for column, _name, _absent in part.key]
     measure_names = _measure_names(part)
     rows = []
-    # Sorted, so two transactions touching the same rows lock them in the same order.
     for key in sorted(entries, key=repr):
         measures, arrived, _removed = entries[key]
         if not any(measures.values()) and arrived is None:
@@ -527,7 +526,7 @@ def _apply(connection, part: Part, entries: dict) -> None:
         )
     if rows:
         connection.execute(
-            _upsert_statement(summary, connection.dialect.name, tuple(key_columns), measure_names),
+            _upsert_statement(summary, tuple(key_columns), measure_names),
             rows,
         )
     for key, (_measures, _arrived_at, removed) in entries.items():
@@ -640,14 +639,12 @@ class _Balances:
         ]
 
     def apply(self) -> None:
+        """SQLite: add the changes to the balances (PostgreSQL: `_write`)."""
         rows = self.rows()
         if not rows:
             return
         table = StockBalance.__table__
-        insert_ = (
-            postgresql.insert if self.connection.dialect.name == "postgresql" else sqlite.insert
-        )
-        statement = insert_(table)
+        statement = sqlite.insert(table)
         self.delete_emptied(
             [
                 (site, user, batch)

@@ -28,16 +28,7 @@ from dataclasses import dataclass, field
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from marshmallow import ValidationError
-from sqlalchemy import (
-    String,
-    Text,
-    any_,
-    bindparam,
-    func,
-    literal,
-    select,
-    union_all,
-)
+from sqlalchemy import String, Text, any_, bindparam, func, literal, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import joinedload
@@ -440,7 +431,7 @@ def _insert_skipping_stored(model, rows: list[dict]) -> set[str]:
 @functools.cache
 def _batch_insert_statement(table, names: tuple[str, ...]):
     """PostgreSQL: insert the rows of the bound JSON text `rows`, skipping stored ids (one
-    statement whatever the batch size: `database.json_rows`). Every row of one insert has
+    statement whatever the batch size: `bulk.json_rows`). Every row of one insert has
     the same columns (`_row`)."""
     return (
         postgresql.insert(table)
