@@ -529,7 +529,13 @@ def _apply(connection, part: Part, entries: dict) -> None:
             _upsert_statement(summary, tuple(key_columns), measure_names),
             rows,
         )
-    for key, (_measures, _arrived_at, removed) in entries.items():
+    _settle_removed(connection, part, entries)
+
+
+def _settle_removed(connection, part: Part, entries: dict) -> None:
+    """`_settle` every row of `part` that a record left (after the changes are written)."""
+    key_columns = [column for column, _name, _absent in part.key]
+    for key, (_measures, _arrived, removed) in entries.items():
         if removed:
             _settle(connection, part, dict(zip(key_columns, key, strict=True)))
 
@@ -775,10 +781,7 @@ def _write(connection, changes: _Changes, balances: _Balances) -> None:
         return
     _write_in_one_statement(connection, changes, balances)
     for part in PARTS:
-        key_columns = [column for column, _name, _absent in part.key]
-        for key, (_measures, _arrived, removed) in changes.by_part.get(part, {}).items():
-            if removed:
-                _settle(connection, part, dict(zip(key_columns, key, strict=True)))
+        _settle_removed(connection, part, changes.by_part.get(part, {}))
 
 
 # The summary tables, in the order the one statement (`_one_statement`) names them.
